@@ -1,0 +1,110 @@
+//! The command-line grammar.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Release governance from evidence on disk: bundles, gates, docs, decisions.
+#[derive(Parser)]
+#[command(name = "tollgate", version, about, long_about = None)]
+pub struct Cli {
+    /// Workspace folder (default: the nearest ancestor holding tollgate.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Machine-readable JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Write a commented tollgate.toml for a profile.
+    Init {
+        /// statetrace or minimal.
+        #[arg(long, default_value = "statetrace")]
+        profile: String,
+        /// Replace an existing tollgate.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Generate a StateTrace-shaped demo workspace and run the pipeline on it.
+    Demo(DemoArgs),
+    /// Evidence bundles: publish, verify, show, list.
+    #[command(subcommand)]
+    Bundle(BundleCmd),
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where to generate the workspace.
+    #[arg(default_value = "tollgate-demo")]
+    pub dir: PathBuf,
+    /// Seed for every generated value.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Telemetry volume multiplier (for benchmarks).
+    #[arg(long, default_value_t = 1)]
+    pub scale: u32,
+    /// Days of telemetry.
+    #[arg(long, default_value_t = 5)]
+    pub days: u32,
+    /// Last telemetry day, YYYY-MM-DD (default: today, so evidence is fresh).
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum BundleCmd {
+    /// Collect, hash and publish one area of a bundle.
+    Publish(PublishArgs),
+    /// Verify a bundle: requirements, integrity, orphans, content, freshness, consistency, safety.
+    Verify {
+        /// Bundle folder, or a bundle name under the policy's bundles folder.
+        bundle: String,
+        /// Only these areas (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        area: Vec<String>,
+        /// Write the summary here instead of <bundle>/VerificationSummary.json.
+        #[arg(long, value_name = "PATH")]
+        summary: Option<PathBuf>,
+    },
+    /// Show the stored verification summary without re-hashing.
+    Show {
+        bundle: String,
+        #[arg(long, value_name = "PATH")]
+        summary: Option<PathBuf>,
+    },
+    /// List bundles with date, areas, artifacts, size and last verdict.
+    List,
+}
+
+#[derive(Args)]
+pub struct PublishArgs {
+    /// Bundle name (default: local time yyyyMMdd-HHmmss).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, default_value = "Telemetry")]
+    pub area: String,
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Vec<String>,
+    #[arg(long, value_name = "ID")]
+    pub task: Vec<String>,
+    #[arg(long, value_name = "RR")]
+    pub risk: Vec<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Add CATEGORY=PATH (PATH may end in a glob); replaces discovery for that category.
+    #[arg(long, value_name = "CATEGORY=PATH")]
+    pub add: Vec<String>,
+    /// Do not collect the policy's sources; publish only --add files.
+    #[arg(long)]
+    pub no_discover: bool,
+    /// Supersede an existing area (the old one is kept under .superseded/).
+    #[arg(long)]
+    pub force: bool,
+    /// Publish even if the redaction scan finds possible secrets.
+    #[arg(long)]
+    pub allow_unredacted: bool,
+}

@@ -1,0 +1,234 @@
+//! `tollgate`: clap arguments -> library calls -> output and exit code.
+//! Exit codes (SPEC §8): 0 no blocking finding, 1 a blocking finding,
+//! 2 usage, configuration or unreadable input.
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use tollgate::error::{Error, Result};
+use tollgate::evidence::{catalog, publish, verify};
+use tollgate::finding::Verdict;
+use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
+use tollgate::read::summary;
+use tollgate::report::{self, bundle as render};
+
+use cli::{BundleCmd, Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if json {
+                println!("{}", serde_json::json!({ "error": e.to_string() }));
+            }
+            eprintln!("tollgate: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    match cli.command {
+        Command::Init { profile, force } => init(cli.workspace.as_deref().unwrap_or(&cwd), &profile, force),
+        Command::Demo(args) => demo(args, cli.json),
+        Command::Bundle(cmd) => {
+            let ws = Workspace::discover(cli.workspace.as_deref(), &cwd)?;
+            if ws.policy_path.is_none() && !cli.json {
+                eprintln!("note: no {POLICY_FILE} found; using the built-in statetrace profile");
+            }
+            bundle(&ws, cmd, cli.json)
+        }
+    }
+}
+
+fn emit_json(value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn init(dir: &Path, profile: &str, force: bool) -> Result<u8> {
+    let text = profile_text(profile)?;
+    let path = dir.join(POLICY_FILE);
+    if path.exists() && !force {
+        return Err(Error::refused(&path, "already exists; use --force to replace it"));
+    }
+    tollgate::record::atomic::write_file(&path, text.as_bytes())?;
+    println!("wrote {} (profile {profile})", path.display());
+    Ok(0)
+}
+
+fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
+    let anchor = args
+        .date
+        .as_deref()
+        .map(|d| chrono_date(d).ok_or_else(|| Error::Usage(format!("--date '{d}': expected YYYY-MM-DD"))))
+        .transpose()?;
+    let opts = tollgate::demo::DemoOptions {
+        dir: args.dir,
+        seed: args.seed,
+        scale: args.scale,
+        days: args.days,
+        anchor,
+    };
+    let r = tollgate::demo::run(&opts)?;
+    let summary_path = r.summary_path.display().to_string();
+    if json {
+        emit_json(&serde_json::json!({
+            "dir": r.dir.display().to_string(),
+            "generated_files": r.generated_files,
+            "generated_bytes": r.generated_bytes,
+            "published": r.published.iter().map(|p| serde_json::json!({
+                "bundle": p.bundle, "area": p.area, "artifacts": p.manifest.artifacts.len(),
+                "path": p.area_dir.as_ref().map(|d| d.display().to_string()),
+            })).collect::<Vec<_>>(),
+            "verification": render::verify_json(&r.verification, Some(summary_path)),
+        }))?;
+        return Ok(0);
+    }
+    println!(
+        "tollgate demo: generated {} files ({:.1} MB) in {} (seed {}, scale {})",
+        r.generated_files,
+        r.generated_bytes as f64 / 1e6,
+        r.dir.display(),
+        opts.seed,
+        opts.scale
+    );
+    for p in &r.published {
+        println!("published {}/{}: {} artifacts", p.bundle, p.area, p.manifest.artifacts.len());
+    }
+    println!("\n$ tollgate bundle verify {}", r.verification.name);
+    print!("{}", render::verify_text(&r.verification, Some(&summary_path)));
+    println!("\nTry: cd {} && tollgate bundle list", r.dir.display());
+    Ok(0)
+}
+
+fn chrono_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// A bundle given as a path, or as a name under the policy's bundles folder.
+fn resolve_bundle(ws: &Workspace, arg: &str) -> Result<PathBuf> {
+    let direct = PathBuf::from(arg);
+    if direct.is_dir() {
+        return Ok(direct);
+    }
+    let named = ws.bundles_dir().join(arg);
+    if named.is_dir() {
+        return Ok(named);
+    }
+    Err(Error::io(
+        &direct,
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no such bundle (also looked for {})", named.display()),
+        ),
+    ))
+}
+
+fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
+    match cmd {
+        BundleCmd::Verify { bundle, area, summary } => {
+            let dir = resolve_bundle(ws, &bundle)?;
+            let report = verify::verify_bundle(&dir, &ws.policy, &area)?;
+            let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());
+            let (written, write_note) = match written {
+                Ok(p) => (Some(p.display().to_string()), None),
+                Err(e) => (None, Some(format!("warning: summary not written: {e}"))),
+            };
+            if json {
+                emit_json(&render::verify_json(&report, written))?;
+            } else {
+                print!("{}", render::verify_text(&report, written.as_deref()));
+            }
+            if let Some(n) = write_note {
+                eprintln!("{n}");
+            }
+            Ok(report.verdict().exit_code() as u8)
+        }
+        BundleCmd::Show { bundle, summary } => {
+            let dir = resolve_bundle(ws, &bundle)?;
+            let path = match summary.or_else(|| catalog::find_summary(&dir)) {
+                Some(p) => p,
+                None => {
+                    return Err(Error::io(
+                        dir.join(summary::SUMMARY_FILE),
+                        std::io::Error::new(std::io::ErrorKind::NotFound, "no stored verification summary; run `tollgate bundle verify` first or pass --summary"),
+                    ))
+                }
+            };
+            let areas = summary::read(&path)?;
+            let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or(bundle);
+            if json {
+                emit_json(&serde_json::json!({
+                    "bundle": name, "summary_path": path.display().to_string(),
+                    "verdict": catalog::overall(&areas), "areas": areas,
+                }))?;
+            } else {
+                print!("{}", render::show_text(&name, &path.display().to_string(), &areas));
+            }
+            Ok(0)
+        }
+        BundleCmd::List => {
+            let entries = catalog::list_bundles(&ws.bundles_dir())?;
+            if json {
+                emit_json(&entries)?;
+            } else {
+                print!("{}", render::list_text(&entries));
+            }
+            Ok(0)
+        }
+        BundleCmd::Publish(args) => {
+            let adds = args
+                .add
+                .iter()
+                .map(|a| {
+                    a.split_once('=')
+                        .filter(|(c, p)| !c.is_empty() && !p.is_empty())
+                        .map(|(c, p)| (c.to_string(), PathBuf::from(p)))
+                        .ok_or_else(|| Error::Usage(format!("--add '{a}': expected CATEGORY=PATH")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let req = publish::PublishRequest {
+                name: args.name,
+                area: args.area,
+                plans: args.plan,
+                tasks: args.task,
+                risks: args.risk,
+                notes: args.notes,
+                adds,
+                discover: !args.no_discover,
+                force: args.force,
+                allow_unredacted: args.allow_unredacted,
+                command_line: std::env::args().collect::<Vec<_>>().join(" "),
+            };
+            let r = publish::publish(ws, &req)?;
+            let verdict = Verdict::of(&r.findings);
+            if json {
+                emit_json(&serde_json::json!({
+                    "bundle": r.bundle, "area": r.area, "published": r.area_dir.is_some(),
+                    "path": r.area_dir.as_ref().map(|d| d.display().to_string()),
+                    "superseded": r.superseded.as_ref().map(|d| d.display().to_string()),
+                    "verdict": verdict, "findings": r.findings, "manifest": r.manifest,
+                }))?;
+            } else {
+                match &r.area_dir {
+                    Some(d) => println!("published {}/{}: {} artifacts in {}", r.bundle, r.area, r.manifest.artifacts.len(), d.display()),
+                    None => println!("BLOCKED: nothing was published ({} redaction hit(s); use --allow-unredacted after review)", r.findings.len()),
+                }
+                if let Some(s) = &r.superseded {
+                    println!("the previous area was kept at {}", s.display());
+                }
+                let all: Vec<_> = r.findings.iter().collect();
+                print!("{}", report::findings_text(&all));
+            }
+            Ok(verdict.exit_code() as u8)
+        }
+    }
+}

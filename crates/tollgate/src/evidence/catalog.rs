@@ -1,0 +1,150 @@
+//! The bundles folder as a catalogue: listing bundles, and storing and
+//! finding their verification summaries.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::read::manifest::{self, MANIFEST_FILE};
+use crate::read::summary::{self, AreaSummary, SUMMARY_FILE};
+use crate::read::timestamp::now_stamp;
+use crate::record::atomic;
+
+/// Store a verification summary. With `explicit`, there. Otherwise at
+/// `<bundle>/VerificationSummary.json`, unless that file was written by
+/// another tool (StateTrace): it is then kept, and the summary goes to
+/// `VerificationSummary-<stamp>.json` beside it. Returns the path written.
+pub fn store_summary(bundle_dir: &Path, areas: &[AreaSummary], explicit: Option<&Path>) -> Result<PathBuf> {
+    let mut text = serde_json::to_string_pretty(areas).map_err(|e| Error::Usage(e.to_string()))?;
+    text.push('\n');
+    let target = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let default = bundle_dir.join(SUMMARY_FILE);
+            let foreign = default.exists()
+                && !summary::read(&default).is_ok_and(|s| summary::written_by_tollgate(&s));
+            if foreign {
+                bundle_dir.join(format!("VerificationSummary-{}.json", now_stamp()))
+            } else {
+                default
+            }
+        }
+    };
+    atomic::write_file(&target, text.as_bytes())?;
+    Ok(target)
+}
+
+/// Find the stored summary of a bundle: the root `VerificationSummary.json`,
+/// else the newest `VerificationSummary-*.json` at the root, else one inside
+/// an area folder.
+pub fn find_summary(bundle_dir: &Path) -> Option<PathBuf> {
+    let root = bundle_dir.join(SUMMARY_FILE);
+    if root.is_file() {
+        return Some(root);
+    }
+    let mut stamped: Vec<PathBuf> = std::fs::read_dir(bundle_dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| super::glob::matches("VerificationSummary-*.json", n))
+        })
+        .collect();
+    stamped.sort();
+    if let Some(p) = stamped.pop() {
+        return Some(p);
+    }
+    ["Telemetry", "Routing"]
+        .iter()
+        .map(|a| bundle_dir.join(a).join(SUMMARY_FILE))
+        .find(|p| p.is_file())
+}
+
+/// One line of `bundle list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleEntry {
+    pub name: String,
+    pub path: String,
+    /// The earliest `CreatedAt` of its areas.
+    pub created: Option<String>,
+    pub areas: Vec<String>,
+    pub artifacts: usize,
+    pub bytes: u64,
+    /// Verdict of the stored summary: Pass, Warn, Block, or `None` if never verified.
+    pub last_verdict: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// List the bundles under `bundles_dir`, oldest first. A bundle whose files
+/// cannot be read is still listed, with what could be read.
+pub fn list_bundles(bundles_dir: &Path) -> Result<Vec<BundleEntry>> {
+    if !bundles_dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(bundles_dir).map_err(|e| Error::io(bundles_dir, e))? {
+        let entry = entry.map_err(|e| Error::io(bundles_dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let dir = entry.path();
+        if name.starts_with('.') || !dir.is_dir() {
+            continue;
+        }
+        out.push(describe(&name, &dir));
+    }
+    out.sort_by(|a, b| (&a.created, &a.name).cmp(&(&b.created, &b.name)));
+    Ok(out)
+}
+
+fn describe(name: &str, dir: &Path) -> BundleEntry {
+    let mut e = BundleEntry {
+        name: name.to_string(),
+        path: dir.display().to_string(),
+        created: None,
+        areas: Vec::new(),
+        artifacts: 0,
+        bytes: 0,
+        last_verdict: None,
+        summary: None,
+    };
+    let mut manifests = vec![(String::new(), dir.join(MANIFEST_FILE))];
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for sub in rd.flatten() {
+            let n = sub.file_name().to_string_lossy().into_owned();
+            if !n.starts_with('.') && sub.path().is_dir() {
+                manifests.push((n, sub.path().join(MANIFEST_FILE)));
+            }
+        }
+    }
+    for (area, path) in manifests.into_iter().filter(|(_, p)| p.is_file()) {
+        let Ok((m, _)) = manifest::read(&path) else {
+            e.areas.push(format!("{area}(unreadable manifest)"));
+            continue;
+        };
+        e.areas.push(m.area_name.clone().filter(|_| area.is_empty()).unwrap_or(area));
+        e.artifacts += m.artifacts.len();
+        e.bytes += m.artifacts.iter().filter_map(|a| a.size_bytes).sum::<u64>();
+        if let Some(c) = m.created_at {
+            if e.created.as_ref().is_none_or(|old| &c < old) {
+                e.created = Some(c);
+            }
+        }
+    }
+    e.areas.sort();
+    if let Some(p) = find_summary(dir) {
+        e.last_verdict = summary::read(&p).ok().map(|areas| overall(&areas));
+        e.summary = Some(p.display().to_string());
+    }
+    e
+}
+
+/// The overall verdict of a stored summary.
+pub fn overall(areas: &[AreaSummary]) -> String {
+    let verdicts: Vec<String> = areas.iter().map(|a| a.verdict_or_derived()).collect();
+    ["Block", "Warn"]
+        .into_iter()
+        .find(|v| verdicts.iter().any(|x| x == v))
+        .unwrap_or("Pass")
+        .to_string()
+}

@@ -1,0 +1,8 @@
+//! Evidence bundles: publish, verify, list and show (SPEC §1).
+
+pub mod area;
+pub mod catalog;
+pub mod glob;
+pub mod hash;
+pub mod publish;
+pub mod verify;

@@ -1,0 +1,511 @@
+//! `bundle verify`: requirements, integrity, orphans, content, freshness,
+//! consistency and safety, per area (SPEC §1). Every problem is a [`Finding`];
+//! only an unreadable bundle folder is an error.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::area::{list_files, resolve_target, AreaFile};
+use super::glob;
+use super::hash::sha256_files;
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::policy::{Level, Policy};
+use crate::read::content::{inspect, Content};
+use crate::read::manifest::{self, Manifest, MANIFEST_FILE};
+use crate::read::readme::{self, README_FILE};
+use crate::read::summary::{AreaSummary, RequirementState};
+use crate::read::timestamp::{name_timestamp, now_roundtrip, parse_time};
+
+/// The result of verifying one bundle.
+#[derive(Debug, Clone)]
+pub struct BundleReport {
+    pub name: String,
+    pub path: PathBuf,
+    /// One summary per verified area, each with its findings.
+    pub areas: Vec<AreaSummary>,
+    /// Findings about the bundle as a whole (no areas, a requested area absent).
+    pub findings: Vec<Finding>,
+}
+
+impl BundleReport {
+    /// Every finding, bundle-level first.
+    pub fn all_findings(&self) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .chain(self.areas.iter().flat_map(|a| a.findings.iter()))
+            .collect()
+    }
+
+    /// The aggregate verdict.
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(self.all_findings())
+    }
+}
+
+/// Verify the bundle at `bundle_dir`; `only` limits the areas (empty = all).
+pub fn verify_bundle(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result<BundleReport> {
+    if !bundle_dir.is_dir() {
+        return Err(Error::io(
+            bundle_dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "bundle folder not found"),
+        ));
+    }
+    let name = folder_name(bundle_dir);
+    let (areas, mut findings) = discover_areas(bundle_dir, policy, only)?;
+    if areas.is_empty() && findings.is_empty() {
+        findings.push(Finding::new(
+            "bundle.areas",
+            Severity::Block,
+            name.clone(),
+            "bundle holds no area folder with a manifest and no known area",
+            Location::file(bundle_dir.display().to_string()),
+        ));
+    }
+    let areas = areas
+        .into_iter()
+        .map(|a| verify_area(&name, &a, policy))
+        .collect();
+    Ok(BundleReport {
+        name,
+        path: bundle_dir.to_path_buf(),
+        areas,
+        findings,
+    })
+}
+
+/// An area to verify.
+struct AreaDir {
+    name: String,
+    dir: PathBuf,
+    /// The manifest sits at the bundle root (StateTrace's single-area layout).
+    root_level: bool,
+}
+
+fn folder_name(p: &Path) -> String {
+    p.canonicalize()
+        .ok()
+        .as_deref()
+        .unwrap_or(p)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn discover_areas(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result<(Vec<AreaDir>, Vec<Finding>)> {
+    let mut findings = Vec::new();
+    let root_manifest = bundle_dir.join(MANIFEST_FILE);
+    if root_manifest.is_file() {
+        let name = manifest::read(&root_manifest)
+            .ok()
+            .and_then(|(m, _)| m.area_name)
+            .unwrap_or_else(|| "Telemetry".to_string());
+        for o in only.iter().filter(|o| !o.eq_ignore_ascii_case(&name)) {
+            findings.push(Finding::new(
+                "bundle.areas",
+                Severity::Warn,
+                o.clone(),
+                format!("bundle has a root-level manifest for area '{name}'; requested area '{o}' ignored"),
+                Location::file(bundle_dir.display().to_string()),
+            ));
+        }
+        let area = AreaDir { name, dir: bundle_dir.to_path_buf(), root_level: true };
+        return Ok((vec![area], findings));
+    }
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(bundle_dir).map_err(|e| Error::io(bundle_dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(bundle_dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let dir = entry.path();
+        if name.starts_with('.') || !dir.is_dir() {
+            continue;
+        }
+        if policy.area(&name).is_some() || dir.join(MANIFEST_FILE).exists() {
+            found.push(AreaDir { name, dir, root_level: false });
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    if only.is_empty() {
+        return Ok((found, findings));
+    }
+    let mut chosen = Vec::new();
+    for want in only {
+        match found.iter().position(|a| a.name.eq_ignore_ascii_case(want)) {
+            Some(i) => chosen.push(found.remove(i)),
+            None => findings.push(Finding::new(
+                "bundle.areas",
+                Severity::Block,
+                want.clone(),
+                format!("area '{want}' was requested but the bundle has no such folder with a manifest"),
+                Location::file(bundle_dir.join(want).display().to_string()),
+            )),
+        }
+    }
+    Ok((chosen, findings))
+}
+
+/// Per-area working state shared by the checks.
+struct Ctx<'a> {
+    area: &'a AreaDir,
+    policy: &'a Policy,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn shown(&self, rel: &str) -> String {
+        self.area.dir.join(rel).display().to_string()
+    }
+
+    fn add(&mut self, check: &str, sev: Severity, subject: &str, msg: String, loc: Location) {
+        self.findings.push(Finding::new(check, sev, subject, msg, loc));
+    }
+}
+
+/// What integrity established about the manifest's artifacts.
+#[derive(Default)]
+struct Integrity {
+    /// Lower-cased relative paths the manifest lists (safely).
+    listed: HashSet<String>,
+    /// Lower-cased relative paths whose size and hash match.
+    intact: HashSet<String>,
+    readme_hash: Option<String>,
+}
+
+fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummary {
+    let mut cx = Ctx { area, policy, findings: Vec::new() };
+    let files = match list_files(&area.dir) {
+        Ok(f) => f,
+        Err(e) => {
+            let loc = Location::file(area.dir.display().to_string());
+            cx.add("bundle.read", Severity::Block, &area.name, e.to_string(), loc);
+            Vec::new()
+        }
+    };
+    for f in files.iter().filter(|f| f.escape.is_some()) {
+        let why = f.escape.clone().unwrap_or_default();
+        let msg = format!("refused, not read: {why}");
+        cx.add("bundle.safety", Severity::Block, &f.rel, msg, Location::file(cx.shown(&f.rel)));
+    }
+    let manifest = load_manifest(&mut cx);
+    let integrity = check_integrity(&mut cx, manifest.as_ref(), &files);
+    check_orphans(&mut cx, &integrity, &files);
+    let requirement_state = check_requirements(&mut cx, &integrity, &files, manifest.is_some());
+    if let Some(m) = &manifest {
+        check_freshness(&mut cx, m, &integrity);
+        check_consistency(&mut cx, bundle_name, m);
+    }
+    let verdict = Verdict::of(&cx.findings);
+    let mut findings = cx.findings;
+    for f in &mut findings {
+        f.subject = format!("{}/{}", area.name, f.subject);
+    }
+    let has = |name: &str| files.iter().any(|f| f.rel == name && f.escape.is_none());
+    AreaSummary {
+        area: area.name.clone(),
+        bundle_path: area.dir.display().to_string(),
+        manifest_path: if has(MANIFEST_FILE) { MANIFEST_FILE.into() } else { String::new() },
+        readme_path: if has(README_FILE) { README_FILE.into() } else { String::new() },
+        readme_hash: integrity.readme_hash.unwrap_or_default(),
+        hash_algorithm: "SHA256".into(),
+        requirement_state,
+        verdict: Some(format!("{verdict:?}")),
+        verified_at: Some(now_roundtrip()),
+        tool_version: Some(crate::VERSION.to_string()),
+        findings,
+    }
+}
+
+fn load_manifest(cx: &mut Ctx) -> Option<Manifest> {
+    let path = cx.area.dir.join(MANIFEST_FILE);
+    let loc = Location::file(path.display().to_string());
+    if std::fs::symlink_metadata(&path).is_err() {
+        let msg = "no TelemetryBundle.json: nothing in the area is attested".to_string();
+        cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
+        return None;
+    }
+    if resolve_target(&cx.area.dir, MANIFEST_FILE).is_err() {
+        return None; // reported by the safety check on the file listing
+    }
+    match manifest::read(&path) {
+        Ok((m, problems)) => {
+            cx.findings.extend(problems);
+            Some(m)
+        }
+        Err(e) => {
+            let msg = format!("manifest unreadable: {e}");
+            cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
+            None
+        }
+    }
+}
+
+fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]) -> Integrity {
+    let mut out = Integrity::default();
+    // (rel, path, expected hash, expected size, manifest key)
+    let mut jobs: Vec<(String, PathBuf, String, Option<u64>, String)> = Vec::new();
+    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    for (i, a) in manifest.map(|m| m.artifacts.as_slice()).unwrap_or(&[]).iter().enumerate() {
+        let key = format!("Artifacts[{i}].TargetFile");
+        let loc = Location::file(manifest_path.clone()).at_key(key.clone());
+        let (rel, path) = match resolve_target(&cx.area.dir, &a.target_file) {
+            Ok(x) => x,
+            Err(why) => {
+                let msg = format!("refused, not read: {why}");
+                cx.add("bundle.safety", Severity::Block, &a.target_file, msg, loc);
+                continue;
+            }
+        };
+        if !out.listed.insert(rel.to_lowercase()) {
+            let msg = format!("{rel} is listed more than once");
+            cx.add("bundle.manifest", Severity::Warn, &rel, msg, loc);
+            continue;
+        }
+        if std::fs::symlink_metadata(&path).is_err() {
+            let size = a.size_bytes.map(|s| format!(" ({s} bytes)")).unwrap_or_default();
+            let msg = format!("missing: the manifest lists {rel}{size} but the file is absent");
+            let f = Finding::new("bundle.integrity", Severity::Block, &rel, msg, Location::file(cx.shown(&rel)))
+                .with_evidence(json!({"category": a.category, "expected_hash": a.hash, "expected_size": a.size_bytes}));
+            cx.findings.push(f);
+            continue;
+        }
+        match &a.hash {
+            Some(h) if !h.is_empty() => jobs.push((rel, path, h.clone(), a.size_bytes, key)),
+            _ => {
+                let msg = format!("{rel} has no Hash in the manifest, so it cannot be verified");
+                cx.add("bundle.integrity", Severity::Block, &rel, msg, loc);
+            }
+        }
+    }
+    let readme = cx.area.dir.join(README_FILE);
+    let readme_ok = files.iter().any(|f| f.rel == README_FILE && f.escape.is_none());
+    let mut paths: Vec<PathBuf> = jobs.iter().map(|j| j.1.clone()).collect();
+    if readme_ok {
+        paths.push(readme);
+    }
+    let mut results = sha256_files(&paths);
+    if readme_ok {
+        out.readme_hash = results.pop().and_then(|r| r.ok()).map(|(h, _)| h);
+    }
+    for ((rel, _, want, want_size, _key), got) in jobs.into_iter().zip(results) {
+        let loc = Location::file(cx.shown(&rel));
+        match got {
+            Err(e) => {
+                cx.add("bundle.integrity", Severity::Block, &rel, format!("unreadable: {e}"), loc);
+            }
+            Ok((hash, size)) => {
+                let size_bad = want_size.is_some_and(|w| w != size);
+                if !hash.eq_ignore_ascii_case(&want) || size_bad {
+                    let what = if size_bad {
+                        format!("size {size} bytes, manifest says {}", want_size.unwrap_or(0))
+                    } else {
+                        format!("same size ({size} bytes) but the SHA-256 differs")
+                    };
+                    let f = Finding::new("bundle.integrity", Severity::Block, &rel, format!("changed: {what}"), loc)
+                        .with_evidence(json!({"expected_hash": want, "actual_hash": hash, "expected_size": want_size, "actual_size": size}));
+                    cx.findings.push(f);
+                } else {
+                    out.intact.insert(rel.to_lowercase());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_orphans(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile]) {
+    for f in files.iter().filter(|f| f.escape.is_none()) {
+        let leaf = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+        let ignored = glob::matches_any(&cx.policy.bundle.ignore, &f.rel)
+            || glob::matches_any(&cx.policy.bundle.ignore, leaf);
+        if !ignored && !integrity.listed.contains(&f.rel.to_lowercase()) {
+            let msg = format!("orphan: {} is in the area but not in the manifest (unattested)", f.rel);
+            cx.add("bundle.orphan", Severity::Warn, &f.rel, msg, Location::file(cx.shown(&f.rel)));
+        }
+    }
+}
+
+fn check_requirements(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile], manifest_ok: bool) -> Vec<RequirementState> {
+    let generic = [
+        crate::policy::Requirement { name: "README".into(), patterns: vec![README_FILE.into()], level: Level::Required },
+        crate::policy::Requirement { name: "Manifest".into(), patterns: vec![MANIFEST_FILE.into()], level: Level::Required },
+    ];
+    let requirements: Vec<crate::policy::Requirement> = match cx.policy.area(&cx.area.name) {
+        Some(a) => a.requirements.clone(),
+        None => {
+            let msg = format!("area '{}' has no definition in the policy: generic checks only", cx.area.name);
+            let loc = Location::file(cx.area.dir.display().to_string());
+            cx.add("bundle.requirement", Severity::Info, &cx.area.name.clone(), msg, loc);
+            generic.to_vec()
+        }
+    };
+    let mut content_cache: HashMap<String, Content> = HashMap::new();
+    let mut rows = Vec::new();
+    for req in &requirements {
+        let matched: Vec<&AreaFile> = files
+            .iter()
+            .filter(|f| f.escape.is_none() && glob::matches_any(&req.patterns, &f.rel))
+            .collect();
+        let mut problems = Vec::new();
+        let mut usable = false;
+        for f in &matched {
+            let problem = usability(cx, integrity, f, manifest_ok, &mut content_cache);
+            match problem {
+                None => usable = true,
+                Some(p) => problems.push(format!("{} {p}", f.rel)),
+            }
+        }
+        let optional = req.level == Level::Optional;
+        let status = match (usable, matched.is_empty(), optional) {
+            (true, _, _) => "Present",
+            (false, true, false) => "Missing",
+            (false, true, true) => "Missing (Optional)",
+            (false, false, false) => "Unusable",
+            (false, false, true) => "Unusable (Optional)",
+        };
+        if !usable {
+            let sev = if optional { Severity::Warn } else { Severity::Block };
+            let kind = if optional { "optional" } else { "required" };
+            let msg = if matched.is_empty() {
+                format!("{kind} artifact '{}' is missing: no file matches {}", req.name, req.patterns.join(", "))
+            } else {
+                format!("{kind} artifact '{}' is not satisfied: {}", req.name, problems.join("; "))
+            };
+            let loc = Location::file(match matched.first() {
+                Some(f) => cx.shown(&f.rel),
+                None => cx.area.dir.display().to_string(),
+            });
+            let f = Finding::new("bundle.requirement", sev, &req.name, msg, loc)
+                .with_evidence(json!({"patterns": req.patterns, "status": status}));
+            cx.findings.push(f);
+        }
+        rows.push(RequirementState {
+            requirement: req.name.clone(),
+            status: status.to_string(),
+            files: matched.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>().join("; "),
+        });
+    }
+    rows
+}
+
+/// Why `f` cannot satisfy a requirement, or `None` when it can.
+fn usability(cx: &Ctx, integrity: &Integrity, f: &AreaFile, manifest_ok: bool, cache: &mut HashMap<String, Content>) -> Option<String> {
+    let key = f.rel.to_lowercase();
+    if f.rel == MANIFEST_FILE {
+        return (!manifest_ok).then(|| "could not be read as a manifest".to_string());
+    }
+    if f.rel != README_FILE {
+        if !integrity.listed.contains(&key) {
+            return Some("is not listed in the manifest (unattested)".to_string());
+        }
+        if !integrity.intact.contains(&key) {
+            return Some("fails the integrity check".to_string());
+        }
+    }
+    cache
+        .entry(key)
+        .or_insert_with(|| inspect(&f.path, &cx.policy.bundle.stub_markers))
+        .problem()
+}
+
+fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
+    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    let Some(raw) = m.created_at.as_deref() else { return };
+    let Some(created) = parse_time(raw) else {
+        let msg = format!("CreatedAt '{raw}' is not an ISO-8601 time with offset; freshness not checked");
+        cx.add("bundle.freshness", Severity::Warn, "CreatedAt", msg, Location::file(manifest_path).at_key("CreatedAt"));
+        return;
+    };
+    let created = created.naive_local();
+    let max_age = cx.policy.max_age();
+    let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    for a in &m.artifacts {
+        let Ok(rel) = super::area::normalize_target(&a.target_file) else { continue };
+        if !integrity.intact.contains(&rel.to_lowercase()) {
+            continue;
+        }
+        let leaf = |p: &str| p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
+        let stamp = name_timestamp(&leaf(&rel)).or_else(|| a.source_path.as_deref().and_then(|s| name_timestamp(&leaf(s))));
+        let Some(stamp) = stamp else { continue };
+        let age = created - stamp;
+        if age > max {
+            let days = age.num_hours() as f64 / 24.0;
+            let msg = format!(
+                "stale: {rel} is stamped {stamp}, {days:.1} days before the bundle was created ({raw}); max_age is {}",
+                cx.policy.bundle.max_age
+            );
+            cx.add("bundle.freshness", Severity::Warn, &rel, msg, Location::file(cx.shown(&rel)));
+        }
+    }
+}
+
+fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
+    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    if let Some(n) = m.bundle_name.as_deref().filter(|n| *n != bundle_name) {
+        let msg = format!("manifest BundleName '{n}' does not match the bundle folder '{bundle_name}'");
+        cx.add("bundle.consistency", Severity::Block, "BundleName", msg, Location::file(manifest_path.clone()).at_key("BundleName"));
+    }
+    if let Some(a) = m.area_name.as_deref() {
+        if !cx.area.root_level && !a.eq_ignore_ascii_case(&cx.area.name) {
+            let msg = format!("manifest AreaName '{a}' does not match the area folder '{}'", cx.area.name);
+            cx.add("bundle.consistency", Severity::Block, "AreaName", msg, Location::file(manifest_path.clone()).at_key("AreaName"));
+        }
+    }
+    let readme_path = cx.area.dir.join(README_FILE);
+    if resolve_target(&cx.area.dir, README_FILE).is_err() {
+        return;
+    }
+    let Ok(text) = crate::read::text::read_to_string(&readme_path) else { return };
+    let r = readme::parse(&text);
+    let shown = readme_path.display().to_string();
+    for (line, problem) in &r.problems {
+        cx.add("bundle.readme", Severity::Warn, README_FILE, problem.clone(), Location::file(shown.clone()).at_line(*line));
+    }
+    if let (Some(rn), Some(mn)) = (&r.bundle_name, &m.bundle_name) {
+        if rn != mn {
+            let msg = format!("README title names bundle '{rn}', manifest says '{mn}'");
+            cx.add("bundle.readme", Severity::Block, README_FILE, msg, Location::file(shown.clone()).at_line(1));
+        }
+    }
+    if let (Some(ra), Some(ma)) = (&r.area, &m.area_name) {
+        if !ra.eq_ignore_ascii_case(ma) {
+            let msg = format!("README says area '{ra}', manifest says '{ma}'");
+            cx.add("bundle.readme", Severity::Block, README_FILE, msg, Location::file(shown.clone()));
+        }
+    }
+    let norm = |s: &str| super::area::normalize_target(s).unwrap_or_else(|_| s.to_string()).to_lowercase();
+    let rows: HashMap<String, &readme::ReadmeRow> = r.rows.iter().map(|row| (norm(&row.file), row)).collect();
+    let mut listed = HashSet::new();
+    for a in &m.artifacts {
+        let key = norm(&a.target_file);
+        listed.insert(key.clone());
+        match rows.get(&key) {
+            None => {
+                let msg = format!("README does not list {}, which the manifest does", a.target_file);
+                cx.add("bundle.readme", Severity::Block, &a.target_file, msg, Location::file(shown.clone()));
+            }
+            Some(row) => {
+                if let (Some(prefix), Some(hash)) = (&row.hash_prefix, &a.hash) {
+                    if prefix.is_empty() || !hash.starts_with(prefix.as_str()) {
+                        let msg = format!("README shows hash {prefix} for {}, manifest has {hash}", row.file);
+                        cx.add("bundle.readme", Severity::Block, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+                    }
+                }
+                if let (Some(rc), Some(mc)) = (&row.category, &a.category) {
+                    if rc != mc {
+                        let msg = format!("README category '{rc}' for {}, manifest says '{mc}'", row.file);
+                        cx.add("bundle.readme", Severity::Warn, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+                    }
+                }
+            }
+        }
+    }
+    for row in &r.rows {
+        if !listed.contains(&norm(&row.file)) {
+            let msg = format!("README lists {}, which the manifest does not", row.file);
+            cx.add("bundle.readme", Severity::Block, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+        }
+    }
+}

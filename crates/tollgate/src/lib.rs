@@ -1,0 +1,17 @@
+//! tollgate: release governance from evidence on disk.
+//!
+//! The flow of every command: tolerant [`read`]ers turn files into facts,
+//! pure checks turn facts and [`policy`] into [`finding::Finding`]s, and
+//! [`report`] renders them; [`record`] writes outputs atomically.
+
+pub mod demo;
+pub mod error;
+pub mod evidence;
+pub mod finding;
+pub mod policy;
+pub mod read;
+pub mod record;
+pub mod report;
+
+/// The tool version written into manifests and summaries.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,337 @@
+//! The `tollgate.toml` model and the built-in profiles.
+//!
+//! Everything project-specific (paths, bundle areas and requirements, publish
+//! sources, thresholds) lives here and nowhere else.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The file name of a workspace's policy.
+pub const POLICY_FILE: &str = "tollgate.toml";
+
+/// Built-in profiles, as the commented TOML that `tollgate init` writes.
+pub const PROFILES: &[(&str, &str)] = &[
+    ("statetrace", include_str!("statetrace.toml")),
+    ("minimal", include_str!("minimal.toml")),
+];
+
+/// A parsed `tollgate.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Name of the profile the file was made from (informational).
+    #[serde(default)]
+    pub profile: Option<String>,
+    pub paths: Paths,
+    pub bundle: BundlePolicy,
+}
+
+/// Workspace-relative folders.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paths {
+    pub telemetry: String,
+    pub bundles: String,
+    pub verification: String,
+    pub release_evidence: String,
+    pub shared_cache: String,
+    pub reports: String,
+}
+
+/// Evidence-bundle rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundlePolicy {
+    /// Maximum artifact age relative to the bundle's `CreatedAt`, e.g. `7d`.
+    pub max_age: String,
+    #[serde(default)]
+    pub stub_markers: Vec<String>,
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub redaction_patterns: Vec<String>,
+    #[serde(default, rename = "area")]
+    pub areas: Vec<AreaPolicy>,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourcePolicy>,
+}
+
+/// One bundle area and what it must contain.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaPolicy {
+    pub name: String,
+    #[serde(default)]
+    pub requirements: Vec<Requirement>,
+}
+
+/// A named requirement met by any usable file matching one of `patterns`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub name: String,
+    pub patterns: Vec<String>,
+    #[serde(default)]
+    pub level: Level,
+}
+
+/// Whether an unmet requirement blocks or warns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Required,
+    Optional,
+}
+
+/// Where `bundle publish` finds the latest artifacts of one category.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcePolicy {
+    pub category: String,
+    pub dirs: Vec<String>,
+    pub patterns: Vec<String>,
+    /// Files taken per pattern (newest first).
+    #[serde(default = "one")]
+    pub max: usize,
+    #[serde(default)]
+    pub required: bool,
+    /// Area-name globs this source applies to; empty means all areas.
+    #[serde(default)]
+    pub areas: Vec<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Policy {
+    /// The built-in profile `name`.
+    pub fn builtin(name: &str) -> Result<Policy> {
+        let text = profile_text(name)?;
+        Policy::parse(text, Path::new(&format!("<builtin profile {name}>")))
+    }
+
+    /// Read and validate a policy file.
+    pub fn load(path: &Path) -> Result<Policy> {
+        let text = crate::read::text::read_to_string(path)?;
+        Policy::parse(&text, path)
+    }
+
+    /// Parse and validate policy text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<Policy> {
+        let policy: Policy = toml::from_str(text).map_err(|e| Error::Policy {
+            path: path.to_path_buf(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        policy.validate(path)?;
+        Ok(policy)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let bad = |message: String| Error::Policy {
+            path: path.to_path_buf(),
+            message,
+        };
+        parse_duration(&self.bundle.max_age)
+            .map_err(|m| bad(format!("bundle.max_age: {m}")))?;
+        for p in &self.bundle.redaction_patterns {
+            regex::RegexBuilder::new(p)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| bad(format!("bundle.redaction_patterns: '{p}': {e}")))?;
+        }
+        let mut names = std::collections::HashSet::new();
+        for area in &self.bundle.areas {
+            if !names.insert(area.name.to_ascii_lowercase()) {
+                return Err(bad(format!("bundle.area: '{}' is declared twice", area.name)));
+            }
+            for r in &area.requirements {
+                if r.patterns.is_empty() {
+                    return Err(bad(format!(
+                        "bundle.area '{}': requirement '{}' has no patterns",
+                        area.name, r.name
+                    )));
+                }
+            }
+        }
+        for s in &self.bundle.sources {
+            if s.dirs.is_empty() || s.patterns.is_empty() || s.max == 0 {
+                return Err(bad(format!(
+                    "bundle.source '{}': needs dirs, patterns and max >= 1",
+                    s.category
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The area definition for `name` (case-insensitive), if declared.
+    pub fn area(&self, name: &str) -> Option<&AreaPolicy> {
+        self.bundle
+            .areas
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `bundle.max_age` as a duration (validated at load).
+    pub fn max_age(&self) -> Duration {
+        parse_duration(&self.bundle.max_age).unwrap_or(Duration::from_secs(7 * 86_400))
+    }
+}
+
+/// The commented TOML text of a built-in profile.
+pub fn profile_text(name: &str) -> Result<&'static str> {
+    PROFILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| {
+            let known: Vec<_> = PROFILES.iter().map(|(n, _)| *n).collect();
+            Error::Usage(format!(
+                "unknown profile '{name}' (known: {})",
+                known.join(", ")
+            ))
+        })
+}
+
+/// Parse `90s`, `15m`, `12h` or `7d`.
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration like 7d, 12h, 30m or 90s"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(format!("'{s}' has no unit; use s, m, h or d")),
+    };
+    Ok(Duration::from_secs(n * secs))
+}
+
+/// A workspace: its root folder and policy.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub policy: Policy,
+    /// The policy file, or `None` when the built-in statetrace profile is used.
+    pub policy_path: Option<PathBuf>,
+}
+
+impl Workspace {
+    /// Find the workspace: `explicit` if given, else the nearest ancestor of
+    /// `cwd` holding a `tollgate.toml`. Without one, the built-in statetrace
+    /// profile applies with `cwd` (or `explicit`) as root.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Workspace> {
+        let start = explicit.unwrap_or(cwd);
+        if let Some(dir) = explicit {
+            if !dir.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--workspace {}: not a directory",
+                    dir.display()
+                )));
+            }
+        }
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join(POLICY_FILE);
+            if candidate.is_file() {
+                return Ok(Workspace {
+                    root: d.to_path_buf(),
+                    policy: Policy::load(&candidate)?,
+                    policy_path: Some(candidate),
+                });
+            }
+            if explicit.is_some() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(Workspace {
+            root: start.to_path_buf(),
+            policy: Policy::builtin("statetrace")?,
+            policy_path: None,
+        })
+    }
+
+    /// A workspace-relative path made absolute.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// The bundles folder.
+    pub fn bundles_dir(&self) -> PathBuf {
+        self.path(&self.policy.paths.bundles)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_parse() {
+        for (name, _) in PROFILES {
+            Policy::builtin(name).unwrap();
+        }
+        let st = Policy::builtin("statetrace").unwrap();
+        let tel = st.area("telemetry").unwrap();
+        assert_eq!(tel.requirements.len(), 10);
+        let opt = tel
+            .requirements
+            .iter()
+            .filter(|r| r.level == Level::Optional)
+            .count();
+        assert_eq!(opt, 2);
+        assert_eq!(st.area("Routing").unwrap().requirements.len(), 8);
+        assert_eq!(st.max_age(), Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported_with_the_file() {
+        let base = profile_text("minimal").unwrap();
+        let typo = base.replace("max_age", "max_agee");
+        let e = Policy::parse(&typo, Path::new("x/tollgate.toml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("x/tollgate.toml: "), "{msg}");
+        assert!(msg.contains("max_agee"), "{msg}");
+        let bad = base.replace("\"30d\"", "\"30 days\"");
+        let e = Policy::parse(&bad, Path::new("t.toml")).unwrap_err();
+        assert!(e.to_string().contains("bundle.max_age"), "{e}");
+        let bad = base.replace("\"token\"", "\"(unclosed\"");
+        assert!(Policy::parse(&bad, Path::new("t.toml")).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("2d").unwrap(), Duration::from_secs(172_800));
+        assert!(parse_duration("7").is_err());
+        assert!(parse_duration("d").is_err());
+    }
+
+    #[test]
+    fn discover_walks_up_and_falls_back_to_statetrace() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = Workspace::discover(None, tmp.path()).unwrap();
+        assert!(ws.policy_path.is_none());
+        assert_eq!(ws.policy.paths.bundles, "Logs/TelemetryBundles");
+        std::fs::write(
+            tmp.path().join(POLICY_FILE),
+            profile_text("minimal").unwrap(),
+        )
+        .unwrap();
+        let sub = tmp.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let ws = Workspace::discover(None, &sub).unwrap();
+        assert_eq!(ws.root, tmp.path());
+        assert_eq!(ws.policy.paths.bundles, "evidence/bundles");
+    }
+}

@@ -1,0 +1,201 @@
+//! Artifact content: does a file hold real evidence of its kind, or is it
+//! empty, header-only, a placeholder stub or unparseable? The kind comes from
+//! the extension: `.csv` needs a data row, `.json` must parse (a document or
+//! JSON Lines) and not be empty or a stub, anything else must not be blank.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::Value;
+
+/// JSON files larger than this are checked as JSON Lines from their first
+/// line only, so that verification never loads gigabytes of telemetry.
+const FULL_PARSE_LIMIT: u64 = 32 * 1024 * 1024;
+
+/// The verdict on one file's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Usable,
+    Empty,
+    HeaderOnly,
+    Stub,
+    /// Not parseable as its kind; the message names the line when known.
+    Unparseable(String),
+}
+
+impl Content {
+    /// Why the file does not count as evidence, or `None` when it does.
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            Content::Usable => None,
+            Content::Empty => Some("is empty".into()),
+            Content::HeaderOnly => Some("has a header but no data rows".into()),
+            Content::Stub => Some("is a placeholder stub, not evidence".into()),
+            Content::Unparseable(m) => Some(format!("does not parse: {m}")),
+        }
+    }
+}
+
+/// Inspect `path`. I/O errors are reported as unparseable content.
+pub fn inspect(path: &Path, stub_markers: &[String]) -> Content {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let result = match ext.as_str() {
+        "csv" => inspect_csv(path),
+        "json" => inspect_json(path, stub_markers),
+        _ => inspect_text(path),
+    };
+    result.unwrap_or_else(|e| Content::Unparseable(e.to_string()))
+}
+
+fn inspect_text(path: &Path) -> std::io::Result<Content> {
+    let mut buf = [0u8; 8192];
+    let mut f = File::open(path)?;
+    let mut first = true;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(Content::Empty);
+        }
+        let chunk = if first { super::text::strip_bom(&buf[..n]) } else { &buf[..n] };
+        first = false;
+        if chunk.iter().any(|b| !b.is_ascii_whitespace()) {
+            return Ok(Content::Usable);
+        }
+    }
+}
+
+fn inspect_csv(path: &Path) -> std::io::Result<Content> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut line = Vec::new();
+    let mut non_blank = 0;
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        let body = if non_blank == 0 { super::text::strip_bom(&line) } else { &line[..] };
+        if body.iter().any(|b| !b.is_ascii_whitespace()) {
+            non_blank += 1;
+            if non_blank == 2 {
+                return Ok(Content::Usable);
+            }
+        }
+        line.clear();
+    }
+    Ok(if non_blank == 0 { Content::Empty } else { Content::HeaderOnly })
+}
+
+fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content> {
+    let len = std::fs::metadata(path)?.len();
+    if len > FULL_PARSE_LIMIT {
+        let mut reader = BufReader::new(File::open(path)?);
+        let mut line = String::new();
+        let mut n = 0;
+        loop {
+            line.clear();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(Content::Empty);
+            }
+            n += 1;
+            let body = line.trim_start_matches('\u{feff}').trim();
+            if body.is_empty() {
+                continue;
+            }
+            return Ok(match serde_json::from_str::<Value>(body) {
+                Ok(Value::Object(_)) => Content::Usable,
+                _ => Content::Unparseable(format!(
+                    "line {n}: a file this large must be JSON Lines (one object per line)"
+                )),
+            });
+        }
+    }
+    let bytes = std::fs::read(path)?;
+    let Ok(text) = std::str::from_utf8(super::text::strip_bom(&bytes)) else {
+        return Ok(Content::Unparseable("not valid UTF-8".into()));
+    };
+    if text.trim().is_empty() {
+        return Ok(Content::Empty);
+    }
+    match super::json::parse_documents(text, path) {
+        Err(e) => Ok(Content::Unparseable(match e {
+            crate::error::Error::Parse { line, message, .. } => match line {
+                Some(l) => format!("line {l}: {message}"),
+                None => message,
+            },
+            other => other.to_string(),
+        })),
+        Ok(docs) => Ok(judge_documents(&docs, stub_markers)),
+    }
+}
+
+fn judge_documents(docs: &[Value], stub_markers: &[String]) -> Content {
+    let items: Vec<&Value> = docs
+        .iter()
+        .flat_map(|d| match d {
+            Value::Array(a) => a.iter().collect::<Vec<_>>(),
+            v => vec![v],
+        })
+        .collect();
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Object(o) => o.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    };
+    if items.iter().all(|v| empty(v)) {
+        return Content::Empty;
+    }
+    if items.iter().all(|v| is_stub(v, stub_markers)) {
+        return Content::Stub;
+    }
+    Content::Usable
+}
+
+/// A stub is an object with a marker key set to `true`, or a string value
+/// equal to a marker (e.g. `{"Sample":true}`, `{"Status":"Sample"}`).
+fn is_stub(v: &Value, markers: &[String]) -> bool {
+    let Value::Object(o) = v else { return false };
+    o.iter().any(|(k, val)| {
+        markers.iter().any(|m| {
+            (k.eq_ignore_ascii_case(m) && val == &Value::Bool(true))
+                || val.as_str().is_some_and(|s| s.eq_ignore_ascii_case(m))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(name: &str, body: &str) -> Content {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        inspect(&p, &["Sample".to_string()])
+    }
+
+    #[test]
+    fn csv_needs_a_data_row() {
+        assert_eq!(check("a.csv", "\u{feff}A,B\r\n"), Content::HeaderOnly);
+        assert_eq!(check("a.csv", "A,B\r\n\r\n1,2\r\n"), Content::Usable);
+        assert_eq!(check("a.csv", "\r\n"), Content::Empty);
+    }
+
+    #[test]
+    fn json_kinds() {
+        assert_eq!(check("a.json", "{\"Sample\":true}"), Content::Stub);
+        assert_eq!(check("a.json", "{\"TaskId\":\"X\",\"Status\":\"Sample\"}"), Content::Stub);
+        assert_eq!(check("a.json", "[]"), Content::Empty);
+        assert_eq!(check("a.json", "\u{feff}[{\"A\":1}]"), Content::Usable);
+        assert_eq!(check("a.json", "{\"A\":1}\n{\"A\":2}\n"), Content::Usable);
+        assert!(matches!(check("a.json", "{\"A\":\n"), Content::Unparseable(m) if m.contains("line")));
+    }
+
+    #[test]
+    fn text_needs_non_blank() {
+        assert_eq!(check("a.md", " \n\t"), Content::Empty);
+        assert_eq!(check("a.log", "x"), Content::Usable);
+    }
+}

@@ -1,0 +1,11 @@
+//! Tolerant readers: one module per input format. They accept a UTF-8 BOM,
+//! CRLF and "array or single object", and report what they cannot read as
+//! errors or findings naming the file, never as panics.
+
+pub mod content;
+pub mod json;
+pub mod manifest;
+pub mod readme;
+pub mod summary;
+pub mod text;
+pub mod timestamp;

@@ -1,0 +1,3 @@
+//! Records tollgate writes: always atomically (temporary file, then rename).
+
+pub mod atomic;

@@ -1,0 +1,103 @@
+//! Rendering of `bundle verify`, `bundle show` and `bundle list`.
+
+use serde::Serialize;
+
+use super::{findings_text, headline, Counts};
+use crate::evidence::catalog::BundleEntry;
+use crate::evidence::verify::BundleReport;
+use crate::finding::{Finding, Verdict};
+use crate::read::summary::AreaSummary;
+
+/// The `--json` shape of `bundle verify`.
+#[derive(Serialize)]
+pub struct VerifyJson<'a> {
+    pub bundle: &'a str,
+    pub path: String,
+    pub verdict: Verdict,
+    pub counts: Counts,
+    pub summary_path: Option<String>,
+    /// Bundle-level findings; area findings are inside each area.
+    pub findings: &'a [Finding],
+    pub areas: &'a [AreaSummary],
+}
+
+/// The JSON document for a verify report.
+pub fn verify_json<'a>(r: &'a BundleReport, summary_path: Option<String>) -> VerifyJson<'a> {
+    VerifyJson {
+        bundle: &r.name,
+        path: r.path.display().to_string(),
+        verdict: r.verdict(),
+        counts: Counts::of(r.all_findings()),
+        summary_path,
+        findings: &r.findings,
+        areas: &r.areas,
+    }
+}
+
+/// Human text for a verify report: verdict, per-area table, then findings.
+pub fn verify_text(r: &BundleReport, summary_path: Option<&str>) -> String {
+    let all = r.all_findings();
+    let mut out = format!("{}  bundle {}\n", headline(r.verdict(), Counts::of(all.iter().copied())), r.name);
+    for a in &r.areas {
+        out.push_str(&area_block(a));
+    }
+    out.push('\n');
+    out.push_str(&findings_text(&all));
+    if let Some(p) = summary_path {
+        out.push_str(&format!("\nsummary written to {p}\n"));
+    }
+    out
+}
+
+fn area_block(a: &AreaSummary) -> String {
+    let mut out = format!(
+        "\n{} [{}]  README SHA256 {}\n",
+        a.area,
+        a.verdict_or_derived(),
+        if a.readme_hash.is_empty() { "-" } else { &a.readme_hash }
+    );
+    let width = a.requirement_state.iter().map(|r| r.requirement.len()).max().unwrap_or(0);
+    for r in &a.requirement_state {
+        out.push_str(&format!("  {:<width$}  {:<20} {}\n", r.requirement, r.status, r.files));
+    }
+    out
+}
+
+/// Human text for `bundle show` (a stored summary, not re-hashed).
+pub fn show_text(bundle: &str, summary_path: &str, areas: &[AreaSummary]) -> String {
+    let verdict = crate::evidence::catalog::overall(areas);
+    let mut out = format!("{verdict}  bundle {bundle} (stored summary {summary_path})\n\nREADME hashes:\n");
+    for a in areas {
+        out.push_str(&format!("  {:<10} {} {} {}\n", a.area, a.hash_algorithm, if a.readme_hash.is_empty() { "-" } else { &a.readme_hash }, a.readme_path));
+    }
+    for a in areas {
+        out.push_str(&area_block(a));
+    }
+    let findings: Vec<&Finding> = areas.iter().flat_map(|a| a.findings.iter()).collect();
+    if !findings.is_empty() {
+        out.push('\n');
+        out.push_str(&findings_text(&findings));
+    }
+    out
+}
+
+/// Human text for `bundle list`.
+pub fn list_text(entries: &[BundleEntry]) -> String {
+    if entries.is_empty() {
+        return "no bundles\n".to_string();
+    }
+    let w = entries.iter().map(|e| e.name.len()).max().unwrap_or(4).max(4);
+    let mut out = format!("{:<w$}  {:<33}  {:<18}  {:>9}  {:>10}  VERDICT\n", "NAME", "CREATED", "AREAS", "ARTIFACTS", "BYTES");
+    for e in entries {
+        out.push_str(&format!(
+            "{:<w$}  {:<33}  {:<18}  {:>9}  {:>10}  {}\n",
+            e.name,
+            e.created.as_deref().unwrap_or("-"),
+            e.areas.join(","),
+            e.artifacts,
+            e.bytes,
+            e.last_verdict.as_deref().unwrap_or("never verified")
+        ));
+    }
+    out
+}
