@@ -105,7 +105,8 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     }
     println!("\n$ tollgate bundle verify {}", r.verification.name);
     print!("{}", render::verify_text(&r.verification, Some(&summary_path)));
-    println!("\nTry: cd {} && tollgate bundle list", r.dir.display());
+    let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
+    println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());
     Ok(0)
 }
 

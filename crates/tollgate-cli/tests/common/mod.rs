@@ -1,0 +1,91 @@
+//! Helpers shared by the end-to-end tests: run the real binary, build
+//! generated workspaces, locate the optional shared corpus.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The built `tollgate` binary.
+pub fn tollgate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+}
+
+/// Run tollgate with `args`; returns (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out: Output = tollgate().args(args).output().expect("run tollgate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Run with `--json` appended and parse stdout.
+pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let (code, out, err) = run(&a);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\nstderr: {err}"));
+    (code, v)
+}
+
+/// `../shared/corpus/statetrace`, or `None` (with a notice) when absent.
+pub fn corpus() -> Option<PathBuf> {
+    let p = std::env::var_os("TOLLGATE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+        .join("statetrace");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("NOTICE: corpus not found at {}; conformance test skipped", p.display());
+        None
+    }
+}
+
+/// A workspace with the minimal profile and three source files in `src/`.
+pub fn minimal_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "init", "--profile", "minimal"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    std::fs::write(ws.join("src/a.json"), "{\"Value\": 1}\n").unwrap();
+    std::fs::write(ws.join("src/b.csv"), "Name,Count\r\nx,1\r\n").unwrap();
+    std::fs::write(ws.join("src/c.log"), "line one\nline two\n").unwrap();
+    dir
+}
+
+/// Publish `src/*` of a minimal workspace as bundle `B`, area `Build`.
+pub fn publish_fixture(ws: &Path) -> PathBuf {
+    let glob = ws.join("src/*");
+    let (code, out, err) = run(&[
+        "--workspace", ws.to_str().unwrap(), "bundle", "publish", "--name", "B", "--area", "Build",
+        "--no-discover", "--add", &format!("Data={}", glob.display()),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    ws.join("evidence/bundles/B")
+}
+
+/// `bundle verify --json` of a bundle, summary kept out of the bundle.
+pub fn verify(ws: &Path, bundle: &Path) -> (i32, serde_json::Value) {
+    let summary = ws.join("summary-out.json");
+    run_json(&[
+        "--workspace", ws.to_str().unwrap(), "bundle", "verify", bundle.to_str().unwrap(),
+        "--summary", summary.to_str().unwrap(),
+    ])
+}
+
+/// All findings (bundle-level and per area) of a verify JSON document.
+pub fn findings(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = v["findings"].as_array().cloned().unwrap_or_default();
+    for a in v["areas"].as_array().into_iter().flatten() {
+        out.extend(a["Findings"].as_array().cloned().unwrap_or_default());
+    }
+    out
+}
+
+/// Findings of one check.
+pub fn of_check(v: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
+    findings(v).into_iter().filter(|f| f["check"] == check).collect()
+}
