@@ -35,7 +35,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     match cli.command {
-        Command::Init { profile, force } => init(cli.workspace.as_deref().unwrap_or(&cwd), &profile, force),
+        Command::Init { profile, force } => {
+            init(cli.workspace.as_deref().unwrap_or(&cwd), &profile, force)
+        }
         Command::Demo(args) => demo(args, cli.json),
         Command::Bundle(cmd) => {
             let ws = Workspace::discover(cli.workspace.as_deref(), &cwd)?;
@@ -57,7 +59,10 @@ fn init(dir: &Path, profile: &str, force: bool) -> Result<u8> {
     let text = profile_text(profile)?;
     let path = dir.join(POLICY_FILE);
     if path.exists() && !force {
-        return Err(Error::refused(&path, "already exists; use --force to replace it"));
+        return Err(Error::refused(
+            &path,
+            "already exists; use --force to replace it",
+        ));
     }
     tollgate::record::atomic::write_file(&path, text.as_bytes())?;
     println!("wrote {} (profile {profile})", path.display());
@@ -68,7 +73,9 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     let anchor = args
         .date
         .as_deref()
-        .map(|d| chrono_date(d).ok_or_else(|| Error::Usage(format!("--date '{d}': expected YYYY-MM-DD"))))
+        .map(|d| {
+            chrono_date(d).ok_or_else(|| Error::Usage(format!("--date '{d}': expected YYYY-MM-DD")))
+        })
         .transpose()?;
     let opts = tollgate::demo::DemoOptions {
         dir: args.dir,
@@ -101,10 +108,18 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         opts.scale
     );
     for p in &r.published {
-        println!("published {}/{}: {} artifacts", p.bundle, p.area, p.manifest.artifacts.len());
+        println!(
+            "published {}/{}: {} artifacts",
+            p.bundle,
+            p.area,
+            p.manifest.artifacts.len()
+        );
     }
     println!("\n$ tollgate bundle verify {}", r.verification.name);
-    print!("{}", render::verify_text(&r.verification, Some(&summary_path)));
+    print!(
+        "{}",
+        render::verify_text(&r.verification, Some(&summary_path))
+    );
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());
     Ok(0)
@@ -135,7 +150,11 @@ fn resolve_bundle(ws: &Workspace, arg: &str) -> Result<PathBuf> {
 
 fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
     match cmd {
-        BundleCmd::Verify { bundle, area, summary } => {
+        BundleCmd::Verify {
+            bundle,
+            area,
+            summary,
+        } => {
             let dir = resolve_bundle(ws, &bundle)?;
             let report = verify::verify_bundle(&dir, &ws.policy, &area)?;
             let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());
@@ -165,14 +184,21 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 }
             };
             let areas = summary::read(&path)?;
-            let name = dir.canonicalize().ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).unwrap_or(bundle);
+            let name = dir
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or(bundle);
             if json {
                 emit_json(&serde_json::json!({
                     "bundle": name, "summary_path": path.display().to_string(),
                     "verdict": catalog::overall(&areas), "areas": areas,
                 }))?;
             } else {
-                print!("{}", render::show_text(&name, &path.display().to_string(), &areas));
+                print!(
+                    "{}",
+                    render::show_text(&name, &path.display().to_string(), &areas)
+                );
             }
             Ok(0)
         }

@@ -17,7 +17,10 @@ fn published_bundle_verifies_and_is_listed_and_shown() {
     let area = &v["areas"][0];
     assert_eq!(area["Area"], "Build");
     assert_eq!(area["ReadmeHash"].as_str().unwrap().len(), 64);
-    let m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(b.join("Build/TelemetryBundle.json")).unwrap()).unwrap();
+    let m: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(b.join("Build/TelemetryBundle.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(m["Artifacts"].as_array().unwrap().len(), 3);
     assert_eq!(m["Artifacts"][0]["SourcePath"], "src/a.json");
     assert_eq!(m["ToolVersion"], env!("CARGO_PKG_VERSION"));
@@ -58,15 +61,21 @@ fn edited_manifest_hash_is_named() {
     let dir = minimal_workspace();
     let b = publish_fixture(dir.path());
     let mpath = b.join("Build/TelemetryBundle.json");
-    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
     m["Artifacts"][2]["Hash"] = serde_json::Value::String("0".repeat(64));
     std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
     let (code, v) = verify(dir.path(), &b);
     assert_eq!(code, 1);
-    let subjects: Vec<String> = of_check(&v, "bundle.integrity").iter().map(|f| f["subject"].as_str().unwrap().to_string()).collect();
+    let subjects: Vec<String> = of_check(&v, "bundle.integrity")
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(subjects, vec!["Build/c.log"]);
     // The README still shows the old hash prefix: the disagreement is named too.
-    assert!(of_check(&v, "bundle.readme").iter().any(|f| f["subject"] == "Build/c.log"));
+    assert!(of_check(&v, "bundle.readme")
+        .iter()
+        .any(|f| f["subject"] == "Build/c.log"));
 }
 
 #[test]
@@ -77,7 +86,8 @@ fn escaping_manifest_entries_are_refused_and_never_read() {
     // A real file where `..\..\x` points, so reading it would "succeed".
     std::fs::write(b.join("../x"), "outside").unwrap();
     let mpath = b.join("Build/TelemetryBundle.json");
-    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
     let arts = m["Artifacts"].as_array_mut().unwrap();
     for target in ["..\\..\\x", "/etc/passwd"] {
         arts.push(serde_json::json!({"Category": "Evil", "TargetFile": target, "Hash": "00", "SizeBytes": 7}));
@@ -86,9 +96,14 @@ fn escaping_manifest_entries_are_refused_and_never_read() {
     let (code, v) = verify(ws, &b);
     assert_eq!(code, 1);
     let safety = of_check(&v, "bundle.safety");
-    let subjects: Vec<&str> = safety.iter().map(|f| f["subject"].as_str().unwrap()).collect();
+    let subjects: Vec<&str> = safety
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
     assert_eq!(subjects, vec!["Build/..\\..\\x", "Build//etc/passwd"]);
-    assert!(safety.iter().all(|f| f["message"].as_str().unwrap().contains("not read")));
+    assert!(safety
+        .iter()
+        .all(|f| f["message"].as_str().unwrap().contains("not read")));
     // Never hashed: no integrity verdict (changed or missing) on either.
     assert!(of_check(&v, "bundle.integrity").is_empty(), "{v:#}");
 }
@@ -110,7 +125,9 @@ fn symlink_pointing_outside_the_area_is_refused() {
     std::fs::remove_file(b.join("Build/b.csv")).unwrap();
     std::os::unix::fs::symlink(ws.join("src/b.csv"), b.join("Build/b.csv")).unwrap();
     let (_, v) = verify(ws, &b);
-    assert!(of_check(&v, "bundle.safety").iter().any(|f| f["subject"] == "Build/b.csv"));
+    assert!(of_check(&v, "bundle.safety")
+        .iter()
+        .any(|f| f["subject"] == "Build/b.csv"));
 }
 
 #[test]
@@ -121,11 +138,26 @@ fn existing_area_is_not_overwritten_without_force() {
     let before = std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap();
     let wss = ws.to_str().unwrap();
     let add = format!("Data={}", ws.join("src/a.json").display());
-    let args = ["--workspace", wss, "bundle", "publish", "--name", "B", "--area", "Build", "--no-discover", "--add", &add];
+    let args = [
+        "--workspace",
+        wss,
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--area",
+        "Build",
+        "--no-discover",
+        "--add",
+        &add,
+    ];
     let (code, _, err) = run(&args);
     assert_eq!(code, 2);
     assert!(err.contains("already has area 'Build'"), "{err}");
-    assert_eq!(std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap(),
+        before
+    );
     let mut forced = args.to_vec();
     forced.push("--force");
     let (code, out, err) = run(&forced);
@@ -134,7 +166,19 @@ fn existing_area_is_not_overwritten_without_force() {
     let kept: Vec<_> = std::fs::read_dir(b.join(".superseded")).unwrap().collect();
     assert_eq!(kept.len(), 1);
     // A second area joins the bundle without --force: nothing is overwritten.
-    let (code, _, err) = run(&["--workspace", wss, "bundle", "publish", "--name", "B", "--area", "Other", "--no-discover", "--add", &add]);
+    let (code, _, err) = run(&[
+        "--workspace",
+        wss,
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--area",
+        "Other",
+        "--no-discover",
+        "--add",
+        &add,
+    ]);
     assert_eq!(code, 0, "{err}");
     let (code, v) = verify(ws, &b);
     assert_eq!(code, 0, "{v:#}");
@@ -148,14 +192,27 @@ fn name_collisions_get_numbered_suffixes() {
     std::fs::create_dir_all(ws.join("other")).unwrap();
     std::fs::write(ws.join("other/a.json"), "{\"Value\": 2}").unwrap();
     let (code, _, err) = run(&[
-        "--workspace", ws.to_str().unwrap(), "bundle", "publish", "--name", "C", "--area", "Build", "--no-discover",
-        "--add", &format!("Data={}", ws.join("src/a.json").display()),
-        "--add", &format!("Data={}", ws.join("other/a.json").display()),
+        "--workspace",
+        ws.to_str().unwrap(),
+        "bundle",
+        "publish",
+        "--name",
+        "C",
+        "--area",
+        "Build",
+        "--no-discover",
+        "--add",
+        &format!("Data={}", ws.join("src/a.json").display()),
+        "--add",
+        &format!("Data={}", ws.join("other/a.json").display()),
     ]);
     assert_eq!(code, 0, "{err}");
     let area = ws.join("evidence/bundles/C/Build");
     assert!(area.join("a.json").is_file() && area.join("a-1.json").is_file());
-    assert_eq!(std::fs::read_to_string(area.join("a-1.json")).unwrap(), "{\"Value\": 2}");
+    assert_eq!(
+        std::fs::read_to_string(area.join("a-1.json")).unwrap(),
+        "{\"Value\": 2}"
+    );
 }
 
 #[test]
@@ -164,7 +221,17 @@ fn redaction_hits_block_publish_unless_allowed() {
     let ws = dir.path();
     std::fs::write(ws.join("src/c.log"), "ok\ndb password = hunter2\n").unwrap();
     let add = format!("Data={}", ws.join("src/*").display());
-    let args = ["--workspace", ws.to_str().unwrap(), "bundle", "publish", "--name", "R", "--no-discover", "--add", &add];
+    let args = [
+        "--workspace",
+        ws.to_str().unwrap(),
+        "bundle",
+        "publish",
+        "--name",
+        "R",
+        "--no-discover",
+        "--add",
+        &add,
+    ];
     let (code, v) = run_json(&args);
     assert_eq!(code, 1);
     assert_eq!(v["published"], false);
@@ -183,7 +250,13 @@ fn redaction_hits_block_publish_unless_allowed() {
 fn bad_input_exits_2_naming_the_file() {
     let dir = minimal_workspace();
     let ws = dir.path();
-    let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "bundle", "verify", "NoSuchBundle"]);
+    let (code, _, err) = run(&[
+        "--workspace",
+        ws.to_str().unwrap(),
+        "bundle",
+        "verify",
+        "NoSuchBundle",
+    ]);
     assert_eq!(code, 2);
     assert!(err.contains("NoSuchBundle"), "{err}");
     std::fs::write(ws.join("tollgate.toml"), "profile = 1\n[paths]\n").unwrap();
@@ -199,9 +272,19 @@ fn unreadable_manifest_blocks_with_its_line() {
     let dir = minimal_workspace();
     let ws = dir.path();
     let b = publish_fixture(ws);
-    std::fs::write(b.join("Build/TelemetryBundle.json"), "{\n  \"BundleName\": \"B\",\n  oops\n}").unwrap();
+    std::fs::write(
+        b.join("Build/TelemetryBundle.json"),
+        "{\n  \"BundleName\": \"B\",\n  oops\n}",
+    )
+    .unwrap();
     let (code, v) = verify(ws, &b);
     assert_eq!(code, 1);
     let m = of_check(&v, "bundle.manifest");
-    assert!(m[0]["message"].as_str().unwrap().contains("TelemetryBundle.json:3"), "{m:#?}");
+    assert!(
+        m[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TelemetryBundle.json:3"),
+        "{m:#?}"
+    );
 }

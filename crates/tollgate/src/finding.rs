@@ -151,7 +151,10 @@ mod tests {
     fn verdict_is_the_worst_severity() {
         assert_eq!(Verdict::of(&[]), Verdict::Pass);
         assert_eq!(Verdict::of(&[f(Severity::Info)]), Verdict::Pass);
-        assert_eq!(Verdict::of(&[f(Severity::Info), f(Severity::Warn)]), Verdict::Warn);
+        assert_eq!(
+            Verdict::of(&[f(Severity::Info), f(Severity::Warn)]),
+            Verdict::Warn
+        );
         let v = Verdict::of(&[f(Severity::Warn), f(Severity::Block)]);
         assert_eq!(v, Verdict::Block);
         assert_eq!(v.exit_code(), 1);

@@ -25,7 +25,8 @@ pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
     let mut a = args.to_vec();
     a.push("--json");
     let (code, out, err) = run(&a);
-    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\nstderr: {err}"));
+    let v = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {out}\nstderr: {err}"));
     (code, v)
 }
 
@@ -38,7 +39,10 @@ pub fn corpus() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("NOTICE: corpus not found at {}; conformance test skipped", p.display());
+        eprintln!(
+            "NOTICE: corpus not found at {}; conformance test skipped",
+            p.display()
+        );
         None
     }
 }
@@ -47,7 +51,13 @@ pub fn corpus() -> Option<PathBuf> {
 pub fn minimal_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
-    let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "init", "--profile", "minimal"]);
+    let (code, _, err) = run(&[
+        "--workspace",
+        ws.to_str().unwrap(),
+        "init",
+        "--profile",
+        "minimal",
+    ]);
     assert_eq!(code, 0, "{err}");
     std::fs::create_dir_all(ws.join("src")).unwrap();
     std::fs::write(ws.join("src/a.json"), "{\"Value\": 1}\n").unwrap();
@@ -60,8 +70,17 @@ pub fn minimal_workspace() -> tempfile::TempDir {
 pub fn publish_fixture(ws: &Path) -> PathBuf {
     let glob = ws.join("src/*");
     let (code, out, err) = run(&[
-        "--workspace", ws.to_str().unwrap(), "bundle", "publish", "--name", "B", "--area", "Build",
-        "--no-discover", "--add", &format!("Data={}", glob.display()),
+        "--workspace",
+        ws.to_str().unwrap(),
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--area",
+        "Build",
+        "--no-discover",
+        "--add",
+        &format!("Data={}", glob.display()),
     ]);
     assert_eq!(code, 0, "{out}{err}");
     ws.join("evidence/bundles/B")
@@ -71,8 +90,13 @@ pub fn publish_fixture(ws: &Path) -> PathBuf {
 pub fn verify(ws: &Path, bundle: &Path) -> (i32, serde_json::Value) {
     let summary = ws.join("summary-out.json");
     run_json(&[
-        "--workspace", ws.to_str().unwrap(), "bundle", "verify", bundle.to_str().unwrap(),
-        "--summary", summary.to_str().unwrap(),
+        "--workspace",
+        ws.to_str().unwrap(),
+        "bundle",
+        "verify",
+        bundle.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
     ])
 }
 
@@ -87,5 +111,8 @@ pub fn findings(v: &serde_json::Value) -> Vec<serde_json::Value> {
 
 /// Findings of one check.
 pub fn of_check(v: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
-    findings(v).into_iter().filter(|f| f["check"] == check).collect()
+    findings(v)
+        .into_iter()
+        .filter(|f| f["check"] == check)
+        .collect()
 }

@@ -17,7 +17,14 @@ use crate::error::{Error, Result};
 pub const SITES: [(&str, usize); 2] = [("BOYO", 12), ("WLLS", 25)];
 
 /// The six user actions Plan H requires.
-const ACTIONS: [&str; 6] = ["ScanLogs", "LoadFromDb", "HelpQuickstart", "InterfacesView", "CompareView", "SpanSnapshot"];
+const ACTIONS: [&str; 6] = [
+    "ScanLogs",
+    "LoadFromDb",
+    "HelpQuickstart",
+    "InterfacesView",
+    "CompareView",
+    "SpanSnapshot",
+];
 
 /// Files and bytes written.
 pub struct Stats {
@@ -51,7 +58,9 @@ impl Gen<'_> {
 fn hosts() -> Vec<(&'static str, String)> {
     SITES
         .iter()
-        .flat_map(|(site, n)| (1..=*n).map(move |i| (*site, format!("{site}-A{:02}-AS-{:02}", (i - 1) / 6 + 1, i))))
+        .flat_map(|(site, n)| {
+            (1..=*n).map(move |i| (*site, format!("{site}-A{:02}-AS-{:02}", (i - 1) / 6 + 1, i)))
+        })
         .collect()
 }
 
@@ -65,8 +74,18 @@ fn iso(t: NaiveDateTime) -> String {
 }
 
 /// Generate the whole workspace under `root`.
-pub fn workspace(root: &Path, seed: u64, scale: u32, days: u32, anchor: NaiveDate) -> Result<Stats> {
-    let mut g = Gen { root, rng: StdRng::seed_from_u64(seed), stats: Stats { files: 0, bytes: 0 } };
+pub fn workspace(
+    root: &Path,
+    seed: u64,
+    scale: u32,
+    days: u32,
+    anchor: NaiveDate,
+) -> Result<Stats> {
+    let mut g = Gen {
+        root,
+        rng: StdRng::seed_from_u64(seed),
+        stats: Stats { files: 0, bytes: 0 },
+    };
     let first = anchor - Duration::days(i64::from(days) - 1);
     let mut daily = Vec::new();
     for d in 0..days {
@@ -100,17 +119,26 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
     std::fs::create_dir_all(path.parent().unwrap_or(g.root)).map_err(|e| Error::io(&path, e))?;
     let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut out = Day { date: day, parse: Vec::new(), latency: Vec::new(), queue_delay: Vec::new() };
+    let mut out = Day {
+        date: day,
+        parse: Vec::new(),
+        latency: Vec::new(),
+        queue_delay: Vec::new(),
+    };
     let mut t = day.and_hms_opt(6, 0, 0).unwrap_or_default();
     let mut line = String::with_capacity(512);
     let hosts = hosts();
     let runs = 2 * scale;
     for run in 0..runs {
         for (action_i, action) in ACTIONS.iter().enumerate() {
-            if (run as usize + action_i) % 2 == 0 {
+            if (run as usize + action_i).is_multiple_of(2) {
                 let site = SITES[action_i % 2].0;
                 line.clear();
-                let _ = write!(line, r#"{{"EventName":"UserAction","Timestamp":"{}","Context":"MainWindow","Action":"{action}","Site":"{site}"}}"#, iso(t));
+                let _ = write!(
+                    line,
+                    r#"{{"EventName":"UserAction","Timestamp":"{}","Context":"MainWindow","Action":"{action}","Site":"{site}"}}"#,
+                    iso(t)
+                );
                 writeln!(w, "{line}").map_err(|e| Error::io(&path, e))?;
             }
         }
@@ -121,16 +149,34 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
             let delay = g.ms(2.0, 60.0);
             let rows = g.rng.gen_range(20..60);
             let fetch = g.ms(5.0, 900.0);
-            let provider = if g.rng.gen_bool(0.9) { "SharedCache" } else { "Cache" };
+            let provider = if g.rng.gen_bool(0.9) {
+                "SharedCache"
+            } else {
+                "Cache"
+            };
             let op = ["GetHit", "GetHit", "GetHit", "Set", "GetMiss"][g.rng.gen_range(0..5)];
             let ts = iso(t);
             let lines = [
-                format!(r#"{{"EventName":"ParseDuration","Timestamp":"{ts}","Site":"{site}","FileName":"{host}.log","DurationSeconds":{parse},"Hostname":"{host}","Success":true}}"#),
-                format!(r#"{{"EventName":"DatabaseWriteLatency","Timestamp":"{ts}","Site":"{site}","LatencyMs":{latency},"Hostname":"{host}"}}"#),
-                format!(r#"{{"EventName":"RowsWritten","Timestamp":"{ts}","DeletedRows":0,"Site":"{site}","Rows":{rows},"Hostname":"{host}"}}"#),
-                format!(r#"{{"EventName":"InterfaceSyncTiming","Timestamp":"{ts}","Site":"{site}","Hostname":"{host}","SiteCacheFetchDurationMs":{fetch},"SiteCacheProvider":"{provider}","SiteCacheFetchStatus":"Hit"}}"#),
-                format!(r#"{{"EventName":"InterfacePortQueueMetrics","Timestamp":"{ts}","Site":"{site}","Hostname":"{host}","QueueBuildDelayMs":{delay},"QueueBuildDurationMs":{},"BatchCount":1}}"#, g.ms(1.0, 28.0)),
-                format!(r#"{{"EventName":"InterfaceSiteCacheSharedStore","Timestamp":"{ts}","Site":"{site}","Operation":"{op}","EntryCount":{},"HostCount":1,"TotalRows":{rows}}}"#, g.rng.gen_range(1..40)),
+                format!(
+                    r#"{{"EventName":"ParseDuration","Timestamp":"{ts}","Site":"{site}","FileName":"{host}.log","DurationSeconds":{parse},"Hostname":"{host}","Success":true}}"#
+                ),
+                format!(
+                    r#"{{"EventName":"DatabaseWriteLatency","Timestamp":"{ts}","Site":"{site}","LatencyMs":{latency},"Hostname":"{host}"}}"#
+                ),
+                format!(
+                    r#"{{"EventName":"RowsWritten","Timestamp":"{ts}","DeletedRows":0,"Site":"{site}","Rows":{rows},"Hostname":"{host}"}}"#
+                ),
+                format!(
+                    r#"{{"EventName":"InterfaceSyncTiming","Timestamp":"{ts}","Site":"{site}","Hostname":"{host}","SiteCacheFetchDurationMs":{fetch},"SiteCacheProvider":"{provider}","SiteCacheFetchStatus":"Hit"}}"#
+                ),
+                format!(
+                    r#"{{"EventName":"InterfacePortQueueMetrics","Timestamp":"{ts}","Site":"{site}","Hostname":"{host}","QueueBuildDelayMs":{delay},"QueueBuildDurationMs":{},"BatchCount":1}}"#,
+                    g.ms(1.0, 28.0)
+                ),
+                format!(
+                    r#"{{"EventName":"InterfaceSiteCacheSharedStore","Timestamp":"{ts}","Site":"{site}","Operation":"{op}","EntryCount":{},"HostCount":1,"TotalRows":{rows}}}"#,
+                    g.rng.gen_range(1..40)
+                ),
             ];
             for l in &lines {
                 writeln!(w, "{l}").map_err(|e| Error::io(&path, e))?;
@@ -149,8 +195,15 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
 
 fn host_universe(g: &mut Gen) -> Result<()> {
     for (site, _) in SITES {
-        let list: Vec<String> = hosts().into_iter().filter(|(s, _)| *s == site).map(|(_, h)| format!("  {{ \"Hostname\": \"{h}\", \"Site\": \"{site}\" }}")).collect();
-        g.write(&format!("Data/IngestionHistory/{site}.json"), &format!("[\n{}\n]\n", list.join(",\n")))?;
+        let list: Vec<String> = hosts()
+            .into_iter()
+            .filter(|(s, _)| *s == site)
+            .map(|(_, h)| format!("  {{ \"Hostname\": \"{h}\", \"Site\": \"{site}\" }}"))
+            .collect();
+        g.write(
+            &format!("Data/IngestionHistory/{site}.json"),
+            &format!("[\n{}\n]\n", list.join(",\n")),
+        )?;
     }
     Ok(())
 }
@@ -170,17 +223,33 @@ fn warm_run(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
         iso(stamp), cold - warm
     );
     rows.push(format!("  {comparison}"));
-    g.write(&format!("Logs/IngestionMetrics/WarmRunTelemetry-{st}.json"), &format!("[\n{}\n]\n", rows.join(",\n")))?;
+    g.write(
+        &format!("Logs/IngestionMetrics/WarmRunTelemetry-{st}.json"),
+        &format!("[\n{}\n]\n", rows.join(",\n")),
+    )?;
     let summary = format!(
         "{{\n  \"GeneratedAtUtc\": \"{}\",\n  \"ColdInterfaceCallAvgMs\": {cold},\n  \"WarmInterfaceCallAvgMs\": {warm},\n  \"ImprovementPercent\": {improvement},\n  \"WarmCacheProviderHitCount\": 37,\n  \"WarmCacheProviderMissCount\": 0,\n  \"WarmCacheHitRatioPercent\": 100.0,\n  \"WarmSignatureMatchMissCount\": 0,\n  \"WarmSignatureRewriteTotal\": 0,\n  \"WarmProviderCounts\": {{ \"SharedCache\": 37 }}\n}}\n",
         iso(stamp)
     );
-    g.write("Logs/IngestionMetrics/WarmRunTelemetry-latest-summary.json", &summary)?;
+    g.write(
+        "Logs/IngestionMetrics/WarmRunTelemetry-latest-summary.json",
+        &summary,
+    )?;
     let mut csv = String::from("Site,Hostname,DiffComparisonMs,DiffDurationMs,LoadExistingMs,RowSetCount,Provider,ProviderReason\r\n");
     for (site, host) in hosts().into_iter().step_by(3) {
-        let _ = write!(csv, "{site},{host},{},{},{},{},SharedCache,SharedCacheMatch\r\n", g.ms(1.0, 40.0), g.ms(5.0, 90.0), g.ms(1.0, 20.0), g.rng.gen_range(10..60));
+        let _ = write!(
+            csv,
+            "{site},{host},{},{},{},{},SharedCache,SharedCacheMatch\r\n",
+            g.ms(1.0, 40.0),
+            g.ms(5.0, 90.0),
+            g.ms(1.0, 20.0),
+            g.rng.gen_range(10..60)
+        );
     }
-    g.write(&format!("Logs/IngestionMetrics/WarmRunDiffHotspots-{st}.csv"), &csv)
+    g.write(
+        &format!("Logs/IngestionMetrics/WarmRunDiffHotspots-{st}.csv"),
+        &csv,
+    )
 }
 
 /// Linear-interpolated percentile (inclusive), as StateTrace computes it.
@@ -196,16 +265,26 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn rollup(g: &mut Gen, st: &str, days: &[Day]) -> Result<()> {
     let mut csv = String::from("\"Date\",\"Scope\",\"Metric\",\"Count\",\"Average\",\"P95\",\"Max\",\"Total\",\"SecondaryTotal\",\"Notes\"\r\n");
     for d in days {
-        for (metric, samples) in [("DatabaseWriteLatencyMs", &d.latency), ("ParseDurationSeconds", &d.parse)] {
+        for (metric, samples) in [
+            ("DatabaseWriteLatencyMs", &d.latency),
+            ("ParseDurationSeconds", &d.parse),
+        ] {
             for scope in ["All", "BOYO", "WLLS"] {
-                let mut v: Vec<f64> = samples.iter().filter(|(s, _)| scope == "All" || *s == scope).map(|(_, x)| *x).collect();
+                let mut v: Vec<f64> = samples
+                    .iter()
+                    .filter(|(s, _)| scope == "All" || *s == scope)
+                    .map(|(_, x)| *x)
+                    .collect();
                 v.sort_by(f64::total_cmp);
                 let total: f64 = v.iter().sum();
                 let _ = write!(csv, "\"{}\",\"{scope}\",\"{metric}\",\"{}\",\"{:.3}\",\"{:.3}\",\"{:.3}\",\"{:.3}\",,\r\n", d.date, v.len(), total / v.len().max(1) as f64, percentile(&v, 95.0), v.last().copied().unwrap_or(0.0), total);
             }
         }
     }
-    g.write(&format!("Logs/IngestionMetrics/IngestionMetricsSummary-{st}.csv"), &csv)
+    g.write(
+        &format!("Logs/IngestionMetrics/IngestionMetricsSummary-{st}.csv"),
+        &csv,
+    )
 }
 
 fn analyzers(g: &mut Gen, st: &str) -> Result<()> {
@@ -214,16 +293,24 @@ fn analyzers(g: &mut Gen, st: &str) -> Result<()> {
         let hits = g.rng.gen_range(200..400);
         sites.push(format!("    {{ \"Site\": \"{site}\", \"SnapshotImported\": 1, \"InitDelegatedStore\": 1, \"GetHit\": {hits}, \"GetMiss\": {}, \"Set\": {n}, \"Remove\": 0 }}", g.rng.gen_range(0..5)));
     }
-    g.write(&format!("Logs/SharedCacheDiagnostics/SharedCacheStoreState-{st}.json"), &format!("{{\n  \"Sites\": [\n{}\n  ]\n}}\n", sites.join(",\n")))?;
+    g.write(
+        &format!("Logs/SharedCacheDiagnostics/SharedCacheStoreState-{st}.json"),
+        &format!("{{\n  \"Sites\": [\n{}\n  ]\n}}\n", sites.join(",\n")),
+    )?;
     let mut reasons = Vec::new();
     for (site, n) in SITES {
         reasons.push(format!("    {{ \"Site\": \"{site}\", \"SharedCacheMatch\": {}, \"AccessRefresh\": 0, \"Total\": {} }}", n * 4, n * 4));
     }
-    g.write(&format!("Logs/SharedCacheDiagnostics/SiteCacheProviderReasons-{st}.json"), &format!("{{\n  \"Sites\": [\n{}\n  ]\n}}\n", reasons.join(",\n")))
+    g.write(
+        &format!("Logs/SharedCacheDiagnostics/SiteCacheProviderReasons-{st}.json"),
+        &format!("{{\n  \"Sites\": [\n{}\n  ]\n}}\n", reasons.join(",\n")),
+    )
 }
 
 fn queue_summary(g: &mut Gen, st: &str, days: &[Day]) -> Result<()> {
-    let Some(last) = days.last() else { return Ok(()) };
+    let Some(last) = days.last() else {
+        return Ok(());
+    };
     let mut v = last.queue_delay.clone();
     v.sort_by(f64::total_cmp);
     let n = v.len();
@@ -238,33 +325,63 @@ fn queue_summary(g: &mut Gen, st: &str, days: &[Day]) -> Result<()> {
         v.last().copied().unwrap_or(0.0),
         percentile(&v, 50.0)
     );
-    g.write(&format!("Logs/IngestionMetrics/QueueDelaySummary-{st}.json"), &text)?;
+    g.write(
+        &format!("Logs/IngestionMetrics/QueueDelaySummary-{st}.json"),
+        &text,
+    )?;
     g.write("Logs/IngestionMetrics/QueueDelaySummary-latest.json", &text)
 }
 
 fn shared_cache_snapshot(g: &mut Gen, st: &str) -> Result<()> {
     let entries: Vec<String> = SITES.iter().map(|(site, n)| format!("  {{ \"Site\": \"{site}\", \"Hosts\": {n}, \"TotalRows\": {}, \"CachedAt\": null }}", n * 48)).collect();
-    g.write(&format!("Logs/SharedCacheSnapshot/SharedCacheSnapshot-{st}-summary.json"), &format!("[\n{}\n]\n", entries.join(",\n")))
+    g.write(
+        &format!("Logs/SharedCacheSnapshot/SharedCacheSnapshot-{st}-summary.json"),
+        &format!("[\n{}\n]\n", entries.join(",\n")),
+    )
 }
 
 fn history_and_logs(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
     for (name, header) in [
-        ("QueueDelayHistory.csv", "Timestamp,SampleCount,P95Ms,P99Ms,Result"),
-        ("ParserSchedulerHistory.csv", "Timestamp,ActiveSites,QueuedJobs,ThreadBudget"),
-        ("PortBatchHistory.csv", "Timestamp,Site,Batches,PortsCommitted"),
-        ("InterfaceSyncHistory.csv", "Timestamp,Site,Hosts,AvgMs"),
+        (
+            "QueueDelayHistory.csv",
+            "Timestamp,SampleCount,P95Ms,P99Ms,Result",
+        ),
+        (
+            "ParserSchedulerHistory.csv",
+            "Timestamp,QueuedJobs,AvgWaitMs,MaxWaitMs,Result",
+        ),
+        (
+            "PortBatchHistory.csv",
+            "Timestamp,Batches,AvgMs,MaxMs,Result",
+        ),
+        (
+            "InterfaceSyncHistory.csv",
+            "Timestamp,Hosts,AvgMs,MaxMs,Result",
+        ),
     ] {
         let mut csv = format!("{header}\r\n");
         for i in 0..5 {
             let t = stamp - Duration::days(4 - i);
-            let _ = write!(csv, "{},{},{},{},{}\r\n", t.format("%Y-%m-%dT%H:%M:%S"), g.rng.gen_range(10..300), g.ms(5.0, 60.0), g.ms(20.0, 90.0), "Pass");
+            let _ = write!(
+                csv,
+                "{},{},{},{},Pass\r\n",
+                t.format("%Y-%m-%dT%H:%M:%S"),
+                g.rng.gen_range(10..300),
+                g.ms(5.0, 60.0),
+                g.ms(20.0, 90.0)
+            );
         }
         g.write(&format!("Logs/Reports/{name}"), &csv)?;
     }
     for (site, host) in hosts().into_iter().step_by(9) {
         let mut log = String::new();
         for i in 0..20 {
-            let _ = writeln!(log, "{} [{site}] dispatcher: queued port batch {i} for {host} ({} ports)", iso(stamp + Duration::seconds(i)), g.rng.gen_range(8..48));
+            let _ = writeln!(
+                log,
+                "{} [{site}] dispatcher: queued port batch {i} for {host} ({} ports)",
+                iso(stamp + Duration::seconds(i)),
+                g.rng.gen_range(8..48)
+            );
         }
         g.write(&format!("Logs/DispatchHarness/{host}-{st}.log"), &log)?;
     }
@@ -275,7 +392,10 @@ fn docs(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
     let session = format!(
         "# Session log {anchor} (session 0001)\r\n\r\n- Task: ST-G-007 release evidence bundle\r\n- Ran warm-run telemetry, shared-cache analyzers and the daily rollup.\r\n- Doc sync: task board, plan G and backlog updated.\r\n"
     );
-    g.write(&format!("docs/agents/sessions/{anchor}_session-0001.md"), &session)?;
+    g.write(
+        &format!("docs/agents/sessions/{anchor}_session-0001.md"),
+        &session,
+    )?;
     let risk = "# Risk Register\r\n\r\n| ID | Risk | Owner | Mitigation | Status |\r\n|----|------|-------|------------|--------|\r\n| 11 | Shared-cache snapshot misses a site | Ingestion Lead | Coverage gate (2 sites / 37 hosts / 1,200 rows) | Open |\r\n";
     g.write("docs/RiskRegister.md", risk)?;
     let release = "# Release checklist\r\n\r\n- [x] Warm-run verification passes before packaging\r\n- [x] Telemetry bundle published and verified\r\n- [ ] Risk register entries cited with owners and mitigations\r\n";

@@ -70,7 +70,8 @@ pub fn list_files(area_dir: &Path) -> Result<Vec<AreaFile>> {
 pub fn normalize_target(raw: &str) -> std::result::Result<String, String> {
     let s = raw.trim().replace('\\', "/");
     let bytes = s.as_bytes();
-    if s.starts_with('/') || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
+    if s.starts_with('/')
+        || (bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic())
     {
         return Err(format!("'{raw}' is an absolute path"));
     }
@@ -91,7 +92,10 @@ pub fn normalize_target(raw: &str) -> std::result::Result<String, String> {
 /// Resolve a manifest `TargetFile` inside `area_dir`. The path is returned
 /// only if it stays inside the area, following symlinks. A file that does
 /// not exist resolves (integrity reports it missing).
-pub fn resolve_target(area_dir: &Path, raw: &str) -> std::result::Result<(String, PathBuf), String> {
+pub fn resolve_target(
+    area_dir: &Path,
+    raw: &str,
+) -> std::result::Result<(String, PathBuf), String> {
     let rel = normalize_target(raw)?;
     let path = area_dir.join(&rel);
     if std::fs::symlink_metadata(&path).is_ok() {
@@ -118,9 +122,19 @@ mod tests {
 
     #[test]
     fn refuses_escapes() {
-        assert_eq!(normalize_target("DocSync\\a.json").unwrap(), "DocSync/a.json");
+        assert_eq!(
+            normalize_target("DocSync\\a.json").unwrap(),
+            "DocSync/a.json"
+        );
         assert_eq!(normalize_target("./a//b").unwrap(), "a/b");
-        for bad in ["..\\..\\x", "/etc/passwd", "C:\\Windows\\x", "a/../../b", "", "."] {
+        for bad in [
+            "..\\..\\x",
+            "/etc/passwd",
+            "C:\\Windows\\x",
+            "a/../../b",
+            "",
+            ".",
+        ] {
             assert!(normalize_target(bad).is_err(), "{bad}");
         }
     }

@@ -15,7 +15,11 @@ use crate::record::atomic;
 /// `<bundle>/VerificationSummary.json`, unless that file was written by
 /// another tool (StateTrace): it is then kept, and the summary goes to
 /// `VerificationSummary-<stamp>.json` beside it. Returns the path written.
-pub fn store_summary(bundle_dir: &Path, areas: &[AreaSummary], explicit: Option<&Path>) -> Result<PathBuf> {
+pub fn store_summary(
+    bundle_dir: &Path,
+    areas: &[AreaSummary],
+    explicit: Option<&Path>,
+) -> Result<PathBuf> {
     let mut text = serde_json::to_string_pretty(areas).map_err(|e| Error::Usage(e.to_string()))?;
     text.push('\n');
     let target = match explicit {
@@ -122,7 +126,12 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
             e.areas.push(format!("{area}(unreadable manifest)"));
             continue;
         };
-        e.areas.push(m.area_name.clone().filter(|_| area.is_empty()).unwrap_or(area));
+        e.areas.push(
+            m.area_name
+                .clone()
+                .filter(|_| area.is_empty())
+                .unwrap_or(area),
+        );
         e.artifacts += m.artifacts.len();
         e.bytes += m.artifacts.iter().filter_map(|a| a.size_bytes).sum::<u64>();
         if let Some(c) = m.created_at {

@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn wildcards() {
-        assert!(matches("WarmRunDiffHotspots*.csv", "warmrundiffhotspots-2025.CSV"));
+        assert!(matches(
+            "WarmRunDiffHotspots*.csv",
+            "warmrundiffhotspots-2025.CSV"
+        ));
         assert!(matches("????-??-??.json", "2025-12-23.json"));
         assert!(!matches("????-??-??.json", "20251219.json"));
         assert!(matches("*session*.md", "2025-12-23_session-0013.md"));

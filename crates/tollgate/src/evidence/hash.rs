@@ -101,7 +101,10 @@ mod tests {
         std::fs::write(&big, &data).unwrap();
         let r = sha256_files(&[a.clone(), big, dir.path().join("missing")]);
         assert_eq!(r[0].as_ref().unwrap().0, sha256_bytes(b"abc"));
-        assert_eq!(r[1].as_ref().unwrap(), &(sha256_bytes(&data), data.len() as u64));
+        assert_eq!(
+            r[1].as_ref().unwrap(),
+            &(sha256_bytes(&data), data.len() as u64)
+        );
         assert!(r[2].is_err());
     }
 }

@@ -88,7 +88,8 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
     report.findings.extend(hits.into_iter().map(|mut f| {
         if req.allow_unredacted {
             f.severity = Severity::Warn;
-            f.message.push_str(" (published anyway: --allow-unredacted)");
+            f.message
+                .push_str(" (published anyway: --allow-unredacted)");
         }
         f
     }));
@@ -135,7 +136,11 @@ fn check_name(what: &str, name: &str) -> Result<()> {
 }
 
 /// The files to publish: policy discovery plus explicit `adds`.
-fn collect(ws: &Workspace, req: &PublishRequest, findings: &mut Vec<Finding>) -> Result<Vec<Chosen>> {
+fn collect(
+    ws: &Workspace,
+    req: &PublishRequest,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Chosen>> {
     let explicit: HashSet<String> = req.adds.iter().map(|(c, _)| c.to_lowercase()).collect();
     let mut chosen = Vec::new();
     if req.discover {
@@ -148,7 +153,10 @@ fn collect(ws: &Workspace, req: &PublishRequest, findings: &mut Vec<Finding>) ->
     }
     for (category, path) in &req.adds {
         for p in expand(path)? {
-            chosen.push(Chosen { category: category.clone(), path: p });
+            chosen.push(Chosen {
+                category: category.clone(),
+                path: p,
+            });
         }
     }
     let mut seen = HashSet::new();
@@ -163,14 +171,23 @@ fn collect(ws: &Workspace, req: &PublishRequest, findings: &mut Vec<Finding>) ->
 
 /// A path, or a glob in its last component, expanded to existing files.
 fn expand(path: &Path) -> Result<Vec<PathBuf>> {
-    let leaf = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let leaf = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     if !leaf.contains(['*', '?']) {
         if !path.is_file() {
-            return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "--add: no such file")));
+            return Err(Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::NotFound, "--add: no such file"),
+            ));
         }
         return Ok(vec![path.to_path_buf()]);
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .filter_map(|e| e.ok())
@@ -179,7 +196,13 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     out.sort();
     if out.is_empty() {
-        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::NotFound, "--add: the pattern matches no file")));
+        return Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "--add: the pattern matches no file",
+            ),
+        ));
     }
     Ok(out)
 }
@@ -187,12 +210,18 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
 /// The newest files of one source, `max` per pattern. "Newest" is the name's
 /// timestamp, else the modification time; `*-latest*` copies of another
 /// candidate are skipped.
-fn discover(ws: &Workspace, src: &SourcePolicy, findings: &mut Vec<Finding>) -> Result<Vec<Chosen>> {
+fn discover(
+    ws: &Workspace,
+    src: &SourcePolicy,
+    findings: &mut Vec<Finding>,
+) -> Result<Vec<Chosen>> {
     let mut out = Vec::new();
     for pattern in &src.patterns {
         let mut candidates: Vec<(NaiveDateTime, PathBuf)> = Vec::new();
         for dir in &src.dirs {
-            let Ok(rd) = std::fs::read_dir(ws.path(dir)) else { continue };
+            let Ok(rd) = std::fs::read_dir(ws.path(dir)) else {
+                continue;
+            };
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if e.path().is_file() && glob::matches(pattern, &name) {
@@ -207,7 +236,10 @@ fn discover(ws: &Workspace, src: &SourcePolicy, findings: &mut Vec<Finding>) -> 
                 .into_iter()
                 .filter(|(_, p)| !latest_copies.contains(p))
                 .take(src.max)
-                .map(|(_, path)| Chosen { category: src.category.clone(), path }),
+                .map(|(_, path)| Chosen {
+                    category: src.category.clone(),
+                    path,
+                }),
         );
     }
     if out.is_empty() {
@@ -218,9 +250,17 @@ fn discover(ws: &Workspace, src: &SourcePolicy, findings: &mut Vec<Finding>) -> 
             src.dirs.join(", ")
         );
         if src.required {
-            return Err(Error::Usage(format!("{msg} (the policy marks it required)")));
+            return Err(Error::Usage(format!(
+                "{msg} (the policy marks it required)"
+            )));
         }
-        findings.push(Finding::new("bundle.publish", Severity::Info, &src.category, msg, Location::file(ws.root.display().to_string())));
+        findings.push(Finding::new(
+            "bundle.publish",
+            Severity::Info,
+            &src.category,
+            msg,
+            Location::file(ws.root.display().to_string()),
+        ));
     }
     Ok(out)
 }
@@ -236,14 +276,20 @@ fn newness(path: &Path, name: &str) -> NaiveDateTime {
 
 /// `*-latest*` candidates whose bytes equal another candidate's.
 fn latest_duplicates(candidates: &[(NaiveDateTime, PathBuf)]) -> HashSet<PathBuf> {
-    let is_latest = |p: &Path| p.file_name().is_some_and(|n| n.to_string_lossy().to_lowercase().contains("-latest"));
+    let is_latest = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("-latest"))
+    };
     let mut dups = HashSet::new();
     for (_, l) in candidates.iter().filter(|(_, p)| is_latest(p)) {
         let Ok(lb) = std::fs::read(l) else { continue };
         let same = candidates
             .iter()
             .filter(|(_, o)| !is_latest(o))
-            .any(|(_, o)| std::fs::metadata(o).is_ok_and(|m| m.len() == lb.len() as u64) && std::fs::read(o).is_ok_and(|ob| ob == lb));
+            .any(|(_, o)| {
+                std::fs::metadata(o).is_ok_and(|m| m.len() == lb.len() as u64)
+                    && std::fs::read(o).is_ok_and(|ob| ob == lb)
+            });
         if same {
             dups.insert(l.clone());
         }
@@ -268,15 +314,32 @@ fn redaction_scan(patterns: &[String], chosen: &[Chosen]) -> Result<Vec<Finding>
             let mut n = 0;
             while hits.len() < HITS_PER_FILE {
                 line.clear();
-                if reader.read_until(b'\n', &mut line).map_err(|e| Error::io(&c.path, e))? == 0 {
+                if reader
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Error::io(&c.path, e))?
+                    == 0
+                {
                     break;
                 }
                 n += 1;
-                let matched: Vec<&str> = set.matches(&line).iter().map(|i| patterns[i].as_str()).collect();
+                let matched: Vec<&str> = set
+                    .matches(&line)
+                    .iter()
+                    .map(|i| patterns[i].as_str())
+                    .collect();
                 if !matched.is_empty() {
-                    let msg = format!("possible secret: line matches redaction pattern {}", matched.join(", "));
+                    let msg = format!(
+                        "possible secret: line matches redaction pattern {}",
+                        matched.join(", ")
+                    );
                     let loc = Location::file(c.path.display().to_string()).at_line(n);
-                    hits.push(Finding::new("bundle.redaction", Severity::Block, &c.category, msg, loc));
+                    hits.push(Finding::new(
+                        "bundle.redaction",
+                        Severity::Block,
+                        &c.category,
+                        msg,
+                        loc,
+                    ));
                 }
             }
             Ok(hits)
@@ -290,12 +353,25 @@ fn redaction_scan(patterns: &[String], chosen: &[Chosen]) -> Result<Vec<Finding>
 }
 
 /// Copy, hash and describe the chosen files inside `staged_area`.
-fn stage(ws: &Workspace, req: &PublishRequest, name: &str, chosen: &[Chosen], staged_area: &Path) -> Result<Manifest> {
+fn stage(
+    ws: &Workspace,
+    req: &PublishRequest,
+    name: &str,
+    chosen: &[Chosen],
+    staged_area: &Path,
+) -> Result<Manifest> {
     std::fs::create_dir_all(staged_area).map_err(|e| Error::io(staged_area, e))?;
-    let mut taken: HashSet<String> = [README_FILE, MANIFEST_FILE, SUMMARY_FILE].iter().map(|s| s.to_lowercase()).collect();
+    let mut taken: HashSet<String> = [README_FILE, MANIFEST_FILE, SUMMARY_FILE]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
     let mut targets = Vec::new();
     for c in chosen {
-        let leaf = c.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let leaf = c
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let target = unique_name(&leaf, &mut taken);
         let dest = staged_area.join(&target);
         std::fs::copy(&c.path, &dest).map_err(|e| Error::io(&c.path, e))?;
@@ -307,7 +383,10 @@ fn stage(ws: &Workspace, req: &PublishRequest, name: &str, chosen: &[Chosen], st
     for ((c, target, dest), h) in targets.into_iter().zip(hashes) {
         let (hash, size) = h.map_err(|e| Error::io(&dest, e))?;
         let abs = c.path.canonicalize().unwrap_or_else(|_| c.path.clone());
-        let source = abs.strip_prefix(&root).map(|p| p.to_path_buf()).unwrap_or(abs);
+        let source = abs
+            .strip_prefix(&root)
+            .map(|p| p.to_path_buf())
+            .unwrap_or(abs);
         artifacts.push(Artifact {
             category: Some(c.category.clone()),
             target_file: target,
@@ -354,7 +433,13 @@ fn unique_name(leaf: &str, taken: &mut HashSet<String>) -> String {
 }
 
 /// Move the staged area into place. Returns where a superseded area went.
-fn commit(staging: &Path, staged_area: &Path, bundle_dir: &Path, area_dir: &Path, area: &str) -> Result<Option<PathBuf>> {
+fn commit(
+    staging: &Path,
+    staged_area: &Path,
+    bundle_dir: &Path,
+    area_dir: &Path,
+    area: &str,
+) -> Result<Option<PathBuf>> {
     if !bundle_dir.exists() {
         atomic::publish_dir(staging, bundle_dir)?;
         return Ok(None);
@@ -381,7 +466,11 @@ pub fn render_readme(m: &Manifest, command_line: &str) -> String {
         format!("- Created: {}", opt(&m.created_at)),
         format!("- Host: {}", opt(&m.hostname)),
     ];
-    for (label, list) in [("Plans", &m.plan_references), ("Task Board IDs", &m.task_board_ids), ("Risk Register", &m.risk_register_entries)] {
+    for (label, list) in [
+        ("Plans", &m.plan_references),
+        ("Task Board IDs", &m.task_board_ids),
+        ("Risk Register", &m.risk_register_entries),
+    ] {
         if !list.is_empty() {
             out.push(format!("- {label}: {}", list.join(", ")));
         }

@@ -94,7 +94,11 @@ fn folder_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn discover_areas(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result<(Vec<AreaDir>, Vec<Finding>)> {
+fn discover_areas(
+    bundle_dir: &Path,
+    policy: &Policy,
+    only: &[String],
+) -> Result<(Vec<AreaDir>, Vec<Finding>)> {
     let mut findings = Vec::new();
     let root_manifest = bundle_dir.join(MANIFEST_FILE);
     if root_manifest.is_file() {
@@ -111,7 +115,11 @@ fn discover_areas(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result
                 Location::file(bundle_dir.display().to_string()),
             ));
         }
-        let area = AreaDir { name, dir: bundle_dir.to_path_buf(), root_level: true };
+        let area = AreaDir {
+            name,
+            dir: bundle_dir.to_path_buf(),
+            root_level: true,
+        };
         return Ok((vec![area], findings));
     }
     let mut found = Vec::new();
@@ -124,7 +132,11 @@ fn discover_areas(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result
             continue;
         }
         if policy.area(&name).is_some() || dir.join(MANIFEST_FILE).exists() {
-            found.push(AreaDir { name, dir, root_level: false });
+            found.push(AreaDir {
+                name,
+                dir,
+                root_level: false,
+            });
         }
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
@@ -139,7 +151,9 @@ fn discover_areas(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Result
                 "bundle.areas",
                 Severity::Block,
                 want.clone(),
-                format!("area '{want}' was requested but the bundle has no such folder with a manifest"),
+                format!(
+                    "area '{want}' was requested but the bundle has no such folder with a manifest"
+                ),
                 Location::file(bundle_dir.join(want).display().to_string()),
             )),
         }
@@ -160,7 +174,8 @@ impl Ctx<'_> {
     }
 
     fn add(&mut self, check: &str, sev: Severity, subject: &str, msg: String, loc: Location) {
-        self.findings.push(Finding::new(check, sev, subject, msg, loc));
+        self.findings
+            .push(Finding::new(check, sev, subject, msg, loc));
     }
 }
 
@@ -175,19 +190,35 @@ struct Integrity {
 }
 
 fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummary {
-    let mut cx = Ctx { area, policy, findings: Vec::new() };
+    let mut cx = Ctx {
+        area,
+        policy,
+        findings: Vec::new(),
+    };
     let files = match list_files(&area.dir) {
         Ok(f) => f,
         Err(e) => {
             let loc = Location::file(area.dir.display().to_string());
-            cx.add("bundle.read", Severity::Block, &area.name, e.to_string(), loc);
+            cx.add(
+                "bundle.read",
+                Severity::Block,
+                &area.name,
+                e.to_string(),
+                loc,
+            );
             Vec::new()
         }
     };
     for f in files.iter().filter(|f| f.escape.is_some()) {
         let why = f.escape.clone().unwrap_or_default();
         let msg = format!("refused, not read: {why}");
-        cx.add("bundle.safety", Severity::Block, &f.rel, msg, Location::file(cx.shown(&f.rel)));
+        cx.add(
+            "bundle.safety",
+            Severity::Block,
+            &f.rel,
+            msg,
+            Location::file(cx.shown(&f.rel)),
+        );
     }
     let manifest = load_manifest(&mut cx);
     let integrity = check_integrity(&mut cx, manifest.as_ref(), &files);
@@ -206,8 +237,16 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
     AreaSummary {
         area: area.name.clone(),
         bundle_path: area.dir.display().to_string(),
-        manifest_path: if has(MANIFEST_FILE) { MANIFEST_FILE.into() } else { String::new() },
-        readme_path: if has(README_FILE) { README_FILE.into() } else { String::new() },
+        manifest_path: if has(MANIFEST_FILE) {
+            MANIFEST_FILE.into()
+        } else {
+            String::new()
+        },
+        readme_path: if has(README_FILE) {
+            README_FILE.into()
+        } else {
+            String::new()
+        },
         readme_hash: integrity.readme_hash.unwrap_or_default(),
         hash_algorithm: "SHA256".into(),
         requirement_state,
@@ -247,7 +286,12 @@ fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]
     // (rel, path, expected hash, expected size, manifest key)
     let mut jobs: Vec<(String, PathBuf, String, Option<u64>, String)> = Vec::new();
     let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
-    for (i, a) in manifest.map(|m| m.artifacts.as_slice()).unwrap_or(&[]).iter().enumerate() {
+    for (i, a) in manifest
+        .map(|m| m.artifacts.as_slice())
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+    {
         let key = format!("Artifacts[{i}].TargetFile");
         let loc = Location::file(manifest_path.clone()).at_key(key.clone());
         let (rel, path) = match resolve_target(&cx.area.dir, &a.target_file) {
@@ -264,7 +308,10 @@ fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]
             continue;
         }
         if std::fs::symlink_metadata(&path).is_err() {
-            let size = a.size_bytes.map(|s| format!(" ({s} bytes)")).unwrap_or_default();
+            let size = a
+                .size_bytes
+                .map(|s| format!(" ({s} bytes)"))
+                .unwrap_or_default();
             let msg = format!("missing: the manifest lists {rel}{size} but the file is absent");
             let f = Finding::new("bundle.integrity", Severity::Block, &rel, msg, Location::file(cx.shown(&rel)))
                 .with_evidence(json!({"category": a.category, "expected_hash": a.hash, "expected_size": a.size_bytes}));
@@ -280,7 +327,9 @@ fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]
         }
     }
     let readme = cx.area.dir.join(README_FILE);
-    let readme_ok = files.iter().any(|f| f.rel == README_FILE && f.escape.is_none());
+    let readme_ok = files
+        .iter()
+        .any(|f| f.rel == README_FILE && f.escape.is_none());
     let mut paths: Vec<PathBuf> = jobs.iter().map(|j| j.1.clone()).collect();
     if readme_ok {
         paths.push(readme);
@@ -293,13 +342,22 @@ fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]
         let loc = Location::file(cx.shown(&rel));
         match got {
             Err(e) => {
-                cx.add("bundle.integrity", Severity::Block, &rel, format!("unreadable: {e}"), loc);
+                cx.add(
+                    "bundle.integrity",
+                    Severity::Block,
+                    &rel,
+                    format!("unreadable: {e}"),
+                    loc,
+                );
             }
             Ok((hash, size)) => {
                 let size_bad = want_size.is_some_and(|w| w != size);
                 if !hash.eq_ignore_ascii_case(&want) || size_bad {
                     let what = if size_bad {
-                        format!("size {size} bytes, manifest says {}", want_size.unwrap_or(0))
+                        format!(
+                            "size {size} bytes, manifest says {}",
+                            want_size.unwrap_or(0)
+                        )
                     } else {
                         format!("same size ({size} bytes) but the SHA-256 differs")
                     };
@@ -321,23 +379,54 @@ fn check_orphans(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile]) {
         let ignored = glob::matches_any(&cx.policy.bundle.ignore, &f.rel)
             || glob::matches_any(&cx.policy.bundle.ignore, leaf);
         if !ignored && !integrity.listed.contains(&f.rel.to_lowercase()) {
-            let msg = format!("orphan: {} is in the area but not in the manifest (unattested)", f.rel);
-            cx.add("bundle.orphan", Severity::Warn, &f.rel, msg, Location::file(cx.shown(&f.rel)));
+            let msg = format!(
+                "orphan: {} is in the area but not in the manifest (unattested)",
+                f.rel
+            );
+            cx.add(
+                "bundle.orphan",
+                Severity::Warn,
+                &f.rel,
+                msg,
+                Location::file(cx.shown(&f.rel)),
+            );
         }
     }
 }
 
-fn check_requirements(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile], manifest_ok: bool) -> Vec<RequirementState> {
+fn check_requirements(
+    cx: &mut Ctx,
+    integrity: &Integrity,
+    files: &[AreaFile],
+    manifest_ok: bool,
+) -> Vec<RequirementState> {
     let generic = [
-        crate::policy::Requirement { name: "README".into(), patterns: vec![README_FILE.into()], level: Level::Required },
-        crate::policy::Requirement { name: "Manifest".into(), patterns: vec![MANIFEST_FILE.into()], level: Level::Required },
+        crate::policy::Requirement {
+            name: "README".into(),
+            patterns: vec![README_FILE.into()],
+            level: Level::Required,
+        },
+        crate::policy::Requirement {
+            name: "Manifest".into(),
+            patterns: vec![MANIFEST_FILE.into()],
+            level: Level::Required,
+        },
     ];
     let requirements: Vec<crate::policy::Requirement> = match cx.policy.area(&cx.area.name) {
         Some(a) => a.requirements.clone(),
         None => {
-            let msg = format!("area '{}' has no definition in the policy: generic checks only", cx.area.name);
+            let msg = format!(
+                "area '{}' has no definition in the policy: generic checks only",
+                cx.area.name
+            );
             let loc = Location::file(cx.area.dir.display().to_string());
-            cx.add("bundle.requirement", Severity::Info, &cx.area.name.clone(), msg, loc);
+            cx.add(
+                "bundle.requirement",
+                Severity::Info,
+                &cx.area.name.clone(),
+                msg,
+                loc,
+            );
             generic.to_vec()
         }
     };
@@ -366,12 +455,24 @@ fn check_requirements(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile], m
             (false, false, true) => "Unusable (Optional)",
         };
         if !usable {
-            let sev = if optional { Severity::Warn } else { Severity::Block };
+            let sev = if optional {
+                Severity::Warn
+            } else {
+                Severity::Block
+            };
             let kind = if optional { "optional" } else { "required" };
             let msg = if matched.is_empty() {
-                format!("{kind} artifact '{}' is missing: no file matches {}", req.name, req.patterns.join(", "))
+                format!(
+                    "{kind} artifact '{}' is missing: no file matches {}",
+                    req.name,
+                    req.patterns.join(", ")
+                )
             } else {
-                format!("{kind} artifact '{}' is not satisfied: {}", req.name, problems.join("; "))
+                format!(
+                    "{kind} artifact '{}' is not satisfied: {}",
+                    req.name,
+                    problems.join("; ")
+                )
             };
             let loc = Location::file(match matched.first() {
                 Some(f) => cx.shown(&f.rel),
@@ -384,14 +485,24 @@ fn check_requirements(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile], m
         rows.push(RequirementState {
             requirement: req.name.clone(),
             status: status.to_string(),
-            files: matched.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>().join("; "),
+            files: matched
+                .iter()
+                .map(|f| f.rel.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         });
     }
     rows
 }
 
 /// Why `f` cannot satisfy a requirement, or `None` when it can.
-fn usability(cx: &Ctx, integrity: &Integrity, f: &AreaFile, manifest_ok: bool, cache: &mut HashMap<String, Content>) -> Option<String> {
+fn usability(
+    cx: &Ctx,
+    integrity: &Integrity,
+    f: &AreaFile,
+    manifest_ok: bool,
+    cache: &mut HashMap<String, Content>,
+) -> Option<String> {
     let key = f.rel.to_lowercase();
     if f.rel == MANIFEST_FILE {
         return (!manifest_ok).then(|| "could not be read as a manifest".to_string());
@@ -412,22 +523,37 @@ fn usability(cx: &Ctx, integrity: &Integrity, f: &AreaFile, manifest_ok: bool, c
 
 fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
     let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
-    let Some(raw) = m.created_at.as_deref() else { return };
+    let Some(raw) = m.created_at.as_deref() else {
+        return;
+    };
     let Some(created) = parse_time(raw) else {
-        let msg = format!("CreatedAt '{raw}' is not an ISO-8601 time with offset; freshness not checked");
-        cx.add("bundle.freshness", Severity::Warn, "CreatedAt", msg, Location::file(manifest_path).at_key("CreatedAt"));
+        let msg =
+            format!("CreatedAt '{raw}' is not an ISO-8601 time with offset; freshness not checked");
+        cx.add(
+            "bundle.freshness",
+            Severity::Warn,
+            "CreatedAt",
+            msg,
+            Location::file(manifest_path).at_key("CreatedAt"),
+        );
         return;
     };
     let created = created.naive_local();
     let max_age = cx.policy.max_age();
     let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
     for a in &m.artifacts {
-        let Ok(rel) = super::area::normalize_target(&a.target_file) else { continue };
+        let Ok(rel) = super::area::normalize_target(&a.target_file) else {
+            continue;
+        };
         if !integrity.intact.contains(&rel.to_lowercase()) {
             continue;
         }
         let leaf = |p: &str| p.rsplit(['/', '\\']).next().unwrap_or(p).to_string();
-        let stamp = name_timestamp(&leaf(&rel)).or_else(|| a.source_path.as_deref().and_then(|s| name_timestamp(&leaf(s))));
+        let stamp = name_timestamp(&leaf(&rel)).or_else(|| {
+            a.source_path
+                .as_deref()
+                .and_then(|s| name_timestamp(&leaf(s)))
+        });
         let Some(stamp) = stamp else { continue };
         let age = created - stamp;
         if age > max {
@@ -436,7 +562,13 @@ fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
                 "stale: {rel} is stamped {stamp}, {days:.1} days before the bundle was created ({raw}); max_age is {}",
                 cx.policy.bundle.max_age
             );
-            cx.add("bundle.freshness", Severity::Warn, &rel, msg, Location::file(cx.shown(&rel)));
+            cx.add(
+                "bundle.freshness",
+                Severity::Warn,
+                &rel,
+                msg,
+                Location::file(cx.shown(&rel)),
+            );
         }
     }
 }
@@ -444,59 +576,127 @@ fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
 fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
     let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
     if let Some(n) = m.bundle_name.as_deref().filter(|n| *n != bundle_name) {
-        let msg = format!("manifest BundleName '{n}' does not match the bundle folder '{bundle_name}'");
-        cx.add("bundle.consistency", Severity::Block, "BundleName", msg, Location::file(manifest_path.clone()).at_key("BundleName"));
+        let msg =
+            format!("manifest BundleName '{n}' does not match the bundle folder '{bundle_name}'");
+        cx.add(
+            "bundle.consistency",
+            Severity::Block,
+            "BundleName",
+            msg,
+            Location::file(manifest_path.clone()).at_key("BundleName"),
+        );
     }
     if let Some(a) = m.area_name.as_deref() {
         if !cx.area.root_level && !a.eq_ignore_ascii_case(&cx.area.name) {
-            let msg = format!("manifest AreaName '{a}' does not match the area folder '{}'", cx.area.name);
-            cx.add("bundle.consistency", Severity::Block, "AreaName", msg, Location::file(manifest_path.clone()).at_key("AreaName"));
+            let msg = format!(
+                "manifest AreaName '{a}' does not match the area folder '{}'",
+                cx.area.name
+            );
+            cx.add(
+                "bundle.consistency",
+                Severity::Block,
+                "AreaName",
+                msg,
+                Location::file(manifest_path.clone()).at_key("AreaName"),
+            );
         }
     }
     let readme_path = cx.area.dir.join(README_FILE);
     if resolve_target(&cx.area.dir, README_FILE).is_err() {
         return;
     }
-    let Ok(text) = crate::read::text::read_to_string(&readme_path) else { return };
+    let Ok(text) = crate::read::text::read_to_string(&readme_path) else {
+        return;
+    };
     let r = readme::parse(&text);
     let shown = readme_path.display().to_string();
     for (line, problem) in &r.problems {
-        cx.add("bundle.readme", Severity::Warn, README_FILE, problem.clone(), Location::file(shown.clone()).at_line(*line));
+        cx.add(
+            "bundle.readme",
+            Severity::Warn,
+            README_FILE,
+            problem.clone(),
+            Location::file(shown.clone()).at_line(*line),
+        );
     }
     if let (Some(rn), Some(mn)) = (&r.bundle_name, &m.bundle_name) {
         if rn != mn {
             let msg = format!("README title names bundle '{rn}', manifest says '{mn}'");
-            cx.add("bundle.readme", Severity::Block, README_FILE, msg, Location::file(shown.clone()).at_line(1));
+            cx.add(
+                "bundle.readme",
+                Severity::Block,
+                README_FILE,
+                msg,
+                Location::file(shown.clone()).at_line(1),
+            );
         }
     }
     if let (Some(ra), Some(ma)) = (&r.area, &m.area_name) {
         if !ra.eq_ignore_ascii_case(ma) {
             let msg = format!("README says area '{ra}', manifest says '{ma}'");
-            cx.add("bundle.readme", Severity::Block, README_FILE, msg, Location::file(shown.clone()));
+            cx.add(
+                "bundle.readme",
+                Severity::Block,
+                README_FILE,
+                msg,
+                Location::file(shown.clone()),
+            );
         }
     }
-    let norm = |s: &str| super::area::normalize_target(s).unwrap_or_else(|_| s.to_string()).to_lowercase();
-    let rows: HashMap<String, &readme::ReadmeRow> = r.rows.iter().map(|row| (norm(&row.file), row)).collect();
+    let norm = |s: &str| {
+        super::area::normalize_target(s)
+            .unwrap_or_else(|_| s.to_string())
+            .to_lowercase()
+    };
+    let rows: HashMap<String, &readme::ReadmeRow> =
+        r.rows.iter().map(|row| (norm(&row.file), row)).collect();
     let mut listed = HashSet::new();
     for a in &m.artifacts {
         let key = norm(&a.target_file);
         listed.insert(key.clone());
         match rows.get(&key) {
             None => {
-                let msg = format!("README does not list {}, which the manifest does", a.target_file);
-                cx.add("bundle.readme", Severity::Block, &a.target_file, msg, Location::file(shown.clone()));
+                let msg = format!(
+                    "README does not list {}, which the manifest does",
+                    a.target_file
+                );
+                cx.add(
+                    "bundle.readme",
+                    Severity::Block,
+                    &a.target_file,
+                    msg,
+                    Location::file(shown.clone()),
+                );
             }
             Some(row) => {
                 if let (Some(prefix), Some(hash)) = (&row.hash_prefix, &a.hash) {
                     if prefix.is_empty() || !hash.starts_with(prefix.as_str()) {
-                        let msg = format!("README shows hash {prefix} for {}, manifest has {hash}", row.file);
-                        cx.add("bundle.readme", Severity::Block, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+                        let msg = format!(
+                            "README shows hash {prefix} for {}, manifest has {hash}",
+                            row.file
+                        );
+                        cx.add(
+                            "bundle.readme",
+                            Severity::Block,
+                            &row.file,
+                            msg,
+                            Location::file(shown.clone()).at_line(row.line),
+                        );
                     }
                 }
                 if let (Some(rc), Some(mc)) = (&row.category, &a.category) {
                     if rc != mc {
-                        let msg = format!("README category '{rc}' for {}, manifest says '{mc}'", row.file);
-                        cx.add("bundle.readme", Severity::Warn, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+                        let msg = format!(
+                            "README category '{rc}' for {}, manifest says '{mc}'",
+                            row.file
+                        );
+                        cx.add(
+                            "bundle.readme",
+                            Severity::Warn,
+                            &row.file,
+                            msg,
+                            Location::file(shown.clone()).at_line(row.line),
+                        );
                     }
                 }
             }
@@ -505,7 +705,13 @@ fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
     for row in &r.rows {
         if !listed.contains(&norm(&row.file)) {
             let msg = format!("README lists {}, which the manifest does not", row.file);
-            cx.add("bundle.readme", Severity::Block, &row.file, msg, Location::file(shown.clone()).at_line(row.line));
+            cx.add(
+                "bundle.readme",
+                Severity::Block,
+                &row.file,
+                msg,
+                Location::file(shown.clone()).at_line(row.line),
+            );
         }
     }
 }

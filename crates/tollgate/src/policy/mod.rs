@@ -137,8 +137,7 @@ impl Policy {
             path: path.to_path_buf(),
             message,
         };
-        parse_duration(&self.bundle.max_age)
-            .map_err(|m| bad(format!("bundle.max_age: {m}")))?;
+        parse_duration(&self.bundle.max_age).map_err(|m| bad(format!("bundle.max_age: {m}")))?;
         for p in &self.bundle.redaction_patterns {
             regex::RegexBuilder::new(p)
                 .case_insensitive(true)
@@ -148,7 +147,10 @@ impl Policy {
         let mut names = std::collections::HashSet::new();
         for area in &self.bundle.areas {
             if !names.insert(area.name.to_ascii_lowercase()) {
-                return Err(bad(format!("bundle.area: '{}' is declared twice", area.name)));
+                return Err(bad(format!(
+                    "bundle.area: '{}' is declared twice",
+                    area.name
+                )));
             }
             for r in &area.requirements {
                 if r.patterns.is_empty() {

@@ -61,7 +61,11 @@ fn inspect_text(path: &Path) -> std::io::Result<Content> {
         if n == 0 {
             return Ok(Content::Empty);
         }
-        let chunk = if first { super::text::strip_bom(&buf[..n]) } else { &buf[..n] };
+        let chunk = if first {
+            super::text::strip_bom(&buf[..n])
+        } else {
+            &buf[..n]
+        };
         first = false;
         if chunk.iter().any(|b| !b.is_ascii_whitespace()) {
             return Ok(Content::Usable);
@@ -74,7 +78,11 @@ fn inspect_csv(path: &Path) -> std::io::Result<Content> {
     let mut line = Vec::new();
     let mut non_blank = 0;
     while reader.read_until(b'\n', &mut line)? > 0 {
-        let body = if non_blank == 0 { super::text::strip_bom(&line) } else { &line[..] };
+        let body = if non_blank == 0 {
+            super::text::strip_bom(&line)
+        } else {
+            &line[..]
+        };
         if body.iter().any(|b| !b.is_ascii_whitespace()) {
             non_blank += 1;
             if non_blank == 2 {
@@ -83,7 +91,11 @@ fn inspect_csv(path: &Path) -> std::io::Result<Content> {
         }
         line.clear();
     }
-    Ok(if non_blank == 0 { Content::Empty } else { Content::HeaderOnly })
+    Ok(if non_blank == 0 {
+        Content::Empty
+    } else {
+        Content::HeaderOnly
+    })
 }
 
 fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content> {
@@ -186,11 +198,16 @@ mod tests {
     #[test]
     fn json_kinds() {
         assert_eq!(check("a.json", "{\"Sample\":true}"), Content::Stub);
-        assert_eq!(check("a.json", "{\"TaskId\":\"X\",\"Status\":\"Sample\"}"), Content::Stub);
+        assert_eq!(
+            check("a.json", "{\"TaskId\":\"X\",\"Status\":\"Sample\"}"),
+            Content::Stub
+        );
         assert_eq!(check("a.json", "[]"), Content::Empty);
         assert_eq!(check("a.json", "\u{feff}[{\"A\":1}]"), Content::Usable);
         assert_eq!(check("a.json", "{\"A\":1}\n{\"A\":2}\n"), Content::Usable);
-        assert!(matches!(check("a.json", "{\"A\":\n"), Content::Unparseable(m) if m.contains("line")));
+        assert!(
+            matches!(check("a.json", "{\"A\":\n"), Content::Unparseable(m) if m.contains("line"))
+        );
     }
 
     #[test]

@@ -24,7 +24,11 @@ pub fn parse_documents(text: &str, path: &Path) -> Result<Vec<Value>> {
         match serde_json::from_str::<Value>(line) {
             Ok(v @ Value::Object(_)) => docs.push(v),
             _ if docs.is_empty() => {
-                return Err(Error::parse(path, Some(doc_err.line()), doc_err.to_string()))
+                return Err(Error::parse(
+                    path,
+                    Some(doc_err.line()),
+                    doc_err.to_string(),
+                ))
             }
             Ok(_) => return Err(Error::parse(path, Some(n), "not a JSON object")),
             Err(e) => return Err(Error::parse(path, Some(n), e.to_string())),

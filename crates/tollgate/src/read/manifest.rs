@@ -100,7 +100,13 @@ pub fn from_value(value: &Value, shown_path: &str) -> (Manifest, Vec<Finding>) {
         }
         Some(Value::Object(_)) => {
             // PowerShell unwraps one-element arrays.
-            read_artifact(&obj["Artifacts"], 0, shown_path, &mut m.artifacts, &mut findings);
+            read_artifact(
+                &obj["Artifacts"],
+                0,
+                shown_path,
+                &mut m.artifacts,
+                &mut findings,
+            );
         }
         _ => findings.push(Finding::new(
             "manifest.key",

@@ -41,7 +41,9 @@ pub fn table_cells(line: &str) -> Vec<String> {
         match c {
             '\\' if chars.peek() == Some(&'|') => {
                 chars.next();
-                cells.last_mut().map(|s| s.push('|'));
+                if let Some(s) = cells.last_mut() {
+                    s.push('|');
+                }
             }
             '|' => cells.push(String::new()),
             c => {
@@ -94,7 +96,11 @@ pub fn parse(text: &str) -> Readme {
                     if cells.len() != cols.len() {
                         r.problems.push((
                             n,
-                            format!("row has {} cells, the header has {}", cells.len(), cols.len()),
+                            format!(
+                                "row has {} cells, the header has {}",
+                                cells.len(),
+                                cols.len()
+                            ),
                         ));
                     }
                     let cell = |names: &[&str]| {
@@ -152,12 +158,18 @@ mod tests {
         assert_eq!(r.bundle_name.as_deref(), Some("Release-1"));
         assert_eq!(r.area.as_deref(), Some("Routing"));
         assert_eq!(r.host.as_deref(), Some("H"));
-        assert_eq!(r.command.as_deref(), Some("tollgate bundle publish --name Release-1"));
+        assert_eq!(
+            r.command.as_deref(),
+            Some("tollgate bundle publish --name Release-1")
+        );
         assert_eq!(r.rows.len(), 2);
         assert_eq!(r.rows[0].line, 10);
         assert_eq!(r.rows[0].hash_prefix.as_deref(), Some("3B1770D1F1AF"));
         assert_eq!(r.rows[1].file, "a|b.log");
-        assert_eq!(r.problems, vec![(11, "row has 5 cells, the header has 4".to_string())]);
+        assert_eq!(
+            r.problems,
+            vec![(11, "row has 5 cells, the header has 4".to_string())]
+        );
     }
 
     #[test]
@@ -170,7 +182,13 @@ mod tests {
 
     #[test]
     fn garbage_does_not_panic() {
-        for s in ["", "|", "## Artifacts\n|", "## Artifacts\n| a |\n|", "# \n- :\n- "] {
+        for s in [
+            "",
+            "|",
+            "## Artifacts\n|",
+            "## Artifacts\n| a |\n|",
+            "# \n- :\n- ",
+        ] {
             let _ = parse(s);
         }
     }

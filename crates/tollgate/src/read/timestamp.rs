@@ -28,7 +28,8 @@ pub fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
 fn name_stamp_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(\d{4})-?(\d{2})-?(\d{2})(?:[-_T](\d{2})(\d{2})(\d{2}))?").expect("valid regex")
+        Regex::new(r"(\d{4})-?(\d{2})-?(\d{2})(?:[-_T](\d{2})(\d{2})(\d{2}))?")
+            .expect("valid regex")
     })
 }
 
@@ -99,7 +100,10 @@ mod tests {
     fn roundtrip_has_seven_digits() {
         let t = parse_time("2025-12-23T13:33:33.0271017-07:00").unwrap();
         assert_eq!(roundtrip(&t), "2025-12-23T13:33:33.0271017-07:00");
-        assert_eq!(now_roundtrip().len(), "2025-12-23T13:33:33.0271017-07:00".len());
+        assert_eq!(
+            now_roundtrip().len(),
+            "2025-12-23T13:33:33.0271017-07:00".len()
+        );
     }
 
     #[test]

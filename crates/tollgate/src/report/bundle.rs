@@ -37,7 +37,11 @@ pub fn verify_json<'a>(r: &'a BundleReport, summary_path: Option<String>) -> Ver
 /// Human text for a verify report: verdict, per-area table, then findings.
 pub fn verify_text(r: &BundleReport, summary_path: Option<&str>) -> String {
     let all = r.all_findings();
-    let mut out = format!("{}  bundle {}\n", headline(r.verdict(), Counts::of(all.iter().copied())), r.name);
+    let mut out = format!(
+        "{}  bundle {}\n",
+        headline(r.verdict(), Counts::of(all.iter().copied())),
+        r.name
+    );
     for a in &r.areas {
         out.push_str(&area_block(a));
     }
@@ -54,11 +58,23 @@ fn area_block(a: &AreaSummary) -> String {
         "\n{} [{}]  README SHA256 {}\n",
         a.area,
         a.verdict_or_derived(),
-        if a.readme_hash.is_empty() { "-" } else { &a.readme_hash }
+        if a.readme_hash.is_empty() {
+            "-"
+        } else {
+            &a.readme_hash
+        }
     );
-    let width = a.requirement_state.iter().map(|r| r.requirement.len()).max().unwrap_or(0);
+    let width = a
+        .requirement_state
+        .iter()
+        .map(|r| r.requirement.len())
+        .max()
+        .unwrap_or(0);
     for r in &a.requirement_state {
-        out.push_str(&format!("  {:<width$}  {:<20} {}\n", r.requirement, r.status, r.files));
+        out.push_str(&format!(
+            "  {:<width$}  {:<20} {}\n",
+            r.requirement, r.status, r.files
+        ));
     }
     out
 }
@@ -66,9 +82,20 @@ fn area_block(a: &AreaSummary) -> String {
 /// Human text for `bundle show` (a stored summary, not re-hashed).
 pub fn show_text(bundle: &str, summary_path: &str, areas: &[AreaSummary]) -> String {
     let verdict = crate::evidence::catalog::overall(areas);
-    let mut out = format!("{verdict}  bundle {bundle} (stored summary {summary_path})\n\nREADME hashes:\n");
+    let mut out =
+        format!("{verdict}  bundle {bundle} (stored summary {summary_path})\n\nREADME hashes:\n");
     for a in areas {
-        out.push_str(&format!("  {:<10} {} {} {}\n", a.area, a.hash_algorithm, if a.readme_hash.is_empty() { "-" } else { &a.readme_hash }, a.readme_path));
+        out.push_str(&format!(
+            "  {:<10} {} {} {}\n",
+            a.area,
+            a.hash_algorithm,
+            if a.readme_hash.is_empty() {
+                "-"
+            } else {
+                &a.readme_hash
+            },
+            a.readme_path
+        ));
     }
     for a in areas {
         out.push_str(&area_block(a));
@@ -86,8 +113,16 @@ pub fn list_text(entries: &[BundleEntry]) -> String {
     if entries.is_empty() {
         return "no bundles\n".to_string();
     }
-    let w = entries.iter().map(|e| e.name.len()).max().unwrap_or(4).max(4);
-    let mut out = format!("{:<w$}  {:<33}  {:<18}  {:>9}  {:>10}  VERDICT\n", "NAME", "CREATED", "AREAS", "ARTIFACTS", "BYTES");
+    let w = entries
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = format!(
+        "{:<w$}  {:<33}  {:<18}  {:>9}  {:>10}  VERDICT\n",
+        "NAME", "CREATED", "AREAS", "ARTIFACTS", "BYTES"
+    );
     for e in entries {
         out.push_str(&format!(
             "{:<w$}  {:<33}  {:<18}  {:>9}  {:>10}  {}\n",

@@ -44,14 +44,21 @@ pub fn headline(verdict: Verdict, counts: Counts) -> String {
 /// Findings grouped by severity (worst first), one line each with path:line.
 pub fn findings_text(findings: &[&Finding]) -> String {
     let mut out = String::new();
-    for (sev, title) in [(Severity::Block, "Blocking"), (Severity::Warn, "Warnings"), (Severity::Info, "Info")] {
+    for (sev, title) in [
+        (Severity::Block, "Blocking"),
+        (Severity::Warn, "Warnings"),
+        (Severity::Info, "Info"),
+    ] {
         let group: Vec<&&Finding> = findings.iter().filter(|f| f.severity == sev).collect();
         if group.is_empty() {
             continue;
         }
         out.push_str(&format!("{title} ({}):\n", group.len()));
         for f in group {
-            out.push_str(&format!("  [{}] {}: {}\n      at {}\n", f.check, f.subject, f.message, f.location));
+            out.push_str(&format!(
+                "  [{}] {}: {}\n      at {}\n",
+                f.check, f.subject, f.message, f.location
+            ));
         }
     }
     out
@@ -64,12 +71,28 @@ mod tests {
 
     #[test]
     fn groups_worst_first() {
-        let w = Finding::new("c.w", Severity::Warn, "s", "warned", Location::file("f").at_line(2));
+        let w = Finding::new(
+            "c.w",
+            Severity::Warn,
+            "s",
+            "warned",
+            Location::file("f").at_line(2),
+        );
         let b = Finding::new("c.b", Severity::Block, "s", "blocked", Location::file("g"));
         let text = findings_text(&[&w, &b]);
         assert!(text.find("Blocking (1)").unwrap() < text.find("Warnings (1)").unwrap());
         assert!(text.contains("at f:2"));
-        assert_eq!(Counts::of([&w, &b]), Counts { block: 1, warn: 1, info: 0 });
-        assert_eq!(headline(Verdict::Block, Counts::of([&w, &b])), "BLOCKED (1 blocking, 1 warning, 0 info)");
+        assert_eq!(
+            Counts::of([&w, &b]),
+            Counts {
+                block: 1,
+                warn: 1,
+                info: 0
+            }
+        );
+        assert_eq!(
+            headline(Verdict::Block, Counts::of([&w, &b])),
+            "BLOCKED (1 blocking, 1 warning, 0 info)"
+        );
     }
 }

@@ -1,0 +1,60 @@
+//! `tollgate demo` on a fresh folder: generates, publishes and verifies.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn demo_generates_publishes_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo");
+    let t = target.to_str().unwrap();
+    let (code, v) = run_json(&["demo", t, "--seed", "7", "--days", "3"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["published"].as_array().unwrap().len(), 2);
+    assert_ne!(v["verification"]["verdict"], "Block", "{v:#}");
+    let ws = target.to_str().unwrap();
+    let (code, _) = run_json(&[
+        "--workspace",
+        ws,
+        "bundle",
+        "verify",
+        v["verification"]["bundle"].as_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    // 37 hosts over 2 sites in the telemetry.
+    let mut days: Vec<_> = std::fs::read_dir(target.join("Logs/IngestionMetrics"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().len() == "2026-01-01.json".len())
+        .collect();
+    days.sort_by_key(|e| e.file_name());
+    assert_eq!(days.len(), 3);
+    let day = days.pop().unwrap();
+    let text = std::fs::read_to_string(day.path()).unwrap();
+    let hosts: std::collections::HashSet<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|e| e["Hostname"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(hosts.len(), 37);
+
+    // Same seed and date: same telemetry. A re-run replaces its own folder.
+    let first = std::fs::read(day.path()).unwrap();
+    let date = day.file_name().to_string_lossy()[..10].to_string();
+    let (code, _, err) = run(&["demo", t, "--seed", "7", "--days", "3", "--date", &date]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        std::fs::read(day.path()).unwrap() == first,
+        "same seed and date must give the same telemetry"
+    );
+
+    // A folder the demo did not make is refused.
+    let other = dir.path().join("mine");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("keep.txt"), "x").unwrap();
+    let (code, _, err) = run(&["demo", other.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not made by `tollgate demo`"), "{err}");
+    assert!(other.join("keep.txt").exists());
+}
