@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Benchmark: `tollgate bundle verify` against `sha256sum -c` over the same
+# >= 1 GiB bundle of >= 500 files, page cache warm, in one run.
+# Usage: bench/hash.sh [FILES] [MIB_PER_FILE] [RUNS]   (default 520 2 5)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=${1:-520}; mib=${2:-2}; runs=${3:-5}
+cargo build --release -q
+bin=$PWD/target/release/tollgate
+work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$bin" --workspace "$work" init --profile minimal >/dev/null
+mkdir -p "$work/src"
+python3 - "$work/src" "$files" "$mib" <<'PY'
+import os, sys
+d, n, mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+block = os.urandom(1 << 20)
+for i in range(n):
+    with open(os.path.join(d, f"artifact-{i:04d}.bin"), "wb") as f:
+        for j in range(mib):
+            f.write(bytes([i % 256, j % 256]) + block[2:])
+PY
+"$bin" --workspace "$work" bundle publish --name Bench --area Data --no-discover --allow-unredacted \
+  --add "Blob=$work/src/*" >/dev/null
+area="$work/evidence/bundles/Bench/Data"
+bytes=$(du -cb "$area"/*.bin | tail -1 | cut -f1)
+(cd "$area" && python3 -c "
+import json; m=json.load(open('TelemetryBundle.json'))
+print('\n'.join(a['Hash'].lower()+'  '+a['TargetFile'] for a in m['Artifacts']))" > "$work/SHA256SUMS")
+cat "$area"/*.bin > /dev/null  # warm the page cache
+
+time_runs() {  # median wall seconds of "$@" over $runs runs
+  python3 - "$runs" "$@" <<'PY'
+import subprocess, sys, time, statistics
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+ts = []
+for _ in range(runs):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ts.append(time.perf_counter() - t)
+    if r.returncode != 0:
+        sys.exit(f"{cmd[0]} exited {r.returncode}")
+print(f"{statistics.median(ts):.3f}")
+PY
+}
+t_tg=$(time_runs "$bin" --workspace "$work" bundle verify Bench --summary "$work/summary.json")
+t_sum=$(time_runs sh -c "cd '$area' && sha256sum -c --quiet '$work/SHA256SUMS'")
+python3 - "$bytes" "$files" "$t_tg" "$t_sum" "$(nproc)" <<'PY'
+import sys
+b, n, tg, s, cores = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+print(f"bundle: {n} files, {b/2**30:.2f} GiB, {cores} cores, page cache warm, median of runs")
+print(f"tollgate bundle verify: {tg:.3f} s  {b/tg/1e9:.2f} GB/s")
+print(f"sha256sum -c:           {s:.3f} s  {b/s/1e9:.2f} GB/s")
+print(f"ratio: tollgate is {s/tg:.1f}x sha256sum")
+PY
