@@ -35,9 +35,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
     match cli.command {
-        Command::Init { profile, force } => {
-            init(cli.workspace.as_deref().unwrap_or(&cwd), &profile, force)
-        }
+        Command::Init { profile, force } => init(
+            cli.workspace.as_deref().unwrap_or(&cwd),
+            &profile,
+            force,
+            cli.json,
+        ),
         Command::Demo(args) => demo(args, cli.json),
         Command::Bundle(cmd) => {
             let ws = Workspace::discover(cli.workspace.as_deref(), &cwd)?;
@@ -55,7 +58,7 @@ fn emit_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-fn init(dir: &Path, profile: &str, force: bool) -> Result<u8> {
+fn init(dir: &Path, profile: &str, force: bool, json: bool) -> Result<u8> {
     let text = profile_text(profile)?;
     let path = dir.join(POLICY_FILE);
     if path.exists() && !force {
@@ -65,7 +68,11 @@ fn init(dir: &Path, profile: &str, force: bool) -> Result<u8> {
         ));
     }
     tollgate::record::atomic::write_file(&path, text.as_bytes())?;
-    println!("wrote {} (profile {profile})", path.display());
+    if json {
+        emit_json(&serde_json::json!({ "path": path.display().to_string(), "profile": profile }))?;
+    } else {
+        println!("wrote {} (profile {profile})", path.display());
+    }
     Ok(0)
 }
 

@@ -2,8 +2,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::*;
 
 #[cfg(unix)]
@@ -11,33 +9,29 @@ use common::*;
 fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
-    let (code, _, _) = run(&[
-        "--workspace",
-        ws.to_str().unwrap(),
-        "init",
-        "--profile",
-        "minimal",
-    ]);
+    let wss = ws.to_str().unwrap();
+    let (code, _, _) = run(&["--workspace", wss, "init", "--profile", "minimal"]);
     assert_eq!(code, 0);
     std::fs::create_dir_all(ws.join("src")).unwrap();
-    let chunk: Vec<u8> = (0..(2 << 20))
-        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | b'A')
+    let mut chunk: Vec<u8> = (0..(2u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | b'A')
         .collect();
+    for i in (0..chunk.len()).step_by(100) {
+        chunk[i] = b'\n';
+    }
     for i in 0..24 {
         std::fs::write(ws.join(format!("src/part-{i:02}.log")), &chunk).unwrap();
     }
     let add = format!("Data={}", ws.join("src/*").display());
-    let mut outcomes = (0, 0);
-    for (attempt, delay_ms) in [5u64, 20, 40, 80, 150, 400, 3000].iter().enumerate() {
-        let name = format!("K{attempt}");
-        let mut child = tollgate()
+    let publish = |name: &str| {
+        tollgate()
             .args([
                 "--workspace",
-                ws.to_str().unwrap(),
+                wss,
                 "bundle",
                 "publish",
                 "--name",
-                &name,
+                name,
                 "--no-discover",
                 "--add",
                 &add,
@@ -45,29 +39,73 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(*delay_ms));
+            .unwrap()
+    };
+    // Time one whole publish, then kill others at fractions of that time.
+    let start = std::time::Instant::now();
+    assert!(publish("Full").wait().unwrap().success());
+    let full = start.elapsed();
+    let bundles = ws.join("evidence/bundles");
+    let staging_exists = || {
+        std::fs::read_dir(&bundles)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains("tollgate-tmp"))
+    };
+    let (mut absent, mut complete) = (0, 1);
+    // None: kill the moment the staging folder appears (mid-copy).
+    let kills = [
+        None,
+        Some(10u32),
+        Some(30),
+        Some(50),
+        Some(65),
+        Some(80),
+        Some(90),
+        Some(97),
+    ];
+    for (attempt, percent) in kills.into_iter().enumerate() {
+        let name = format!("K{attempt}");
+        let mut child = publish(&name);
+        match percent {
+            Some(p) => std::thread::sleep(full * p / 100),
+            None => {
+                let deadline = std::time::Instant::now() + full * 2;
+                while !staging_exists() && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }
+        }
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        let bundle = ws.join("evidence/bundles").join(&name);
-        if bundle.exists() {
-            let (code, v) = verify(ws, &bundle);
-            assert_eq!(code, 0, "partial bundle after kill at {delay_ms} ms: {v:#}");
-            let area = &v["areas"][0];
-            assert_eq!(area["RequirementState"][0]["Status"], "Present");
-            let m: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(bundle.join("Telemetry/TelemetryBundle.json")).unwrap(),
-            )
-            .unwrap();
-            assert_eq!(m["Artifacts"].as_array().unwrap().len(), 24);
-            outcomes.1 += 1;
-        } else {
-            outcomes.0 += 1;
+        let bundle = bundles.join(&name);
+        if !bundle.exists() {
+            absent += 1;
+            continue;
         }
+        let (code, v) = verify(ws, &bundle);
+        assert_eq!(
+            code, 0,
+            "partial bundle after a kill at {percent:?}%: {v:#}"
+        );
+        let manifest =
+            std::fs::read_to_string(bundle.join("Telemetry/TelemetryBundle.json")).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+        assert_eq!(m["Artifacts"].as_array().unwrap().len(), 24);
+        complete += 1;
     }
+    let staged = std::fs::read_dir(&bundles)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("tollgate-tmp"))
+        .count();
+    eprintln!("kill outcomes: {absent} without a bundle ({staged} killed while staging), {complete} complete");
+    assert!(
+        staged >= 1,
+        "no attempt was killed in the middle of staging"
+    );
     // Staging leftovers are hidden and never listed as bundles.
-    let (code, list) = run_json(&["--workspace", ws.to_str().unwrap(), "bundle", "list"]);
+    let (code, list) = run_json(&["--workspace", wss, "bundle", "list"]);
     assert_eq!(code, 0);
-    assert_eq!(list.as_array().unwrap().len(), outcomes.1);
-    assert!(outcomes.1 >= 1, "the slowest attempt should have completed");
+    assert_eq!(list.as_array().unwrap().len(), complete);
 }

@@ -143,4 +143,16 @@ mod tests {
         );
         assert!(r[2].is_err());
     }
+
+    #[test]
+    fn mapped_windows_agree_with_a_plain_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big");
+        let data: Vec<u8> = (0..WINDOW as usize + 3).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&p, &data).unwrap();
+        assert_eq!(
+            sha256_file(&p).unwrap(),
+            (sha256_bytes(&data), data.len() as u64)
+        );
+    }
 }
