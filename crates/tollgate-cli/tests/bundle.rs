@@ -60,11 +60,9 @@ fn same_size_byte_change_is_named() {
 fn edited_manifest_hash_is_named() {
     let dir = minimal_workspace();
     let b = publish_fixture(dir.path());
-    let mpath = b.join("Build/TelemetryBundle.json");
-    let mut m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
-    m["Artifacts"][2]["Hash"] = serde_json::Value::String("0".repeat(64));
-    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    edit_manifest(&b.join("Build"), |m| {
+        m["Artifacts"][2]["Hash"] = serde_json::Value::String("0".repeat(64));
+    });
     let (code, v) = verify(dir.path(), &b);
     assert_eq!(code, 1);
     let subjects: Vec<String> = of_check(&v, "bundle.integrity")
@@ -85,14 +83,12 @@ fn escaping_manifest_entries_are_refused_and_never_read() {
     let b = publish_fixture(ws);
     // A real file where `..\..\x` points, so reading it would "succeed".
     std::fs::write(b.join("../x"), "outside").unwrap();
-    let mpath = b.join("Build/TelemetryBundle.json");
-    let mut m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
-    let arts = m["Artifacts"].as_array_mut().unwrap();
-    for target in ["..\\..\\x", "/etc/passwd"] {
-        arts.push(serde_json::json!({"Category": "Evil", "TargetFile": target, "Hash": "00", "SizeBytes": 7}));
-    }
-    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    edit_manifest(&b.join("Build"), |m| {
+        let arts = m["Artifacts"].as_array_mut().unwrap();
+        for target in ["..\\..\\x", "/etc/passwd"] {
+            arts.push(serde_json::json!({"Category": "Evil", "TargetFile": target, "Hash": "00", "SizeBytes": 7}));
+        }
+    });
     let (code, v) = verify(ws, &b);
     assert_eq!(code, 1);
     let safety = of_check(&v, "bundle.safety");

@@ -116,3 +116,12 @@ pub fn of_check(v: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
         .filter(|f| f["check"] == check)
         .collect()
 }
+
+/// Read an area's manifest, let `edit` change it, and write it back.
+pub fn edit_manifest(area: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = area.join("TelemetryBundle.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+}

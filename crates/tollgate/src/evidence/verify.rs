@@ -608,38 +608,41 @@ fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
     let Ok(text) = crate::read::text::read_to_string(&readme_path) else {
         return;
     };
-    let r = readme::parse(&text);
-    let shown = readme_path.display().to_string();
+    check_readme_agrees(
+        cx,
+        m,
+        &readme::parse(&text),
+        &readme_path.display().to_string(),
+    );
+}
+
+/// The README's title, area and artifact rows against the manifest.
+fn check_readme_agrees(cx: &mut Ctx, m: &Manifest, r: &readme::Readme, shown: &str) {
+    let mut add = |sev: Severity, subject: &str, msg: String, line: Option<usize>| {
+        let mut loc = Location::file(shown);
+        loc.line = line;
+        cx.add("bundle.readme", sev, subject, msg, loc);
+    };
     for (line, problem) in &r.problems {
-        cx.add(
-            "bundle.readme",
-            Severity::Warn,
-            README_FILE,
-            problem.clone(),
-            Location::file(shown.clone()).at_line(*line),
-        );
+        add(Severity::Warn, README_FILE, problem.clone(), Some(*line));
     }
     if let (Some(rn), Some(mn)) = (&r.bundle_name, &m.bundle_name) {
         if rn != mn {
-            let msg = format!("README title names bundle '{rn}', manifest says '{mn}'");
-            cx.add(
-                "bundle.readme",
+            add(
                 Severity::Block,
                 README_FILE,
-                msg,
-                Location::file(shown.clone()).at_line(1),
+                format!("README title names bundle '{rn}', manifest says '{mn}'"),
+                Some(1),
             );
         }
     }
     if let (Some(ra), Some(ma)) = (&r.area, &m.area_name) {
         if !ra.eq_ignore_ascii_case(ma) {
-            let msg = format!("README says area '{ra}', manifest says '{ma}'");
-            cx.add(
-                "bundle.readme",
+            add(
                 Severity::Block,
                 README_FILE,
-                msg,
-                Location::file(shown.clone()),
+                format!("README says area '{ra}', manifest says '{ma}'"),
+                None,
             );
         }
     }
@@ -654,64 +657,39 @@ fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
     for a in &m.artifacts {
         let key = norm(&a.target_file);
         listed.insert(key.clone());
-        match rows.get(&key) {
-            None => {
+        let Some(row) = rows.get(&key) else {
+            let msg = format!(
+                "README does not list {}, which the manifest does",
+                a.target_file
+            );
+            add(Severity::Block, &a.target_file, msg, None);
+            continue;
+        };
+        if let (Some(prefix), Some(hash)) = (&row.hash_prefix, &a.hash) {
+            if prefix.is_empty() || !hash.starts_with(prefix.as_str()) {
                 let msg = format!(
-                    "README does not list {}, which the manifest does",
-                    a.target_file
+                    "README shows hash {prefix} for {}, manifest has {hash}",
+                    row.file
                 );
-                cx.add(
-                    "bundle.readme",
-                    Severity::Block,
-                    &a.target_file,
-                    msg,
-                    Location::file(shown.clone()),
-                );
+                add(Severity::Block, &row.file, msg, Some(row.line));
             }
-            Some(row) => {
-                if let (Some(prefix), Some(hash)) = (&row.hash_prefix, &a.hash) {
-                    if prefix.is_empty() || !hash.starts_with(prefix.as_str()) {
-                        let msg = format!(
-                            "README shows hash {prefix} for {}, manifest has {hash}",
-                            row.file
-                        );
-                        cx.add(
-                            "bundle.readme",
-                            Severity::Block,
-                            &row.file,
-                            msg,
-                            Location::file(shown.clone()).at_line(row.line),
-                        );
-                    }
-                }
-                if let (Some(rc), Some(mc)) = (&row.category, &a.category) {
-                    if rc != mc {
-                        let msg = format!(
-                            "README category '{rc}' for {}, manifest says '{mc}'",
-                            row.file
-                        );
-                        cx.add(
-                            "bundle.readme",
-                            Severity::Warn,
-                            &row.file,
-                            msg,
-                            Location::file(shown.clone()).at_line(row.line),
-                        );
-                    }
-                }
+        }
+        if let (Some(rc), Some(mc)) = (&row.category, &a.category) {
+            if rc != mc {
+                let msg = format!(
+                    "README category '{rc}' for {}, manifest says '{mc}'",
+                    row.file
+                );
+                add(Severity::Warn, &row.file, msg, Some(row.line));
             }
         }
     }
-    for row in &r.rows {
-        if !listed.contains(&norm(&row.file)) {
-            let msg = format!("README lists {}, which the manifest does not", row.file);
-            cx.add(
-                "bundle.readme",
-                Severity::Block,
-                &row.file,
-                msg,
-                Location::file(shown.clone()).at_line(row.line),
-            );
-        }
+    for row in r
+        .rows
+        .iter()
+        .filter(|row| !listed.contains(&norm(&row.file)))
+    {
+        let msg = format!("README lists {}, which the manifest does not", row.file);
+        add(Severity::Block, &row.file, msg, Some(row.line));
     }
 }
