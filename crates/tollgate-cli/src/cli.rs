@@ -85,8 +85,9 @@ pub struct PublishArgs {
     /// Bundle name (default: local time yyyyMMdd-HHmmss).
     #[arg(long)]
     pub name: Option<String>,
-    #[arg(long, default_value = "Telemetry")]
-    pub area: String,
+    /// Area to publish (default: the policy's bundle.default_area).
+    #[arg(long)]
+    pub area: Option<String>,
     #[arg(long, value_name = "PLAN")]
     pub plan: Vec<String>,
     #[arg(long, value_name = "ID")]

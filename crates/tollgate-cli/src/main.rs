@@ -231,7 +231,9 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 .collect::<Result<Vec<_>>>()?;
             let req = publish::PublishRequest {
                 name: args.name,
-                area: args.area,
+                area: args
+                    .area
+                    .unwrap_or_else(|| ws.policy.bundle.default_area.clone()),
                 plans: args.plan,
                 tasks: args.task,
                 risks: args.risk,

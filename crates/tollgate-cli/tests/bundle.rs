@@ -239,7 +239,7 @@ fn redaction_hits_block_publish_unless_allowed() {
     let (code, v) = run_json(&allowed);
     assert_eq!(code, 0);
     assert_eq!(v["findings"][0]["severity"], "warn");
-    assert!(ws.join("evidence/bundles/R/Telemetry/c.log").is_file());
+    assert!(ws.join("evidence/bundles/R/Evidence/c.log").is_file());
 }
 
 #[test]

@@ -89,7 +89,7 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
             "partial bundle after a kill at {percent:?}%: {v:#}"
         );
         let manifest =
-            std::fs::read_to_string(bundle.join("Telemetry/TelemetryBundle.json")).unwrap();
+            std::fs::read_to_string(bundle.join("Evidence/TelemetryBundle.json")).unwrap();
         let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         assert_eq!(m["Artifacts"].as_array().unwrap().len(), 24);
         complete += 1;

@@ -41,7 +41,7 @@ pub fn store_summary(
 
 /// Find the stored summary of a bundle: the root `VerificationSummary.json`,
 /// else the newest `VerificationSummary-*.json` at the root, else one inside
-/// an area folder.
+/// an area folder (as StateTrace's tools also looked).
 pub fn find_summary(bundle_dir: &Path) -> Option<PathBuf> {
     let root = bundle_dir.join(SUMMARY_FILE);
     if root.is_file() {
@@ -60,10 +60,13 @@ pub fn find_summary(bundle_dir: &Path) -> Option<PathBuf> {
     if let Some(p) = stamped.pop() {
         return Some(p);
     }
-    ["Telemetry", "Routing"]
-        .iter()
-        .map(|a| bundle_dir.join(a).join(SUMMARY_FILE))
-        .find(|p| p.is_file())
+    let mut in_areas: Vec<PathBuf> = std::fs::read_dir(bundle_dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join(SUMMARY_FILE)))
+        .filter(|p| p.is_file())
+        .collect();
+    in_areas.sort();
+    in_areas.into_iter().next()
 }
 
 /// One line of `bundle list`.

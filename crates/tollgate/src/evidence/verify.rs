@@ -105,7 +105,7 @@ fn discover_areas(
         let name = manifest::read(&root_manifest)
             .ok()
             .and_then(|(m, _)| m.area_name)
-            .unwrap_or_else(|| "Telemetry".to_string());
+            .unwrap_or_else(|| policy.bundle.default_area.clone());
         for o in only.iter().filter(|o| !o.eq_ignore_ascii_case(&name)) {
             findings.push(Finding::new(
                 "bundle.areas",

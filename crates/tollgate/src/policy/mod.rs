@@ -46,6 +46,8 @@ pub struct Paths {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BundlePolicy {
+    /// Area used when none is named (publish) or recorded (root-level manifest).
+    pub default_area: String,
     /// Maximum artifact age relative to the bundle's `CreatedAt`, e.g. `7d`.
     pub max_age: String,
     #[serde(default)]
