@@ -34,6 +34,23 @@ pub enum Command {
     /// Evidence bundles: publish, verify, show, list.
     #[command(subcommand)]
     Bundle(BundleCmd),
+    /// Daily rollups of JSON-lines telemetry in the IngestionMetricsSummary CSV format.
+    Rollup(RollupArgs),
+}
+
+#[derive(Args)]
+pub struct RollupArgs {
+    /// Day files (default: the policy's daily files in paths.telemetry).
+    pub files: Vec<PathBuf>,
+    /// First day, YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day, YYYY-MM-DD (inclusive).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Output CSV (default: <telemetry>/IngestionMetricsSummary-<yyyyMMdd-HHmmss>.csv).
+    #[arg(long, value_name = "CSV")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args)]

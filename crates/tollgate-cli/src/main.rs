@@ -42,14 +42,72 @@ fn run(cli: Cli) -> Result<u8> {
             cli.json,
         ),
         Command::Demo(args) => demo(args, cli.json),
-        Command::Bundle(cmd) => {
-            let ws = Workspace::discover(cli.workspace.as_deref(), &cwd)?;
-            if ws.policy_path.is_none() && !cli.json {
-                eprintln!("note: no {POLICY_FILE} found; using the built-in statetrace profile");
-            }
-            bundle(&ws, cmd, cli.json)
+        Command::Bundle(cmd) => bundle(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json),
+        Command::Rollup(args) => {
+            rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
     }
+}
+
+/// The workspace for commands that read one, with a note when the built-in
+/// profile stands in for a missing tollgate.toml.
+fn workspace(explicit: &Option<PathBuf>, cwd: &Path, json: bool) -> Result<Workspace> {
+    let ws = Workspace::discover(explicit.as_deref(), cwd)?;
+    if ws.policy_path.is_none() && !json {
+        eprintln!("note: no {POLICY_FILE} found; using the built-in statetrace profile");
+    }
+    Ok(ws)
+}
+
+fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
+    use tollgate::telemetry::{daily_files, rollup as r};
+    let dir = ws.path(&ws.policy.paths.telemetry);
+    let files = if args.files.is_empty() {
+        daily_files(
+            &dir,
+            &ws.policy.telemetry.daily_files,
+            args.from.as_deref(),
+            args.to.as_deref(),
+        )?
+    } else {
+        args.files
+    };
+    if files.is_empty() {
+        return Err(Error::Usage(format!(
+            "no telemetry files: none given and none matching {} in {}",
+            ws.policy.telemetry.daily_files,
+            dir.display()
+        )));
+    }
+    let opts = r::RollupOptions {
+        required_actions: ws.policy.telemetry.required_user_actions.clone(),
+    };
+    let (rows, scans) = r::rollup(&files, &opts)?;
+    let out = args.out.unwrap_or_else(|| {
+        dir.join(format!(
+            "IngestionMetricsSummary-{}.csv",
+            tollgate::read::timestamp::now_stamp()
+        ))
+    });
+    tollgate::record::atomic::write_file(&out, r::to_csv(&rows).as_bytes())?;
+    let findings: Vec<&tollgate::finding::Finding> =
+        scans.iter().flat_map(|s| s.findings.iter()).collect();
+    if json {
+        emit_json(&serde_json::json!({
+            "out": out.display().to_string(), "rows": rows.len(),
+            "files": scans, "verdict": Verdict::of(findings.iter().copied()),
+        }))?;
+    } else {
+        let events: u64 = scans.iter().map(|s| s.events).sum();
+        println!(
+            "rolled up {} file(s), {events} events, into {} rows: {}",
+            scans.len(),
+            rows.len(),
+            out.display()
+        );
+        print!("{}", report::findings_text(&findings));
+    }
+    Ok(0)
 }
 
 fn emit_json(value: &impl serde::Serialize) -> Result<()> {

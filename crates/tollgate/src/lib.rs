@@ -12,6 +12,7 @@ pub mod policy;
 pub mod read;
 pub mod record;
 pub mod report;
+pub mod telemetry;
 
 /// The tool version written into manifests and summaries.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -27,7 +27,18 @@ pub struct Policy {
     #[serde(default)]
     pub profile: Option<String>,
     pub paths: Paths,
+    pub telemetry: TelemetryPolicy,
     pub bundle: BundlePolicy,
+}
+
+/// Raw telemetry rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryPolicy {
+    /// Glob of daily JSON-lines files inside `paths.telemetry`.
+    pub daily_files: String,
+    #[serde(default)]
+    pub required_user_actions: Vec<String>,
 }
 
 /// Workspace-relative folders.

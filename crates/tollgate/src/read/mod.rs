@@ -7,5 +7,6 @@ pub mod json;
 pub mod manifest;
 pub mod readme;
 pub mod summary;
+pub mod telemetry;
 pub mod text;
 pub mod timestamp;
