@@ -36,6 +36,29 @@ pub enum Command {
     Bundle(BundleCmd),
     /// Daily rollups of JSON-lines telemetry in the IngestionMetricsSummary CSV format.
     Rollup(RollupArgs),
+    /// Analyzers over raw telemetry.
+    Analyze {
+        #[command(subcommand)]
+        kind: AnalyzeKind,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AnalyzeKind {
+    /// Shared-cache store operations per file, overall and per site.
+    SharedCache(AnalyzeArgs),
+    /// SiteCacheProviderReason breakdown per site, across the files.
+    ProviderReasons(AnalyzeArgs),
+}
+
+#[derive(Args)]
+pub struct AnalyzeArgs {
+    /// JSON-lines telemetry files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Also write the result as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Rollup(args) => {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
+        Command::Analyze { kind } => analyze(kind, cli.json),
     }
 }
 
@@ -107,6 +108,83 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
         );
         print!("{}", report::findings_text(&findings));
     }
+    Ok(0)
+}
+
+fn analyze(kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
+    use tollgate::telemetry::analyze as a;
+    let (args, (result, scans), columns): (_, _, &[&str]) = match kind {
+        cli::AnalyzeKind::SharedCache(args) => {
+            let r = a::shared_cache(&args.files)?;
+            (
+                args,
+                r,
+                &[
+                    "SnapshotImported",
+                    "InitDelegatedStore",
+                    "GetHit",
+                    "GetMiss",
+                    "Set",
+                    "Remove",
+                    "OtherOperations",
+                ],
+            )
+        }
+        cli::AnalyzeKind::ProviderReasons(args) => {
+            let r = a::provider_reasons(&args.files)?;
+            (
+                args,
+                r,
+                &[
+                    "Site",
+                    "Total",
+                    "AccessRefresh",
+                    "AccessCacheHit",
+                    "SharedCacheMatch",
+                    "SkipSiteCacheUpdate",
+                    "Unknown",
+                ],
+            )
+        }
+    };
+    if let Some(out) = &args.out {
+        let text =
+            serde_json::to_string_pretty(&result).map_err(|e| Error::Usage(e.to_string()))?;
+        tollgate::record::atomic::write_file(out, text.as_bytes())?;
+    }
+    let findings: Vec<&tollgate::finding::Finding> =
+        scans.iter().flat_map(|s| s.findings.iter()).collect();
+    if json {
+        emit_json(&serde_json::json!({ "result": result, "files": scans }))?;
+        return Ok(0);
+    }
+    for item in &result {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c}={}", item[*c].to_string().trim_matches('"')))
+            .collect();
+        if let Some(file) = item.get("File").and_then(|f| f.as_str()) {
+            println!("{file}");
+        }
+        println!("  {}", cells.join("  "));
+        for site in item
+            .get("TopSites")
+            .and_then(|t| t.as_array())
+            .into_iter()
+            .flatten()
+        {
+            println!(
+                "    site {:<12} total {:>6}  GetHit {:>6}  GetMiss {:>6}  Set {:>6}  Remove {:>6}",
+                site["Site"].as_str().unwrap_or(""),
+                site["Total"],
+                site["GetHit"],
+                site["GetMiss"],
+                site["Set"],
+                site["Remove"]
+            );
+        }
+    }
+    print!("{}", report::findings_text(&findings));
     Ok(0)
 }
 

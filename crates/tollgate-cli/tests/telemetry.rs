@@ -152,3 +152,60 @@ fn rollup_skips_and_reports_pretty_printed_snapshots() {
     assert_eq!(v["files"][0]["findings"][0]["check"], "telemetry.not_jsonl");
     assert_eq!(v["rows"], 0);
 }
+
+#[test]
+fn analyzers_reproduce_the_original_outputs() {
+    let Some(c) = corpus() else { return };
+    let area = c.join("Logs/TelemetryBundles/Release-2025-12-23/Telemetry");
+    let events = area.join("2025-12-23.json");
+
+    let (code, v) = run_json(&["analyze", "shared-cache", events.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let ours = &v["result"][0];
+    let oracle =
+        tollgate::read::analyzer::read(&area.join("SharedCacheStoreState-2025-12-23.json"))
+            .unwrap();
+    assert_eq!(
+        oracle.len(),
+        1,
+        "one data object among the Format-Table records"
+    );
+    let want = &oracle[0];
+    for key in [
+        "SnapshotImported",
+        "InitDelegatedStore",
+        "InitNewStore",
+        "InitAdoptedStore",
+        "InitReuseStore",
+        "ClearRequested",
+        "Cleared",
+        "GetMiss",
+        "GetHit",
+        "Set",
+        "Remove",
+        "OtherOperations",
+        "FirstTimestamp",
+        "LastTimestamp",
+        "TopSites",
+    ] {
+        assert_eq!(ours[key], want[key], "{key}");
+    }
+    for (site, counts) in want["SiteOperations"].as_object().unwrap() {
+        for (k, n) in counts.as_object().unwrap() {
+            assert_eq!(&ours["SiteOperations"][site][k], n, "{site}.{k}");
+        }
+    }
+
+    let (code, v) = run_json(&["analyze", "provider-reasons", events.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let oracle =
+        tollgate::read::analyzer::read(&area.join("SiteCacheProviderReasons-2025-12-23.json"))
+            .unwrap();
+    let ours = v["result"].as_array().unwrap();
+    assert_eq!(ours.len(), oracle.len());
+    for (o, w) in ours.iter().zip(&oracle) {
+        for (k, val) in w.as_object().unwrap() {
+            assert_eq!(&o[k], val, "{}.{k}", w["Site"]);
+        }
+    }
+}

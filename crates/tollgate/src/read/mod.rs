@@ -2,6 +2,7 @@
 //! CRLF and "array or single object", and report what they cannot read as
 //! errors or findings naming the file, never as panics.
 
+pub mod analyzer;
 pub mod content;
 pub mod json;
 pub mod manifest;

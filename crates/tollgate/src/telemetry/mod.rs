@@ -1,6 +1,7 @@
 //! Rollups and analyzers over telemetry event streams (SPEC §6). Every
 //! figure is derived from raw events, each file read once, streaming.
 
+pub mod analyze;
 pub mod rollup;
 pub mod stats;
 

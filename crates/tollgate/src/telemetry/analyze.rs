@@ -1,0 +1,204 @@
+//! Analyzers over raw telemetry, as StateTrace's `Analyze-SharedCacheStoreState`
+//! and `Analyze-SiteCacheProviderReasons` meant them, written as clean JSON
+//! (no PowerShell `Format-Table` records).
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::rollup::Tally;
+use crate::error::Result;
+use crate::read::telemetry::{scan, FileScan};
+use crate::read::timestamp::parse_time;
+
+/// State operations reported with a fixed key (0 when absent).
+const STATE_OPS: [&str; 7] = [
+    "SnapshotImported",
+    "InitDelegatedStore",
+    "InitNewStore",
+    "InitAdoptedStore",
+    "InitReuseStore",
+    "ClearRequested",
+    "Cleared",
+];
+/// Store operations with their own per-site counter; others count as Other.
+const STORE_OPS: [&str; 4] = ["GetMiss", "GetHit", "Set", "Remove"];
+/// Provider reasons reported as columns; every reason counts toward Total.
+const REASONS: [&str; 5] = [
+    "AccessRefresh",
+    "AccessCacheHit",
+    "SharedCacheMatch",
+    "SkipSiteCacheUpdate",
+    "Unknown",
+];
+/// Sites listed in `TopSites`.
+const TOP_SITES: usize = 10;
+
+/// Per-site counters of `InterfaceSiteCacheSharedStore` operations.
+#[derive(Debug, Default, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SiteOps {
+    #[serde(skip)]
+    pub site: String,
+    pub get_hit: u64,
+    pub get_miss: u64,
+    pub set: u64,
+    pub remove: u64,
+    pub other: u64,
+    pub total: u64,
+}
+
+/// Groups by a case-insensitive key, keeping the first-seen spelling.
+#[derive(Debug, Default)]
+struct BySite<T>(BTreeMap<String, (String, T)>);
+
+impl<T: Default> BySite<T> {
+    fn entry(&mut self, site: &str) -> &mut T {
+        &mut self
+            .0
+            .entry(site.to_lowercase())
+            .or_insert_with(|| (site.to_string(), T::default()))
+            .1
+    }
+}
+
+/// First and last event times of a file, as written.
+#[derive(Debug, Default)]
+struct Span {
+    first: Option<(chrono::DateTime<chrono::FixedOffset>, String)>,
+    last: Option<(chrono::DateTime<chrono::FixedOffset>, String)>,
+}
+
+impl Span {
+    fn add(&mut self, raw: &str) {
+        let Some(t) = parse_time(raw) else { return };
+        if self.first.as_ref().is_none_or(|(f, _)| t < *f) {
+            self.first = Some((t, raw.to_string()));
+        }
+        if self.last.as_ref().is_none_or(|(l, _)| t > *l) {
+            self.last = Some((t, raw.to_string()));
+        }
+    }
+}
+
+/// `analyze shared-cache` for one file: the summary object, and the scan.
+pub fn shared_cache_file(path: &Path) -> Result<(Value, FileScan)> {
+    let mut state = Tally::default();
+    let mut store = Tally::default();
+    let mut sites: BySite<SiteOps> = BySite::default();
+    let mut span = Span::default();
+    let report = scan(path, |e, _| {
+        if let Some(t) = e.timestamp.get() {
+            span.add(t);
+        }
+        let op = e.operation.get().unwrap_or("Unknown");
+        match e.name() {
+            "InterfaceSiteCacheSharedStoreState" => state.add(op),
+            "InterfaceSiteCacheSharedStore" => {
+                store.add(op);
+                let s = sites.entry(e.site.get().unwrap_or("Unknown"));
+                s.total += 1;
+                match op.to_ascii_lowercase().as_str() {
+                    "gethit" => s.get_hit += 1,
+                    "getmiss" => s.get_miss += 1,
+                    "set" => s.set += 1,
+                    "remove" => s.remove += 1,
+                    _ => s.other += 1,
+                }
+            }
+            _ => {}
+        }
+    })?;
+    let mut o = Map::new();
+    o.insert("File".into(), json!(path.display().to_string()));
+    for k in STATE_OPS {
+        o.insert(k.into(), json!(state.get(k)));
+    }
+    for k in STORE_OPS {
+        o.insert(k.into(), json!(store.get(k)));
+    }
+    let other: u64 = store
+        .iter()
+        .filter(|(k, _)| !STORE_OPS.iter().any(|s| s.eq_ignore_ascii_case(k)))
+        .map(|(_, n)| n)
+        .sum();
+    o.insert("OtherOperations".into(), json!(other));
+    o.insert("FirstTimestamp".into(), json!(span.first.map(|x| x.1)));
+    o.insert("LastTimestamp".into(), json!(span.last.map(|x| x.1)));
+    let mut list: Vec<SiteOps> = sites
+        .0
+        .into_values()
+        .map(|(name, mut s)| {
+            s.site = name;
+            s
+        })
+        .collect();
+    let per_site: Map<String, Value> = list.iter().map(|s| (s.site.clone(), json!(s))).collect();
+    list.sort_by_key(|s| (Reverse(s.total), s.site.to_lowercase()));
+    let top: Vec<Value> = list
+        .iter()
+        .take(TOP_SITES)
+        .map(|s| json!({"Site": s.site, "Total": s.total, "Set": s.set, "GetHit": s.get_hit, "GetMiss": s.get_miss, "Remove": s.remove, "Other": s.other}))
+        .collect();
+    o.insert("TopSites".into(), Value::Array(top));
+    o.insert("SiteOperations".into(), Value::Object(per_site));
+    o.insert("StateOperations".into(), tally_json(&state));
+    o.insert("StoreOperations".into(), tally_json(&store));
+    Ok((Value::Object(o), report))
+}
+
+fn tally_json(t: &Tally) -> Value {
+    Value::Object(t.iter().map(|(k, n)| (k.to_string(), json!(n))).collect())
+}
+
+/// `analyze shared-cache`: one summary per file.
+pub fn shared_cache(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)> {
+    let mut out = Vec::new();
+    let mut scans = Vec::new();
+    for p in paths {
+        let (v, s) = shared_cache_file(p)?;
+        out.push(v);
+        scans.push(s);
+    }
+    Ok((out, scans))
+}
+
+/// `analyze provider-reasons`: per site (sorted), across all files, the
+/// `SiteCacheProviderReason` of every `InterfaceSyncTiming` event (falling
+/// back to the provider, then `Unknown`). `Total` counts every reason.
+pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)> {
+    let mut sites: BySite<(u64, Tally, Tally)> = BySite::default();
+    let mut scans = Vec::new();
+    for p in paths {
+        scans.push(scan(p, |e, _| {
+            if e.name() != "InterfaceSyncTiming" {
+                return;
+            }
+            let provider = e.site_cache_provider.get().unwrap_or("Unknown");
+            let reason = e.site_cache_provider_reason.get().unwrap_or(provider);
+            let (total, reasons, providers) = sites.entry(e.site.get().unwrap_or("Unknown"));
+            *total += 1;
+            reasons.add(reason);
+            providers.add(provider);
+        })?);
+    }
+    let rows = sites
+        .0
+        .into_values()
+        .map(|(site, (total, reasons, providers))| {
+            let mut o = Map::new();
+            o.insert("Site".into(), json!(site));
+            o.insert("Total".into(), json!(total));
+            for r in REASONS {
+                o.insert(r.into(), json!(reasons.get(r)));
+            }
+            o.insert("Reasons".into(), tally_json(&reasons));
+            o.insert("Providers".into(), tally_json(&providers));
+            Value::Object(o)
+        })
+        .collect();
+    Ok((rows, scans))
+}
