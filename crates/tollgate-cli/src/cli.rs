@@ -36,11 +36,32 @@ pub enum Command {
     Bundle(BundleCmd),
     /// Daily rollups of JSON-lines telemetry in the IngestionMetricsSummary CSV format.
     Rollup(RollupArgs),
+    /// Evaluate the policy's release gates.
+    Gates(GatesArgs),
     /// Analyzers over raw telemetry.
     Analyze {
         #[command(subcommand)]
         kind: AnalyzeKind,
     },
+}
+
+#[derive(Args)]
+pub struct GatesArgs {
+    /// Only these gates (ids or plans, e.g. A-queue-delay-p95 or PlanG).
+    #[arg(long, value_name = "ID|PLAN")]
+    pub only: Vec<String>,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Show how each value was computed.
+    #[arg(long)]
+    pub explain: bool,
+    /// Record the gate values as baseline NAME (e.g. a release version).
+    #[arg(long, value_name = "NAME")]
+    pub record: Option<String>,
+    /// Compare with baseline NAME (default: the newest recorded).
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
 }
 
 #[derive(Subcommand)]

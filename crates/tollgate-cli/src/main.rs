@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Rollup(args) => {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
+        Command::Gates(args) => gates(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json),
         Command::Analyze { kind } => analyze(kind, cli.json),
     }
 }
@@ -109,6 +110,56 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
         print!("{}", report::findings_text(&findings));
     }
     Ok(0)
+}
+
+fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
+    use tollgate::gates::{self as g, baseline};
+    let history = baseline::load(ws)?;
+    let base = baseline::find(&history, args.baseline.as_deref());
+    if let (Some(name), None) = (&args.baseline, base) {
+        return Err(Error::Usage(format!(
+            "--baseline {name}: no such record in {}",
+            baseline::history_path(ws).display()
+        )));
+    }
+    let results = g::run(ws, &args.only, base);
+    if results.is_empty() {
+        return Err(Error::Usage(if ws.policy.gates.is_empty() {
+            "the policy declares no [[gate]]".to_string()
+        } else {
+            format!(
+                "--only {}: no gate has that id or plan",
+                args.only.join(", ")
+            )
+        }));
+    }
+    let findings = g::findings(&results);
+    let verdict = Verdict::of(&findings);
+    if let Some(p) = &args.junit {
+        tollgate::record::atomic::write_file(p, report::junit::gates(&results).as_bytes())?;
+    }
+    let recorded = match &args.record {
+        Some(name) => Some(baseline::record(ws, name, &results)?),
+        None => None,
+    };
+    if json {
+        emit_json(&serde_json::json!({
+            "verdict": verdict, "counts": report::Counts::of(&findings), "gates": results, "findings": findings,
+            "baseline": base.map(|b| &b.name), "recorded": recorded.map(|p| p.display().to_string()),
+        }))?;
+    } else {
+        print!("{}", report::gates::table(&results, verdict, args.explain));
+        let refs: Vec<_> = findings.iter().collect();
+        print!("{}", report::findings_text(&refs));
+        if let Some(p) = recorded {
+            println!(
+                "recorded baseline '{}' in {}",
+                args.record.unwrap_or_default(),
+                p.display()
+            );
+        }
+    }
+    Ok(verdict.exit_code() as u8)
 }
 
 fn analyze(kind: cli::AnalyzeKind, json: bool) -> Result<u8> {

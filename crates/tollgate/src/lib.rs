@@ -8,10 +8,12 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod finding;
+pub mod gates;
 pub mod policy;
 pub mod read;
 pub mod record;
 pub mod report;
+pub mod select;
 pub mod telemetry;
 
 /// The tool version written into manifests and summaries.

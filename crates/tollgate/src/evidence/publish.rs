@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDateTime;
 use rayon::prelude::*;
 use regex::bytes::RegexSet;
 
@@ -19,7 +18,7 @@ use crate::policy::{SourcePolicy, Workspace};
 use crate::read::manifest::{Artifact, Manifest, MANIFEST_FILE};
 use crate::read::readme::README_FILE;
 use crate::read::summary::SUMMARY_FILE;
-use crate::read::timestamp::{name_timestamp, now_roundtrip, now_stamp};
+use crate::read::timestamp::{now_roundtrip, now_stamp};
 use crate::record::atomic;
 
 /// Redaction hits reported per file before moving on.
@@ -217,26 +216,16 @@ fn discover(
 ) -> Result<Vec<Chosen>> {
     let mut out = Vec::new();
     for pattern in &src.patterns {
-        let mut candidates: Vec<(NaiveDateTime, PathBuf)> = Vec::new();
-        for dir in &src.dirs {
-            let Ok(rd) = std::fs::read_dir(ws.path(dir)) else {
-                continue;
-            };
-            for e in rd.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if e.path().is_file() && glob::matches(pattern, &name) {
-                    candidates.push((newness(&e.path(), &name), e.path()));
-                }
-            }
-        }
-        candidates.sort_by(|a, b| b.cmp(a));
-        let latest_copies = latest_duplicates(&candidates);
+        let found: Vec<PathBuf> = src
+            .dirs
+            .iter()
+            .flat_map(|d| crate::select::matching(&ws.path(d), pattern))
+            .collect();
         out.extend(
-            candidates
+            crate::select::newest_first(found)
                 .into_iter()
-                .filter(|(_, p)| !latest_copies.contains(p))
                 .take(src.max)
-                .map(|(_, path)| Chosen {
+                .map(|path| Chosen {
                     category: src.category.clone(),
                     path,
                 }),
@@ -263,38 +252,6 @@ fn discover(
         ));
     }
     Ok(out)
-}
-
-fn newness(path: &Path, name: &str) -> NaiveDateTime {
-    name_timestamp(name).unwrap_or_else(|| {
-        std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .map(|t| chrono::DateTime::<chrono::Local>::from(t).naive_local())
-            .unwrap_or_default()
-    })
-}
-
-/// `*-latest*` candidates whose bytes equal another candidate's.
-fn latest_duplicates(candidates: &[(NaiveDateTime, PathBuf)]) -> HashSet<PathBuf> {
-    let is_latest = |p: &Path| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().to_lowercase().contains("-latest"))
-    };
-    let mut dups = HashSet::new();
-    for (_, l) in candidates.iter().filter(|(_, p)| is_latest(p)) {
-        let Ok(lb) = std::fs::read(l) else { continue };
-        let same = candidates
-            .iter()
-            .filter(|(_, o)| !is_latest(o))
-            .any(|(_, o)| {
-                std::fs::metadata(o).is_ok_and(|m| m.len() == lb.len() as u64)
-                    && std::fs::read(o).is_ok_and(|ob| ob == lb)
-            });
-        if same {
-            dups.insert(l.clone());
-        }
-    }
-    dups
 }
 
 /// Scan every chosen file, line by line, for the policy's redaction patterns.

@@ -10,6 +10,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
+pub mod gate;
+pub use gate::{GateSetSpec, GateSpec};
+
 /// The file name of a workspace's policy.
 pub const POLICY_FILE: &str = "tollgate.toml";
 
@@ -29,6 +32,12 @@ pub struct Policy {
     pub paths: Paths,
     pub telemetry: TelemetryPolicy,
     pub bundle: BundlePolicy,
+    /// Release gates, in report order.
+    #[serde(default, rename = "gate")]
+    pub gates: Vec<GateSpec>,
+    /// Gates judged together per source file.
+    #[serde(default, rename = "gate_set")]
+    pub gate_sets: Vec<GateSetSpec>,
 }
 
 /// Raw telemetry rules.
@@ -172,6 +181,44 @@ impl Policy {
                         area.name, r.name
                     )));
                 }
+            }
+        }
+        let mut ids = std::collections::HashSet::new();
+        for g in &self.gates {
+            if !ids.insert(g.id.to_ascii_lowercase()) {
+                return Err(bad(format!("gate '{}' is declared twice", g.id)));
+            }
+            if let Err(m) = gate::check(g) {
+                return Err(bad(format!("gate '{}': {m}", g.id)));
+            }
+        }
+        for set in &self.gate_sets {
+            if !ids.insert(set.id.to_ascii_lowercase()) {
+                return Err(bad(format!(
+                    "gate_set '{}': the id is already used",
+                    set.id
+                )));
+            }
+            let members: Vec<&GateSpec> = set
+                .gates
+                .iter()
+                .filter_map(|id| self.gates.iter().find(|g| &g.id == id))
+                .collect();
+            if members.len() != set.gates.len() || members.is_empty() {
+                return Err(bad(format!(
+                    "gate_set '{}': every member must be a declared gate id",
+                    set.id
+                )));
+            }
+            if members.iter().any(|g| {
+                g.source != members[0].source
+                    || g.files != members[0].files
+                    || g.source == gate::Source::Events
+            }) {
+                return Err(bad(format!(
+                    "gate_set '{}': members must share one file-based (non-events) source",
+                    set.id
+                )));
             }
         }
         for s in &self.bundle.sources {

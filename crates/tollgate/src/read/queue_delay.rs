@@ -54,7 +54,10 @@ pub fn stats(v: &Value) -> QueueDelayStats {
         .or_else(|| v.get("QueueDelayMs"))
         .or_else(|| v.get("QueueBuildDelayMs"))
         .filter(|d| d.is_object());
-    let field = |k: &str| num(delay.and_then(|d| d.get(k))).or_else(|| num(v.get(format!("QueueBuildDelay{k}Ms").as_str())));
+    let field = |k: &str| {
+        num(delay.and_then(|d| d.get(k)))
+            .or_else(|| num(v.get(format!("QueueBuildDelay{k}Ms").as_str())))
+    };
     QueueDelayStats {
         sample_count: num(v.pointer("/Statistics/SampleCount"))
             .or_else(|| num(v.get("SampleCount")))
@@ -82,11 +85,18 @@ mod tests {
     fn all_shapes() {
         let generated = json!({"Statistics": {"SampleCount": 240, "QueueBuildDelayMs": {"P95": 22.1, "P99": 39.8, "Average": 18.2}}});
         let s = stats(&generated);
-        assert_eq!((s.sample_count, s.p95, s.p99, s.average), (Some(240.0), Some(22.1), Some(39.8), Some(18.2)));
-        let expected_by_old_tool = json!({"SampleCount": 12, "QueueDelayMs": {"P95": 90.0, "P99": 110.0}});
+        assert_eq!(
+            (s.sample_count, s.p95, s.p99, s.average),
+            (Some(240.0), Some(22.1), Some(39.8), Some(18.2))
+        );
+        let expected_by_old_tool =
+            json!({"SampleCount": 12, "QueueDelayMs": {"P95": 90.0, "P99": 110.0}});
         assert_eq!(stats(&expected_by_old_tool).get("p99"), Some(110.0));
         let flat = json!({"SampleCount": 5, "QueueBuildDelayP95Ms": 50.0});
-        assert_eq!((stats(&flat).sample_count, stats(&flat).p95), (Some(5.0), Some(50.0)));
+        assert_eq!(
+            (stats(&flat).sample_count, stats(&flat).p95),
+            (Some(5.0), Some(50.0))
+        );
         assert_eq!(stats(&json!({"Sample": true})), QueueDelayStats::default());
     }
 }

@@ -25,8 +25,17 @@ pub fn entries(v: Value) -> Vec<SiteEntry> {
     super::analyzer::data_objects(v)
         .into_iter()
         .filter_map(|e| {
-            let site = e.get("Site").or_else(|| e.get("SiteKey"))?.as_str()?.trim().to_string();
-            (!site.is_empty()).then(|| SiteEntry { hosts: num(&e, "Hosts"), rows: num(&e, "TotalRows"), site })
+            let site = e
+                .get("Site")
+                .or_else(|| e.get("SiteKey"))?
+                .as_str()?
+                .trim()
+                .to_string();
+            (!site.is_empty()).then(|| SiteEntry {
+                hosts: num(&e, "Hosts"),
+                rows: num(&e, "TotalRows"),
+                site,
+            })
         })
         .collect()
 }
@@ -43,9 +52,21 @@ mod tests {
 
     #[test]
     fn array_or_object() {
-        let a = entries(json!([{"Site": "BOYO", "Hosts": 12, "TotalRows": 480}, {"Site": " ", "Hosts": 1}, {"Site": "WLLS", "Hosts": "20", "TotalRows": 960}]));
+        let a = entries(
+            json!([{"Site": "BOYO", "Hosts": 12, "TotalRows": 480}, {"Site": " ", "Hosts": 1}, {"Site": "WLLS", "Hosts": "20", "TotalRows": 960}]),
+        );
         assert_eq!(a.len(), 2);
-        assert_eq!(a[1], SiteEntry { site: "WLLS".into(), hosts: 20.0, rows: 960.0 });
-        assert_eq!(entries(json!({"Site": "BOYO", "Hosts": 12, "TotalRows": 120, "CachedAt": null})).len(), 1);
+        assert_eq!(
+            a[1],
+            SiteEntry {
+                site: "WLLS".into(),
+                hosts: 20.0,
+                rows: 960.0
+            }
+        );
+        assert_eq!(
+            entries(json!({"Site": "BOYO", "Hosts": 12, "TotalRows": 120, "CachedAt": null})).len(),
+            1
+        );
     }
 }

@@ -226,11 +226,12 @@ impl FileScan {
     }
 }
 
-/// Stream the events of one JSON-lines file to `on_event(event, line)`.
+/// Stream the events of one JSON-lines file to `on_event(event, raw line,
+/// line number)`; the raw line lets a caller read fields `Event` lacks.
 /// Duplicate lines are skipped; out-of-order events are passed on (they are
 /// real data) and reported. A pretty-printed JSON document is reported and
 /// skipped whole.
-pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, usize)) -> Result<FileScan> {
+pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut scan = FileScan {
@@ -297,7 +298,7 @@ pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, usize)) -> Result<File
                         latest = Some(ts.to_string());
                     }
                 }
-                on_event(&ev, line_no);
+                on_event(&ev, line, line_no);
             }
             Err(e) => {
                 if first && (line == b"[" || line == b"{" || line.starts_with(b"[")) {
@@ -347,7 +348,7 @@ mod tests {
         let p = dir.path().join("2025-01-01.json");
         std::fs::write(&p, text).unwrap();
         let mut seen = Vec::new();
-        let s = scan(&p, |e, line| seen.push((e.name().to_string(), line))).unwrap();
+        let s = scan(&p, |e, _, line| seen.push((e.name().to_string(), line))).unwrap();
         (s, seen)
     }
 

@@ -19,7 +19,11 @@ pub fn comparison(v: &Value) -> Option<&Value> {
             .find(|r| r.get("PassLabel").and_then(Value::as_str) == Some("WarmRunComparison")),
         Value::Object(o) => match o.get("WarmRunComparison") {
             Some(nested @ Value::Object(_)) => Some(nested),
-            _ if o.contains_key("ImprovementPercent") || o.get("PassLabel").and_then(Value::as_str) == Some("WarmRunComparison") => Some(v),
+            _ if o.contains_key("ImprovementPercent")
+                || o.get("PassLabel").and_then(Value::as_str) == Some("WarmRunComparison") =>
+            {
+                Some(v)
+            }
             _ => None,
         },
         _ => None,

@@ -2,6 +2,8 @@
 //! here only: the verdict first, then findings grouped by severity.
 
 pub mod bundle;
+pub mod gates;
+pub mod junit;
 
 use serde::Serialize;
 

@@ -90,7 +90,7 @@ pub fn shared_cache_file(path: &Path) -> Result<(Value, FileScan)> {
     let mut store = Tally::default();
     let mut sites: BySite<SiteOps> = BySite::default();
     let mut span = Span::default();
-    let report = scan(path, |e, _| {
+    let report = scan(path, |e, _, _| {
         if let Some(t) = e.timestamp.get() {
             span.add(t);
         }
@@ -173,7 +173,7 @@ pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)
     let mut sites: BySite<(u64, Tally, Tally)> = BySite::default();
     let mut scans = Vec::new();
     for p in paths {
-        scans.push(scan(p, |e, _| {
+        scans.push(scan(p, |e, _, _| {
             if e.name() != "InterfaceSyncTiming" {
                 return;
             }

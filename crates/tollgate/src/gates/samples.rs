@@ -1,0 +1,193 @@
+//! Gathering a gate's samples from its source files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::get_path;
+use crate::error::{Error, Result};
+use crate::policy::gate::{Aggregate, GateSpec, Source};
+use crate::read::{analyzer, queue_delay, shared_cache, telemetry, warm_run};
+use crate::telemetry::rollup::Tally;
+use crate::telemetry::stats::Distribution;
+
+/// Samples of one group.
+#[derive(Debug, Default)]
+pub struct Samples {
+    pub count: u64,
+    pub numbers: Distribution,
+    /// Text forms, kept only for aggregates that need them.
+    pub texts: Tally,
+    pub first_number: Option<f64>,
+    pub first_text: Option<String>,
+}
+
+impl Samples {
+    fn push(&mut self, v: &Value, want_text: bool) {
+        let number = match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+            _ => None,
+        };
+        let text = match v {
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        if number.is_none() && text.is_none() {
+            return;
+        }
+        self.count += 1;
+        if let Some(n) = number {
+            self.numbers.add(n);
+            self.first_number.get_or_insert(n);
+        }
+        if let Some(t) = text {
+            if want_text {
+                self.texts.add(&t);
+            }
+            if self.first_text.is_none() && number.is_none() {
+                self.first_text = Some(t);
+            }
+        }
+    }
+}
+
+fn wants_text(g: &GateSpec) -> bool {
+    matches!(
+        g.aggregate,
+        Aggregate::Value | Aggregate::Distinct | Aggregate::Ratio | Aggregate::Coverage
+    )
+}
+
+/// `select` (minus `minus`) of one JSON object, or `None` when absent.
+fn selected(g: &GateSpec, obj: &Value) -> Option<Value> {
+    let v = get_path(obj, g.select.as_deref()?)?;
+    match g.minus.as_deref() {
+        None => Some(v.clone()),
+        Some(m) => {
+            let a = v.as_f64()?;
+            let b = get_path(obj, m)?.as_f64()?;
+            serde_json::Number::from_f64(a - b).map(Value::Number)
+        }
+    }
+}
+
+type Groups = (BTreeMap<String, Samples>, Vec<String>);
+
+/// Samples from one JSON source file (summary, warm-run, shared-cache, verification).
+pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut s = Samples::default();
+    let mut notes = Vec::new();
+    if g.source == Source::Summary && g.shape.as_deref() == Some("queue-delay") {
+        let stats = queue_delay::read(file)?;
+        let field = g.select.as_deref().unwrap_or("P95");
+        let value = stats.get(field);
+        s.count = stats.sample_count.unwrap_or(0.0) as u64;
+        if let Some(v) = value {
+            s.numbers.add(v);
+            s.first_number = Some(v);
+        }
+        notes.push(format!(
+            "{name}: queue-delay summary, SampleCount {:?}, {field} {:?}",
+            stats.sample_count, value
+        ));
+        return Ok((BTreeMap::from([(String::new(), s)]), notes));
+    }
+    let objects: Vec<Value> = match g.source {
+        Source::WarmRun => vec![warm_run::read(file)?],
+        Source::SharedCache => shared_cache::read(file)?
+            .into_iter()
+            .map(|e| serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows}))
+            .collect(),
+        _ => analyzer::read(file)?,
+    };
+    for o in &objects {
+        if g.aggregate == Aggregate::Count && g.select.is_none() {
+            s.count += 1;
+        } else if let Some(v) = selected(g, o) {
+            s.push(&v, wants_text(g));
+        }
+    }
+    notes.push(format!(
+        "{name}: {} object(s), {} with {}",
+        objects.len(),
+        s.count,
+        g.select.as_deref().unwrap_or("-")
+    ));
+    Ok((BTreeMap::from([(String::new(), s)]), notes))
+}
+
+/// Samples from JSON-lines events, grouped by `group_by` when set.
+pub fn from_events(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
+    let want = g.event.as_deref().unwrap_or("");
+    let want_text = wants_text(g);
+    let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
+    let mut notes = Vec::new();
+    for f in files {
+        let mut kept = 0u64;
+        let scan =
+            telemetry::scan(f, |e, raw, _| {
+                if !e.name().eq_ignore_ascii_case(want) {
+                    return;
+                }
+                let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
+                    return;
+                };
+                let field_text = |k: &str| {
+                    obj.get(k).and_then(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .or_else(|| v.as_f64().map(|n| n.to_string()))
+                    })
+                };
+                if !g.filter.iter().all(|(k, want)| {
+                    field_text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+                }) {
+                    return;
+                }
+                let group = g
+                    .group_by
+                    .as_deref()
+                    .map(|k| field_text(k).unwrap_or_else(|| "(none)".into()))
+                    .unwrap_or_default();
+                let s = groups.entry(group).or_default();
+                if g.aggregate == Aggregate::Count && g.select.is_none() {
+                    s.count += 1;
+                } else if let Some(v) = selected(g, &obj) {
+                    s.push(&v, want_text);
+                }
+                kept += 1;
+            })?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let issues = scan.malformed + scan.duplicates;
+        notes.push(format!(
+            "{name}: {} events read, {kept} {want} event(s) kept{}",
+            scan.events,
+            if issues > 0 {
+                format!(
+                    ", {} malformed and {} duplicate lines skipped",
+                    scan.malformed, scan.duplicates
+                )
+            } else {
+                String::new()
+            }
+        ));
+        if scan.not_json_lines {
+            return Err(Error::parse(f, None, "not JSON Lines"));
+        }
+    }
+    if groups.is_empty() {
+        groups.insert(String::new(), Samples::default());
+    }
+    Ok((groups, notes))
+}

@@ -1,0 +1,216 @@
+//! Gate declarations (`[[gate]]` in tollgate.toml, SPEC §2).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One gate: where its value comes from, how it is computed and judged.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    pub id: String,
+    pub plan: String,
+    pub description: String,
+    pub source: Source,
+    /// Source files: a glob relative to the workspace (default per source).
+    #[serde(default)]
+    pub files: Option<String>,
+    /// How many of the newest files to read (events: default 1, the latest day).
+    #[serde(default)]
+    pub newest: Option<usize>,
+    /// `summary` only: `json` (default) or `queue-delay` (any of its shapes).
+    #[serde(default)]
+    pub shape: Option<String>,
+    /// `events` only: the `EventName` to keep.
+    #[serde(default)]
+    pub event: Option<String>,
+    /// `events` only: field = value predicates (case-insensitive).
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, String>,
+    /// The field (dotted path for JSON sources) whose values are aggregated.
+    #[serde(default)]
+    pub select: Option<String>,
+    /// A second field subtracted from `select` (e.g. warm minus cold average).
+    #[serde(default)]
+    pub minus: Option<String>,
+    pub aggregate: Aggregate,
+    pub op: Op,
+    pub threshold: Threshold,
+    #[serde(default)]
+    pub severity: GateSeverity,
+    /// Fewer samples than this give InsufficientData.
+    #[serde(default)]
+    pub min_samples: Option<u64>,
+    /// Severity of InsufficientData (default: the gate's severity).
+    #[serde(default)]
+    pub on_insufficient: Option<GateSeverity>,
+    /// Evaluate per value of this field (e.g. `Site`); the worst group decides.
+    #[serde(default)]
+    pub group_by: Option<String>,
+    /// `ratio`: values counted as hits (percentage of samples).
+    #[serde(default)]
+    pub matches: Vec<String>,
+    /// `coverage`: the set that must be covered (percentage covered).
+    #[serde(default)]
+    pub universe: Vec<String>,
+    /// Compare with the same gate in a recorded baseline.
+    #[serde(default)]
+    pub baseline: Option<BaselineSpec>,
+    /// Why the field or threshold maps as it does (shown by --explain).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Gates judged together on each candidate file of their common source: the
+/// set passes on a file only when every member does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSetSpec {
+    pub id: String,
+    pub plan: String,
+    pub description: String,
+    /// Member gate ids.
+    pub gates: Vec<String>,
+    #[serde(default)]
+    pub severity: GateSeverity,
+}
+
+/// Where a gate's samples come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    Summary,
+    WarmRun,
+    Events,
+    SharedCache,
+    Verification,
+}
+
+/// How samples become one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregate {
+    Value,
+    Count,
+    Sum,
+    Avg,
+    Min,
+    Max,
+    P50,
+    P90,
+    P95,
+    P99,
+    Distinct,
+    Ratio,
+    Coverage,
+    /// A gate set: the number of member criteria that fail.
+    All,
+}
+
+/// Comparison of the value with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Op {
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    /// `value op threshold` for numbers.
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Op::Lt => value < threshold,
+            Op::Le => value <= threshold,
+            Op::Gt => value > threshold,
+            Op::Ge => value >= threshold,
+            Op::Eq => value == threshold,
+            Op::Ne => value != threshold,
+        }
+    }
+}
+
+/// A number, or text for `==`/`!=` on text values.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Number(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Threshold::Number(n) => write!(f, "{n}"),
+            Threshold::Text(t) => write!(f, "{t}"),
+        }
+    }
+}
+
+/// What a failing gate means for the release.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateSeverity {
+    #[default]
+    Block,
+    Warn,
+    Track,
+}
+
+/// Release-over-release comparison.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineSpec {
+    /// Fail when the value grew more than this percentage over the baseline.
+    #[serde(default)]
+    pub max_increase_percent: Option<f64>,
+    /// Fail when the value fell more than this percentage below the baseline.
+    #[serde(default)]
+    pub max_decrease_percent: Option<f64>,
+}
+
+/// Declaration errors that parsing alone cannot catch.
+pub fn check(g: &GateSpec) -> Result<(), String> {
+    use Aggregate::*;
+    if g.source == Source::Events && g.event.is_none() {
+        return Err("source \"events\" needs event = \"EventName\"".into());
+    }
+    if g.source == Source::Summary && g.files.is_none() {
+        return Err("source \"summary\" needs files = \"glob\"".into());
+    }
+    if g.select.is_none() && !matches!(g.aggregate, Count) {
+        return Err("needs select = \"Field\"".into());
+    }
+    if g.aggregate == All {
+        return Err("aggregate \"all\" is for [[gate_set]], not a gate".into());
+    }
+    if g.aggregate == Ratio && g.matches.is_empty() {
+        return Err("aggregate \"ratio\" needs matches = [...]".into());
+    }
+    if g.aggregate == Coverage && g.universe.is_empty() {
+        return Err("aggregate \"coverage\" needs universe = [...]".into());
+    }
+    if matches!(g.threshold, Threshold::Text(_)) && !matches!(g.op, Op::Eq | Op::Ne) {
+        return Err("a text threshold needs op \"==\" or \"!=\"".into());
+    }
+    Ok(())
+}
