@@ -1,0 +1,156 @@
+//! `tollgate gates` end to end: the statetrace gates on the corpus
+//! (conformance), JUnit validity and exit codes.
+
+mod common;
+
+use common::*;
+
+fn gate<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == id)
+        .unwrap_or_else(|| panic!("{id}"))
+}
+
+#[test]
+fn corpus_warm_improvement_46_2_blocks_against_60() {
+    let Some(c) = corpus() else { return };
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "gates",
+        "--only",
+        "B-warm-improvement",
+    ]);
+    assert_eq!(code, 1);
+    let g = gate(&v, "B-warm-improvement");
+    assert_eq!(
+        (g["status"].as_str(), g["value"].as_f64()),
+        (Some("Fail"), Some(46.2))
+    );
+    assert_eq!(g["threshold"], 60.0);
+    assert!(
+        g["files"][0]
+            .as_str()
+            .unwrap()
+            .contains("WarmRunTelemetry-"),
+        "{g:#}"
+    );
+}
+
+#[test]
+fn corpus_shared_cache_fails_on_every_summary_and_names_the_near_miss() {
+    let Some(c) = corpus() else { return };
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "gates",
+        "--only",
+        "G-shared-cache",
+    ]);
+    assert_eq!(code, 1);
+    let set = gate(&v, "G-shared-cache");
+    assert_eq!(set["status"], "Fail");
+    let summaries = std::fs::read_dir(c.join("Logs/SharedCacheSnapshot"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with("-summary.json"))
+        .count();
+    let candidates = set["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), summaries);
+    assert!(candidates.iter().all(|c| c["status"] == "Fail"));
+    let msg = set["message"].as_str().unwrap();
+    assert!(
+        msg.contains(
+            "every candidate fails; closest: SharedCacheSnapshot-20251212-150347-summary.json"
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("G-shared-cache-hosts: 2 >= 37") && msg.contains("missing WLLS"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn corpus_queue_summaries_under_10_samples_are_insufficient_never_pass() {
+    let Some(c) = corpus() else { return };
+    for src in [
+        "Data/Samples/TelemetryBundles/Sample-ReleaseBundle/Routing/QueueDelaySummary-20250101.json",
+        "Logs/TelemetryBundles/Release-2025-12-23/Routing/QueueDelaySummary-2025-12-23-1.json",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path();
+        let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
+        assert_eq!(code, 0);
+        std::fs::create_dir_all(ws.join("Logs/IngestionMetrics")).unwrap();
+        std::fs::copy(c.join(src), ws.join("Logs/IngestionMetrics/QueueDelaySummary-20250101-000000.json")).unwrap();
+        let (code, v) = run_json(&["--workspace", ws.to_str().unwrap(), "gates", "--only", "A-queue-summary-p95"]);
+        assert_eq!(code, 1, "{src}");
+        let g = gate(&v, "A-queue-summary-p95");
+        assert_eq!(g["status"], "InsufficientData", "{src}: {g:#}");
+        assert!(g["samples"].as_u64().unwrap() < 10);
+    }
+}
+
+#[test]
+fn junit_is_valid_with_a_failure_per_blocking_verdict() {
+    let Some(c) = corpus() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let junit = out.path().join("gates.xml");
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "gates",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let text = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let gates = v["gates"].as_array().unwrap();
+    assert_eq!(cases.len(), gates.len());
+    let failures = cases
+        .iter()
+        .filter(|n| n.children().any(|c| c.has_tag_name("failure")))
+        .count();
+    let blocking = gates
+        .iter()
+        .filter(|g| g["severity"] == "block" && g["status"] != "Pass")
+        .count();
+    assert_eq!(failures, blocking);
+    let skipped = cases
+        .iter()
+        .filter(|n| n.children().any(|c| c.has_tag_name("skipped")))
+        .count();
+    assert_eq!(
+        skipped,
+        gates.iter().filter(|g| g["severity"] == "track").count()
+    );
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        suite.attribute("failures"),
+        Some(failures.to_string().as_str())
+    );
+}
+
+#[test]
+fn unknown_only_and_missing_baseline_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().to_str().unwrap();
+    let (code, _, err) = run(&["--workspace", ws, "gates", "--only", "Nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--only Nope"), "{err}");
+    let (code, _, err) = run(&["--workspace", ws, "gates", "--baseline", "0.1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--baseline 0.1"), "{err}");
+}
