@@ -290,6 +290,7 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
                 "path": p.area_dir.as_ref().map(|d| d.display().to_string()),
             })).collect::<Vec<_>>(),
             "verification": render::verify_json(&r.verification, Some(summary_path)),
+            "gates": r.gates,
         }))?;
         return Ok(0);
     }
@@ -310,10 +311,12 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         );
     }
     println!("\n$ tollgate bundle verify {}", r.verification.name);
-    print!(
-        "{}",
-        render::verify_text(&r.verification, Some(&summary_path))
-    );
+    print!("{}", render::verify_text(&r.verification, Some(&summary_path)));
+    let findings = tollgate::gates::findings(&r.gates);
+    println!("\n$ tollgate gates");
+    print!("{}", report::gates::table(&r.gates, Verdict::of(&findings), false));
+    let refs: Vec<_> = findings.iter().collect();
+    print!("{}", report::findings_text(&refs));
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());
     Ok(0)
