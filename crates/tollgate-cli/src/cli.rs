@@ -70,6 +70,20 @@ pub enum AnalyzeKind {
     SharedCache(AnalyzeArgs),
     /// SiteCacheProviderReason breakdown per site, across the files.
     ProviderReasons(AnalyzeArgs),
+    /// A QueueDelaySummary from InterfacePortQueueMetrics events.
+    QueueDelay {
+        #[command(flatten)]
+        args: AnalyzeArgs,
+        /// Minimum samples (default: the policy's queue-delay p95 gate).
+        #[arg(long)]
+        min_samples: Option<u64>,
+        /// Maximum p95 in ms (default: the policy's queue-delay p95 gate).
+        #[arg(long)]
+        max_p95: Option<f64>,
+        /// Maximum p99 in ms (default: the policy's queue-delay p99 gate).
+        #[arg(long)]
+        max_p99: Option<f64>,
+    },
 }
 
 #[derive(Args)]

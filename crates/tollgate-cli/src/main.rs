@@ -47,7 +47,9 @@ fn run(cli: Cli) -> Result<u8> {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
         Command::Gates(args) => gates(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json),
-        Command::Analyze { kind } => analyze(kind, cli.json),
+        Command::Analyze { kind } => {
+            analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
+        }
     }
 }
 
@@ -162,9 +164,32 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     Ok(verdict.exit_code() as u8)
 }
 
-fn analyze(kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
+fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
     use tollgate::telemetry::analyze as a;
     let (args, (result, scans), columns): (_, _, &[&str]) = match kind {
+        cli::AnalyzeKind::QueueDelay {
+            args,
+            min_samples,
+            max_p95,
+            max_p99,
+        } => {
+            let t = queue_thresholds(ws, min_samples, max_p95, max_p99)?;
+            let (summary, scans) = a::queue_delay(&args.files, t)?;
+            if !json {
+                let d = &summary["Statistics"]["QueueBuildDelayMs"];
+                println!(
+                    "{}: {} sample(s) (minimum {}), p95 {} ms (max {}), p99 {} ms (max {})",
+                    summary["Result"].as_str().unwrap_or(""),
+                    summary["Statistics"]["SampleCount"],
+                    t.min_samples,
+                    d["P95"],
+                    t.max_p95_ms,
+                    d["P99"],
+                    t.max_p99_ms
+                );
+            }
+            (args, (vec![summary], scans), &[])
+        }
         cli::AnalyzeKind::SharedCache(args) => {
             let r = a::shared_cache(&args.files)?;
             (
@@ -209,7 +234,7 @@ fn analyze(kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
         emit_json(&serde_json::json!({ "result": result, "files": scans }))?;
         return Ok(0);
     }
-    for item in &result {
+    for item in result.iter().filter(|_| !columns.is_empty()) {
         let cells: Vec<String> = columns
             .iter()
             .map(|c| format!("{c}={}", item[*c].to_string().trim_matches('"')))
@@ -237,6 +262,39 @@ fn analyze(kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
     }
     print!("{}", report::findings_text(&findings));
     Ok(0)
+}
+
+/// Queue-delay thresholds: flags first, else the policy's events gates on
+/// `QueueBuildDelayMs` (p95 and p99), so each number lives in one place.
+fn queue_thresholds(
+    ws: &Workspace,
+    min: Option<u64>,
+    p95: Option<f64>,
+    p99: Option<f64>,
+) -> Result<tollgate::telemetry::analyze::QueueThresholds> {
+    use tollgate::policy::gate::{Aggregate, Source, Threshold};
+    let from_gate = |agg: Aggregate| {
+        ws.policy.gates.iter().find(|g| {
+            g.source == Source::Events
+                && g.select.as_deref() == Some("QueueBuildDelayMs")
+                && g.aggregate == agg
+        })
+    };
+    let num = |g: Option<&tollgate::policy::GateSpec>| match g.map(|g| &g.threshold) {
+        Some(Threshold::Number(n)) => Some(*n),
+        _ => None,
+    };
+    let g95 = from_gate(Aggregate::P95);
+    let missing = || {
+        Error::Usage("queue-delay thresholds: give --min-samples, --max-p95 and --max-p99, or declare p95/p99 gates on QueueBuildDelayMs".into())
+    };
+    Ok(tollgate::telemetry::analyze::QueueThresholds {
+        min_samples: min
+            .or(g95.and_then(|g| g.min_samples))
+            .ok_or_else(missing)?,
+        max_p95_ms: p95.or(num(g95)).ok_or_else(missing)?,
+        max_p99_ms: p99.or(num(from_gate(Aggregate::P99))).ok_or_else(missing)?,
+    })
 }
 
 fn emit_json(value: &impl serde::Serialize) -> Result<()> {
@@ -311,10 +369,16 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         );
     }
     println!("\n$ tollgate bundle verify {}", r.verification.name);
-    print!("{}", render::verify_text(&r.verification, Some(&summary_path)));
+    print!(
+        "{}",
+        render::verify_text(&r.verification, Some(&summary_path))
+    );
     let findings = tollgate::gates::findings(&r.gates);
     println!("\n$ tollgate gates");
-    print!("{}", report::gates::table(&r.gates, Verdict::of(&findings), false));
+    print!(
+        "{}",
+        report::gates::table(&r.gates, Verdict::of(&findings), false)
+    );
     let refs: Vec<_> = findings.iter().collect();
     print!("{}", report::findings_text(&refs));
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());

@@ -15,10 +15,17 @@ fn demo_generates_publishes_and_verifies() {
     assert_ne!(v["verification"]["verdict"], "Block", "{v:#}");
     // Gates: at least one passes, one warns and one blocks, each with a reason.
     let gates = v["gates"].as_array().unwrap();
-    let failing = |sev: &str| gates.iter().filter(|g| g["severity"] == sev && g["status"] != "Pass").count();
+    let failing = |sev: &str| {
+        gates
+            .iter()
+            .filter(|g| g["severity"] == sev && g["status"] != "Pass")
+            .count()
+    };
     assert!(gates.iter().any(|g| g["status"] == "Pass"));
     assert!(failing("warn") >= 1 && failing("block") >= 1, "{gates:#?}");
-    assert!(gates.iter().all(|g| !g["message"].as_str().unwrap().is_empty()));
+    assert!(gates
+        .iter()
+        .all(|g| !g["message"].as_str().unwrap().is_empty()));
     let ws = target.to_str().unwrap();
     let (code, _) = run_json(&[
         "--workspace",

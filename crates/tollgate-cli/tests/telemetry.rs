@@ -209,3 +209,29 @@ fn analyzers_reproduce_the_original_outputs() {
         }
     }
 }
+
+#[test]
+fn queue_delay_reproduces_the_original_statistics() {
+    let Some(c) = corpus() else { return };
+    let routing = c.join("Logs/TelemetryBundles/Release-2025-12-23/Routing");
+    let (code, v) = run_json(&[
+        "analyze",
+        "queue-delay",
+        routing.join("2025-12-23.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let ours = &v["result"][0];
+    let original: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(routing.join("QueueDelaySummary-2025-12-23.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ours["Statistics"], original["Statistics"]);
+    // The original passed 4 samples against its own minimum of 1; the policy's
+    // minimum is the documented 10, so this is InsufficientData, never Pass.
+    assert_eq!(original["Pass"], true);
+    assert_eq!(
+        (ours["Result"].as_str(), ours["Pass"].as_bool()),
+        (Some("InsufficientData"), Some(false))
+    );
+    assert_eq!(ours["Thresholds"]["MinimumEventCount"], 10);
+}

@@ -397,7 +397,10 @@ fn verification(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
     let text = format!(
         "\u{feff}{{\r\n    \"GeneratedAtUtc\":  \"\\/Date({ms})\\/\",\r\n    \"Timestamp\":  \"{st}\",\r\n    \"Status\":  \"Pass\"\r\n}}\r\n"
     );
-    g.write(&format!("Logs/Verification/VerificationSummary-{st}.json"), &text)
+    g.write(
+        &format!("Logs/Verification/VerificationSummary-{st}.json"),
+        &text,
+    )
 }
 
 fn docs(g: &mut Gen, anchor: NaiveDate) -> Result<()> {

@@ -1,6 +1,6 @@
-//! Analyzers over raw telemetry, as StateTrace's `Analyze-SharedCacheStoreState`
-//! and `Analyze-SiteCacheProviderReasons` meant them, written as clean JSON
-//! (no PowerShell `Format-Table` records).
+//! Analyzers over raw telemetry, as StateTrace's `Analyze-SharedCacheStoreState`,
+//! `Analyze-SiteCacheProviderReasons` and `Generate-QueueDelaySummary` meant
+//! them, written as clean JSON (no PowerShell `Format-Table` records).
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::rollup::Tally;
+use super::stats::{round_away, Distribution};
 use crate::error::Result;
 use crate::read::telemetry::{scan, FileScan};
 use crate::read::timestamp::parse_time;
@@ -201,4 +202,60 @@ pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)
         })
         .collect();
     Ok((rows, scans))
+}
+
+/// Thresholds of a queue-delay summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueThresholds {
+    pub min_samples: u64,
+    pub max_p95_ms: f64,
+    pub max_p99_ms: f64,
+}
+
+/// `analyze queue-delay`: a QueueDelaySummary (the shape of
+/// `Generate-QueueDelaySummary.ps1`, plus `Result: InsufficientData` instead
+/// of refusing to write) over the `InterfacePortQueueMetrics` events of `paths`.
+pub fn queue_delay(paths: &[PathBuf], t: QueueThresholds) -> Result<(Value, Vec<FileScan>)> {
+    let mut delay = Distribution::default();
+    let mut duration = Distribution::default();
+    let mut scans = Vec::new();
+    for p in paths {
+        scans.push(scan(p, |e, _, _| {
+            if e.name() == "InterfacePortQueueMetrics" {
+                if let Some(v) = e.queue_build_delay_ms.0.or(e.queue_delay_ms.0) {
+                    delay.add(v);
+                }
+                if let Some(v) = e.queue_build_duration_ms.0.or(e.queue_duration_ms.0) {
+                    duration.add(v);
+                }
+            }
+        })?);
+    }
+    let stats = |name: &str, d: &Distribution| {
+        if d.count() == 0 {
+            return Value::Null;
+        }
+        let r6 = |v: Option<f64>| v.map(|x| round_away(x, 6));
+        let p = d.percentiles(&[50.0, 95.0, 99.0]);
+        json!({"Name": name, "Count": d.count(), "Average": r6(d.mean()), "Min": r6(d.min()), "Max": r6(d.max()),
+               "P50": r6(p[0]), "P95": r6(p[1]), "P99": r6(p[2]), "SampleCount": d.count()})
+    };
+    let (p95, p99) = (delay.percentile(95.0), delay.percentile(99.0));
+    let result = if delay.count() < t.min_samples {
+        "InsufficientData"
+    } else if p95.is_some_and(|v| v <= t.max_p95_ms) && p99.is_some_and(|v| v <= t.max_p99_ms) {
+        "Pass"
+    } else {
+        "Fail"
+    };
+    let sources: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let summary = json!({
+        "GeneratedAtUtc": crate::read::timestamp::roundtrip(&chrono::Utc::now().fixed_offset()).replace("+00:00", "Z"),
+        "SourceTelemetryPath": if sources.len() == 1 { json!(sources[0]) } else { json!(sources) },
+        "Pass": result == "Pass",
+        "Result": result,
+        "Thresholds": {"MinimumEventCount": t.min_samples, "MaximumQueueDelayP95Ms": t.max_p95_ms, "MaximumQueueDelayP99Ms": t.max_p99_ms},
+        "Statistics": {"SampleCount": delay.count(), "QueueBuildDelayMs": stats("QueueBuildDelayMs", &delay), "QueueBuildDurationMs": stats("QueueBuildDurationMs", &duration)},
+    });
+    Ok((summary, scans))
 }
