@@ -147,10 +147,10 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
             t += Duration::milliseconds(g.rng.gen_range(200..1500));
             let parse = g.ms(0.4, 3.4);
             // Spread so that p95 passes the cold bar (950) but trips the 600 ms alert.
-            let latency = g.ms(120.0, 700.0);
+            let latency = f64::from(g.rng.gen_range(120u32..700)); // whole ms, as StateTrace logs it
             let delay = g.ms(2.0, 60.0);
             let rows = g.rng.gen_range(20..60);
-            let fetch = g.ms(5.0, 900.0);
+            let fetch = (g.rng.gen_range(5.0..900.0f64) * 10.0).round() / 10.0;
             let provider = if g.rng.gen_bool(0.9) {
                 "SharedCache"
             } else {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::get_path;
@@ -24,6 +25,19 @@ pub struct Samples {
 }
 
 impl Samples {
+    /// Fold in samples gathered elsewhere (another file).
+    fn merge(&mut self, other: Samples) {
+        self.count += other.count;
+        self.numbers.merge(&other.numbers);
+        self.texts.merge(&other.texts);
+        if self.first_number.is_none() {
+            self.first_number = other.first_number;
+        }
+        if self.first_text.is_none() {
+            self.first_text = other.first_text;
+        }
+    }
+
     fn push(&mut self, v: &Value, want_text: bool) {
         let number = match v {
             Value::Number(n) => n.as_f64(),
@@ -124,70 +138,84 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
     Ok((BTreeMap::from([(String::new(), s)]), notes))
 }
 
-/// Samples from JSON-lines events, grouped by `group_by` when set.
+/// Samples from JSON-lines events, grouped by `group_by` when set; files
+/// are read in parallel and merged in file order.
 pub fn from_events(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
-    let want = g.event.as_deref().unwrap_or("");
-    let want_text = wants_text(g);
+    let per_file: Vec<Result<(BTreeMap<String, Samples>, String)>> =
+        files.par_iter().map(|f| events_in_file(g, f)).collect();
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
     let mut notes = Vec::new();
-    for f in files {
-        let mut kept = 0u64;
-        let scan =
-            telemetry::scan(f, |e, raw, _| {
-                if !e.name().eq_ignore_ascii_case(want) {
-                    return;
-                }
-                let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
-                    return;
-                };
-                let field_text = |k: &str| {
-                    obj.get(k).and_then(|v| {
-                        v.as_str()
-                            .map(str::to_string)
-                            .or_else(|| v.as_f64().map(|n| n.to_string()))
-                    })
-                };
-                if !g.filter.iter().all(|(k, want)| {
-                    field_text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
-                }) {
-                    return;
-                }
-                let group = g
-                    .group_by
-                    .as_deref()
-                    .map(|k| field_text(k).unwrap_or_else(|| "(none)".into()))
-                    .unwrap_or_default();
-                let s = groups.entry(group).or_default();
-                if g.aggregate == Aggregate::Count && g.select.is_none() {
-                    s.count += 1;
-                } else if let Some(v) = selected(g, &obj) {
-                    s.push(&v, want_text);
-                }
-                kept += 1;
-            })?;
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let issues = scan.malformed + scan.duplicates;
-        notes.push(format!(
-            "{name}: {} events read, {kept} {want} event(s) kept{}",
-            scan.events,
-            if issues > 0 {
-                format!(
-                    ", {} malformed and {} duplicate lines skipped",
-                    scan.malformed, scan.duplicates
-                )
-            } else {
-                String::new()
-            }
-        ));
-        if scan.not_json_lines {
-            return Err(Error::parse(f, None, "not JSON Lines"));
+    for r in per_file {
+        let (file_groups, note) = r?;
+        notes.push(note);
+        for (k, s) in file_groups {
+            groups.entry(k).or_default().merge(s);
         }
     }
     if groups.is_empty() {
         groups.insert(String::new(), Samples::default());
     }
     Ok((groups, notes))
+}
+
+fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, String)> {
+    let want = g.event.as_deref().unwrap_or("");
+    let want_text = wants_text(g);
+    let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
+    let mut kept = 0u64;
+    let scan = telemetry::scan(f, |e, raw, _| {
+        if !e.name().eq_ignore_ascii_case(want) {
+            return;
+        }
+        let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
+            return;
+        };
+        let field_text = |k: &str| {
+            obj.get(k).and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_f64().map(|n| n.to_string()))
+            })
+        };
+        if !g
+            .filter
+            .iter()
+            .all(|(k, want)| field_text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want)))
+        {
+            return;
+        }
+        let group = g
+            .group_by
+            .as_deref()
+            .map(|k| field_text(k).unwrap_or_else(|| "(none)".into()))
+            .unwrap_or_default();
+        let s = groups.entry(group).or_default();
+        if g.aggregate == Aggregate::Count && g.select.is_none() {
+            s.count += 1;
+        } else if let Some(v) = selected(g, &obj) {
+            s.push(&v, want_text);
+        }
+        kept += 1;
+    })?;
+    if scan.not_json_lines {
+        return Err(Error::parse(f, None, "not JSON Lines"));
+    }
+    let name = f
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let issues = scan.malformed + scan.duplicates;
+    let note = format!(
+        "{name}: {} events read, {kept} {want} event(s) kept{}",
+        scan.events,
+        if issues > 0 {
+            format!(
+                ", {} malformed and {} duplicate lines skipped",
+                scan.malformed, scan.duplicates
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok((groups, note))
 }

@@ -231,9 +231,17 @@ impl FileScan {
 /// Duplicate lines are skipped; out-of-order events are passed on (they are
 /// real data) and reported. A pretty-printed JSON document is reported and
 /// skipped whole.
-pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
+pub fn scan(path: &Path, on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
+    scan_reader(BufReader::with_capacity(1 << 20, file), path, on_event)
+}
+
+/// [`scan`] over any reader; `path` names the source in reports.
+pub fn scan_reader(
+    mut reader: impl BufRead,
+    path: &Path,
+    mut on_event: impl FnMut(&Event, &[u8], usize),
+) -> Result<FileScan> {
     let mut scan = FileScan {
         path: path.to_path_buf(),
         ..Default::default()

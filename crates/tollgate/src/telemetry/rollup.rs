@@ -55,6 +55,16 @@ impl Tally {
         self.0.is_empty()
     }
 
+    /// Add another tally's counts (this tally's spellings win).
+    pub fn merge(&mut self, other: &Tally) {
+        for (k, (shown, n)) in &other.0 {
+            self.0
+                .entry(k.clone())
+                .or_insert_with(|| (shown.clone(), 0))
+                .1 += n;
+        }
+    }
+
     /// `k=v,k=v`, keys sorted case-insensitively.
     pub fn joined(&self) -> String {
         self.0

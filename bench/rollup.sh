@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Benchmark: `tollgate rollup` and one event gate (p95 of LatencyMs per Site)
+# over >= 2 GB of StateTrace-shaped JSON lines, against DuckDB (read_json +
+# SQL) and jq computing the same aggregate, in one run; page cache warm.
+# Also peak RSS of rollup over 0.5 GB and over the whole input.
+# Usage: bench/rollup.sh [SCALE] [DAYS] [RUNS]   (default 2800 8 3: ~2.1 GB)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scale=${1:-2800}; days=${2:-8}; runs=${3:-3}
+command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq; }
+python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
+cargo build --release -q
+bin=$PWD/target/release/tollgate
+work=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+echo "generating ($scale x $days days)..."
+"$bin" demo "$work/ws" --scale "$scale" --days "$days" --date 2026-01-08 > /dev/null
+ws=$work/ws; dir=$ws/Logs/IngestionMetrics
+cat >> "$ws/tollgate.toml" <<'TOML'
+
+[[gate]]
+id = "bench-latency-p95-per-site"
+plan = "Bench"
+description = "DatabaseWriteLatency p95 per site over every day"
+source = "events"
+newest = 100000
+event = "DatabaseWriteLatency"
+select = "LatencyMs"
+group_by = "Site"
+aggregate = "p95"
+op = "<"
+threshold = 950
+TOML
+mapfile -t files < <(ls "$dir"/????-??-??.json | sort)
+bytes=$(cat "${files[@]}" | wc -c)
+half=("${files[@]:0:$(( ${#files[@]} / 4 ))}")
+half_bytes=$(cat "${half[@]}" | wc -c)
+cat "${files[@]}" > /dev/null  # warm the page cache
+
+median() {  # median wall seconds of "$@" over $runs runs
+  python3 - "$runs" "$@" <<'PY'
+import subprocess, sys, time, statistics
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+ts = []
+for _ in range(runs):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ts.append(time.perf_counter() - t)
+    if r.returncode not in (0, 1):
+        sys.exit(f"{cmd[0]} exited {r.returncode}")
+print(f"{statistics.median(ts):.3f}")
+PY
+}
+cat > "$work/duck.py" <<PY
+import duckdb
+con = duckdb.connect()
+rows = con.sql("""select Site, quantile_cont(LatencyMs, 0.95) from read_json('$dir/????-??-??.json',
+  format='newline_delimited', columns={'EventName':'VARCHAR','Site':'VARCHAR','LatencyMs':'DOUBLE'})
+  where EventName = 'DatabaseWriteLatency' group by Site order by Site""").fetchall()
+print(" ".join(f"{s}={v:.3f}" for s, v in rows))
+PY
+jqprog='reduce (inputs | select(.EventName=="DatabaseWriteLatency")) as $e ({}; .[$e.Site] += [$e.LatencyMs])
+  | to_entries | sort_by(.key) | map(.key as $s | .value | sort | ((length-1)*0.95) as $p | ($p|floor) as $lo | ($p|ceil) as $hi
+  | "\($s)=\(.[$lo] + (.[$hi]-.[$lo])*($p-$lo))") | join(" ")'
+
+echo "answers (must agree):"
+echo "  tollgate: $("$bin" --workspace "$ws" gates --only bench-latency-p95-per-site --json | python3 -c "import json,sys; g=json.load(sys.stdin)['gates'][0]; print(' '.join(f\"{p['name']}={p['value']:.3f}\" for p in g['groups']))")"
+echo "  duckdb:   $(python3 "$work/duck.py")"
+echo "  jq:       $(jq -nr "$jqprog" "${files[@]}")"
+
+t_roll=$(median "$bin" --workspace "$ws" rollup --out "$work/r.csv")
+t_gate=$(median "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
+t_duck=$(median python3 "$work/duck.py")
+t_jq=$(median jq -nr "$jqprog" "${files[@]}")
+rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
+rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
+rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)
+python3 - "$bytes" "$half_bytes" "$(nproc)" "$t_roll" "$t_gate" "$t_duck" "$t_jq" "$rss_half" "$rss_full" "$rss_gate" "${#files[@]}" <<'PY'
+import sys
+b, hb, cores = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+roll, gate, duck, jq = map(float, sys.argv[4:8])
+rh, rf, rg, n = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+mb = b / 1e6
+print(f"input: {n} day files, {b/1e9:.2f} GB, {cores} cores, page cache warm, median of runs")
+for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("jq reduce", jq)]:
+    print(f"{name:24} {t:8.3f} s  {mb/t:8.0f} MB/s  {mb/t/cores:6.0f} MB/s/core")
+print(f"ratios: gate vs duckdb {duck/gate:.1f}x, rollup vs duckdb {duck/roll:.1f}x, gate vs jq {jq/gate:.0f}x")
+print(f"peak RSS rollup: {rh/1024:.1f} MB over {hb/1e9:.2f} GB, {rf/1024:.1f} MB over {b/1e9:.2f} GB; gate: {rg/1024:.1f} MB")
+PY
