@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tollgate::read::{content, json, manifest, readme, summary, text};
+use tollgate::read::{
+    analyzer, content, json, manifest, queue_delay, readme, shared_cache, summary, telemetry, text,
+    warm_run,
+};
 
 fn corpus() -> Option<PathBuf> {
     let p = std::env::var_os("TOLLGATE_CORPUS")
@@ -59,6 +62,16 @@ fn no_reader_panics_on_any_corpus_file() {
             if let Ok(t) = text::read_to_string(p) {
                 let _ = json::parse_documents(&t, p);
             }
+            // Every JSON file through every JSON reader: none may panic.
+            let mut events = 0u64;
+            let scan = telemetry::scan(p, |_, _, _| events += 1).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(scan.events, events);
+            let _ = (
+                warm_run::read(p),
+                shared_cache::read(p),
+                queue_delay::read(p),
+                analyzer::read(p),
+            );
         } else if name.ends_with(".md") {
             if let Ok(t) = text::read_to_string(p) {
                 let _ = readme::parse(&t);
@@ -69,6 +82,19 @@ fn no_reader_panics_on_any_corpus_file() {
         manifests >= 6 && summaries >= 5,
         "{manifests} manifests, {summaries} summaries"
     );
+}
+
+#[test]
+fn corpus_telemetry_days_scan_cleanly_and_snapshots_are_recognised() {
+    let Some(root) = corpus() else { return };
+    let dir = root.join("statetrace/Logs/IngestionMetrics");
+    let day = telemetry::scan(&dir.join("2025-12-10.json"), |_, _, _| {}).unwrap();
+    assert_eq!(
+        (day.events, day.malformed, day.not_json_lines),
+        (4317, 0, false)
+    );
+    let snapshot = telemetry::scan(&dir.join("20251219.json"), |_, _, _| {}).unwrap();
+    assert!(snapshot.not_json_lines && snapshot.events == 0);
 }
 
 #[test]

@@ -557,6 +557,7 @@ mod tests {
             "{\"EventName\":\"InterfacePortQueueMetrics\",\"Site\":\"BOYO\",\"QueueBuildDelayMs\":10}\n",
             "{\"EventName\":\"InterfacePortQueueMetrics\",\"Site\":\"BOYO\",\"QueueBuildDelayMs\":30}\n",
         ));
+        // One scope per site, never one per character (the original's `B`, `O`).
         let scopes: HashSet<&str> = rows.iter().map(|r| r.scope.as_str()).collect();
         assert_eq!(scopes, HashSet::from(["All", "sw1", "BOYO"]));
         let a = find(&rows, "sw1", "UserAction");
