@@ -59,19 +59,25 @@ rows = con.sql("""select Site, quantile_cont(LatencyMs, 0.95) from read_json('$d
   where EventName = 'DatabaseWriteLatency' group by Site order by Site""").fetchall()
 print(" ".join(f"{s}={v:.3f}" for s, v in rows))
 PY
-jqprog='reduce (inputs | select(.EventName=="DatabaseWriteLatency")) as $e ({}; .[$e.Site] += [$e.LatencyMs])
-  | to_entries | sort_by(.key) | map(.key as $s | .value | sort | ((length-1)*0.95) as $p | ($p|floor) as $lo | ($p|ceil) as $hi
-  | "\($s)=\(.[$lo] + (.[$hi]-.[$lo])*($p-$lo))") | join(" ")'
+# jq parses and projects every line; sort and awk compute the same linear p95.
+cat > "$work/jq.sh" <<'SH'
+jq -r 'select(.EventName=="DatabaseWriteLatency") | "\(.Site) \(.LatencyMs)"' "$@" | LC_ALL=C sort -k1,1 -k2,2g | awk '
+  function flush() { if (n) { p = (n-1)*0.95; lo = int(p); hi = (p > lo) ? lo+1 : lo;
+    printf "%s=%.3f ", site, v[lo+1] + (v[hi+1]-v[lo+1])*(p-lo) } n = 0 }
+  $1 != site { flush(); site = $1 }
+  { v[++n] = $2 }
+  END { flush(); print "" }'
+SH
 
 echo "answers (must agree):"
 echo "  tollgate: $("$bin" --workspace "$ws" gates --only bench-latency-p95-per-site --json | python3 -c "import json,sys; g=json.load(sys.stdin)['gates'][0]; print(' '.join(f\"{p['name']}={p['value']:.3f}\" for p in g['groups']))")"
 echo "  duckdb:   $(python3 "$work/duck.py")"
-echo "  jq:       $(jq -nr "$jqprog" "${files[@]}")"
+echo "  jq:       $(bash "$work/jq.sh" "${files[@]}")"
 
 t_roll=$(median "$bin" --workspace "$ws" rollup --out "$work/r.csv")
 t_gate=$(median "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
 t_duck=$(median python3 "$work/duck.py")
-t_jq=$(median jq -nr "$jqprog" "${files[@]}")
+t_jq=$(median bash "$work/jq.sh" "${files[@]}")
 rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
 rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
 rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)
@@ -82,7 +88,7 @@ roll, gate, duck, jq = map(float, sys.argv[4:8])
 rh, rf, rg, n = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
 mb = b / 1e6
 print(f"input: {n} day files, {b/1e9:.2f} GB, {cores} cores, page cache warm, median of runs")
-for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("jq reduce", jq)]:
+for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("jq | sort | awk", jq)]:
     print(f"{name:24} {t:8.3f} s  {mb/t:8.0f} MB/s  {mb/t/cores:6.0f} MB/s/core")
 print(f"ratios: gate vs duckdb {duck/gate:.1f}x, rollup vs duckdb {duck/roll:.1f}x, gate vs jq {jq/gate:.0f}x")
 print(f"peak RSS rollup: {rh/1024:.1f} MB over {hb/1e9:.2f} GB, {rf/1024:.1f} MB over {b/1e9:.2f} GB; gate: {rg/1024:.1f} MB")
