@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod fasthash;
 pub mod finding;
 pub mod gates;
 pub mod policy;

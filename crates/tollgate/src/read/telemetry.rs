@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -90,11 +90,40 @@ pub struct Num(pub Option<f64>);
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let t = Text::deserialize(d)?;
-        Ok(Num(t
-            .get()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|v| v.is_finite())))
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v).filter(|x| x.is_finite())))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Num, E> {
+                Ok(Num(Some(v as f64)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Num, E> {
+                Ok(Num(v.trim().parse::<f64>().ok().filter(|x| x.is_finite())))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Num, E> {
+                Ok(Num(None))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Num, E> {
+                Ok(Num(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> std::result::Result<Num, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Num(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Num, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Num(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -233,56 +262,113 @@ impl FileScan {
 /// skipped whole.
 pub fn scan(path: &Path, on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(BufReader::with_capacity(1 << 20, file), path, on_event)
+    scan_reader(file, path, on_event)
 }
 
 /// [`scan`] over any reader; `path` names the source in reports.
 pub fn scan_reader(
-    mut reader: impl BufRead,
+    mut reader: impl Read,
     path: &Path,
     mut on_event: impl FnMut(&Event, &[u8], usize),
 ) -> Result<FileScan> {
-    let mut scan = FileScan {
-        path: path.to_path_buf(),
-        ..Default::default()
+    let mut lines = LineState {
+        scan: FileScan {
+            path: path.to_path_buf(),
+            ..Default::default()
+        },
+        recent: HashSet::default(),
+        order: VecDeque::new(),
+        latest: String::new(),
+        seen_content: false,
     };
-    let mut buf = Vec::with_capacity(4096);
-    let mut recent: HashSet<u64> = HashSet::with_capacity(DUPLICATE_WINDOW);
-    let mut order: VecDeque<u64> = VecDeque::with_capacity(DUPLICATE_WINDOW);
-    let mut latest: Option<String> = None;
+    // Lines are cut out of a large buffer in place (no copy per line); a
+    // partial line at the end moves to the front before the next read.
+    let mut buf = vec![0u8; READ_CHUNK];
+    let (mut start, mut end, mut eof) = (0usize, 0usize, false);
     let mut line_no = 0usize;
-    let mut seen_content = false;
     loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
+        let next = memchr::memchr(b'\n', &buf[start..end]).map(|i| start + i);
+        let line_end = match next {
+            Some(i) => i,
+            None if !eof => {
+                buf.copy_within(start..end, 0);
+                end -= start;
+                start = 0;
+                if end == buf.len() {
+                    buf.resize(buf.len() * 2, 0);
+                }
+                match reader.read(&mut buf[end..]) {
+                    Ok(0) => eof = true,
+                    Ok(n) => end += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::io(path, e)),
+                }
+                continue;
+            }
+            None if start < end => end,
+            None => break,
+        };
         line_no += 1;
-        let mut line: &[u8] = &buf;
+        let mut line = &buf[start..line_end];
+        start = (line_end + 1).min(end);
         if line_no == 1 {
             line = super::text::strip_bom(line);
         }
-        let line = line.trim_ascii();
-        if line.is_empty() {
-            continue;
+        if lines.line(line.trim_ascii(), line_no, &mut on_event) == Flow::Stop {
+            return Ok(lines.scan);
         }
+        if next.is_none() {
+            break;
+        }
+    }
+    lines.scan.summarise();
+    Ok(lines.scan)
+}
+
+/// Bytes read per call; lines are processed inside this buffer.
+const READ_CHUNK: usize = 1 << 20;
+
+#[derive(PartialEq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
+/// Per-file state of the line checks.
+struct LineState {
+    scan: FileScan,
+    recent: HashSet<u64, crate::fasthash::U64Build>,
+    order: VecDeque<u64>,
+    /// The latest timestamp so far; the buffer is reused, not reallocated.
+    latest: String,
+    seen_content: bool,
+}
+
+impl LineState {
+    fn line(
+        &mut self,
+        line: &[u8],
+        line_no: usize,
+        on_event: &mut impl FnMut(&Event, &[u8], usize),
+    ) -> Flow {
+        if line.is_empty() {
+            return Flow::Go;
+        }
+        let scan = &mut self.scan;
         scan.lines += 1;
-        let first = !seen_content;
-        seen_content = true;
+        let first = !self.seen_content;
+        self.seen_content = true;
         let h = xxhash_rust::xxh3::xxh3_64(line);
-        if !recent.insert(h) {
+        if !self.recent.insert(h) {
             scan.duplicates += 1;
             let msg = format!("line {line_no} repeats an earlier line byte for byte; skipped");
             scan.note("telemetry.duplicate", scan.duplicates, line_no, msg);
-            continue;
+            return Flow::Go;
         }
-        order.push_back(h);
-        if order.len() > DUPLICATE_WINDOW {
-            if let Some(old) = order.pop_front() {
-                recent.remove(&old);
+        self.order.push_back(h);
+        if self.order.len() > DUPLICATE_WINDOW {
+            if let Some(old) = self.order.pop_front() {
+                self.recent.remove(&old);
             }
         }
         let parsed = if line.starts_with(b"{") {
@@ -294,16 +380,14 @@ pub fn scan_reader(
             Ok(ev) => {
                 scan.events += 1;
                 if let Some(ts) = ev.timestamp.get() {
-                    if let Some(prev) = &latest {
-                        if is_before(ts, prev) {
-                            scan.out_of_order += 1;
-                            let msg = format!("timestamp {ts} is earlier than {prev} above it");
-                            scan.note("telemetry.order", scan.out_of_order, line_no, msg);
-                        } else {
-                            latest = Some(ts.to_string());
-                        }
+                    if !self.latest.is_empty() && is_before(ts, &self.latest) {
+                        scan.out_of_order += 1;
+                        let msg =
+                            format!("timestamp {ts} is earlier than {} above it", self.latest);
+                        scan.note("telemetry.order", scan.out_of_order, line_no, msg);
                     } else {
-                        latest = Some(ts.to_string());
+                        self.latest.clear();
+                        self.latest.push_str(ts);
                     }
                 }
                 on_event(&ev, line, line_no);
@@ -311,8 +395,8 @@ pub fn scan_reader(
             Err(e) => {
                 if first && (line == b"[" || line == b"{" || line.starts_with(b"[")) {
                     scan.not_json_lines = true;
-                    let loc = Location::file(path.display().to_string()).at_line(line_no);
-                    let msg = "not JSON Lines (a pretty-printed JSON document, e.g. a scheduler snapshot); file skipped".to_string();
+                    let loc = Location::file(scan.path.display().to_string()).at_line(line_no);
+                    let msg = "not JSON Lines (a pretty-printed JSON document, e.g. a scheduler snapshot); file skipped";
                     scan.findings.push(Finding::new(
                         "telemetry.not_jsonl",
                         Severity::Warn,
@@ -320,16 +404,15 @@ pub fn scan_reader(
                         msg,
                         loc,
                     ));
-                    return Ok(scan);
+                    return Flow::Stop;
                 }
                 scan.malformed += 1;
                 let msg = format!("malformed line skipped: {e}");
                 scan.note("telemetry.malformed", scan.malformed, line_no, msg);
             }
         }
+        Flow::Go
     }
-    scan.summarise();
-    Ok(scan)
 }
 
 /// Whether timestamp `a` is earlier than `b`. Same-shape stamps (same length
@@ -394,6 +477,44 @@ mod tests {
                 ("telemetry.malformed".to_string(), 5),
             ]
         );
+    }
+
+    /// A reader that hands out at most 7 bytes per call.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(7).min(out.len());
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn lines_split_across_reads_longer_than_the_buffer_and_unterminated() {
+        let long = "x".repeat(READ_CHUNK * 2 + 3);
+        let text = format!(
+            "{{\"EventName\":\"A\"}}\r\n{{\"EventName\":\"B\",\"Pad\":\"{long}\"}}\n\n{{\"EventName\":\"C\"}}"
+        );
+        for trickle in [false, true] {
+            let mut seen = Vec::new();
+            let mut record = |e: &Event, raw: &[u8], line: usize| {
+                seen.push((e.name().to_string(), raw.len(), line))
+            };
+            let s = if trickle {
+                scan_reader(Trickle(text.as_bytes()), Path::new("t"), &mut record).unwrap()
+            } else {
+                scan_reader(text.as_bytes(), Path::new("t"), &mut record).unwrap()
+            };
+            assert_eq!(s.events, 3);
+            let names: Vec<(&str, usize)> = seen.iter().map(|(n, _, l)| (n.as_str(), *l)).collect();
+            assert_eq!(names, vec![("A", 1), ("B", 2), ("C", 4)]);
+            assert_eq!(
+                seen[1].1,
+                long.len() + r#"{"EventName":"B","Pad":""}"#.len()
+            );
+        }
     }
 
     #[test]

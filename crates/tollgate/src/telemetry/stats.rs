@@ -8,7 +8,7 @@ use std::collections::HashMap;
 /// Samples of one metric.
 #[derive(Debug, Clone, Default)]
 pub struct Distribution {
-    counts: HashMap<u64, u64>,
+    counts: HashMap<u64, u64, crate::fasthash::U64Build>,
     n: u64,
     sum: f64,
     max: Option<f64>,
