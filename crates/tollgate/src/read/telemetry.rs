@@ -285,15 +285,21 @@ pub fn scan_reader(
     // partial line at the end moves to the front before the next read.
     let mut buf = vec![0u8; READ_CHUNK];
     let (mut start, mut end, mut eof) = (0usize, 0usize, false);
+    // Bytes of the current partial line already searched for a newline, so
+    // that small reads never rescan (or recopy) a long line: linear time.
+    let mut scanned = 0usize;
     let mut line_no = 0usize;
     loop {
-        let next = memchr::memchr(b'\n', &buf[start..end]).map(|i| start + i);
+        let next = memchr::memchr(b'\n', &buf[scanned..end]).map(|i| scanned + i);
         let line_end = match next {
             Some(i) => i,
             None if !eof => {
-                buf.copy_within(start..end, 0);
-                end -= start;
-                start = 0;
+                if start > 0 {
+                    buf.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                }
+                scanned = end;
                 if end == buf.len() {
                     buf.resize(buf.len() * 2, 0);
                 }
@@ -311,6 +317,7 @@ pub fn scan_reader(
         line_no += 1;
         let mut line = &buf[start..line_end];
         start = (line_end + 1).min(end);
+        scanned = start;
         if line_no == 1 {
             line = super::text::strip_bom(line);
         }
