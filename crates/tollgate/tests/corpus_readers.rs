@@ -75,6 +75,11 @@ fn no_reader_panics_on_any_corpus_file() {
         } else if name.ends_with(".md") {
             if let Ok(t) = text::read_to_string(p) {
                 let _ = readme::parse(&t);
+                let _ = tollgate::read::mdtable::tables(&t);
+            }
+        } else if name.ends_with(".csv") {
+            if let Ok(t) = text::read_to_string(p) {
+                let _ = tollgate::read::csv::parse(&t, None);
             }
         }
     }
@@ -105,4 +110,67 @@ fn corpus_bundle_summaries_read_as_arrays_or_objects() {
     let areas = summary::read(&s).unwrap();
     assert_eq!(areas.len(), 2);
     assert_eq!(areas[0].readme_hash.len(), 64);
+}
+
+#[test]
+fn corpus_task_board_and_csv_read_in_full() {
+    use tollgate::read::{csv, mdtable};
+    let Some(root) = corpus() else { return };
+    let docs = root.join("statetrace/docs");
+    let board = text::read_to_string(&docs.join("StateTrace_TaskBoard.md")).unwrap();
+    let t = mdtable::table_under(&board, "Current board snapshot").unwrap();
+    assert_eq!(
+        t.rows.len(),
+        108,
+        "all rows, not the 12 before the blank line"
+    );
+    assert!(
+        t.problems
+            .iter()
+            .any(|(line, m)| *line == 28 && m.contains("blank line splits")),
+        "{:?}",
+        t.problems
+    );
+    let id = t.column(&["ID", "Task ID"]).unwrap();
+    let board_ids: std::collections::HashSet<String> =
+        t.rows.iter().filter_map(|r| r.cell(id)).collect();
+
+    let re = regex::Regex::new(r"ST-[A-Z]{1,2}-\d{3}").unwrap();
+    let c = csv::parse(
+        &text::read_to_string(&docs.join("taskboard/TaskBoard.csv")).unwrap(),
+        Some(&re),
+    );
+    assert_eq!(c.header.len(), 7);
+    assert!(
+        c.problems
+            .iter()
+            .any(|(l, m)| *l == 163 && m.contains("glued")),
+        "{:?}",
+        c.problems
+    );
+    assert!(
+        c.problems
+            .iter()
+            .any(|(l, m)| *l == 164 && m.contains("6 fields")),
+        "{:?}",
+        c.problems
+    );
+    assert!(c
+        .problems
+        .iter()
+        .any(|(_, m)| m.contains("inconsistent line endings")));
+    let csv_ids: std::collections::BTreeSet<String> = c
+        .records
+        .iter()
+        .chain(&c.malformed)
+        .map(|r| r.fields[0].trim().to_string())
+        .collect();
+    let missing: Vec<&String> = csv_ids.iter().filter(|i| !board_ids.contains(*i)).collect();
+    eprintln!(
+        "{} CSV IDs, {} board IDs, {} CSV IDs missing from the board",
+        csv_ids.len(),
+        board_ids.len(),
+        missing.len()
+    );
+    assert!((50..=60).contains(&missing.len()), "{}", missing.len());
 }

@@ -4,8 +4,10 @@
 
 pub mod analyzer;
 pub mod content;
+pub mod csv;
 pub mod json;
 pub mod manifest;
+pub mod mdtable;
 pub mod queue_delay;
 pub mod readme;
 pub mod shared_cache;
