@@ -29,22 +29,9 @@ import json; m=json.load(open('TelemetryBundle.json'))
 print('\n'.join(a['Hash'].lower()+'  '+a['TargetFile'] for a in m['Artifacts']))" > "$work/SHA256SUMS")
 cat "$area"/*.bin > /dev/null  # warm the page cache
 
-time_runs() {  # median wall seconds of "$@" over $runs runs
-  python3 - "$runs" "$@" <<'PY'
-import subprocess, sys, time, statistics
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-ts = []
-for _ in range(runs):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ts.append(time.perf_counter() - t)
-    if r.returncode != 0:
-        sys.exit(f"{cmd[0]} exited {r.returncode}")
-print(f"{statistics.median(ts):.3f}")
-PY
-}
-t_tg=$(time_runs "$bin" --workspace "$work" bundle verify Bench --summary "$work/summary.json")
-t_sum=$(time_runs sh -c "cd '$area' && sha256sum -c --quiet '$work/SHA256SUMS'")
+. bench/lib.sh
+t_tg=$(median "$runs" "$bin" --workspace "$work" bundle verify Bench --summary "$work/summary.json")
+t_sum=$(median "$runs" sh -c "cd '$area' && sha256sum -c --quiet '$work/SHA256SUMS'")
 # The per-core ceiling: OpenSSL's hand-written SHA-NI code on 1 MiB blocks.
 ceiling=$(openssl speed -evp sha256 -bytes 1048576 -seconds 2 2>/dev/null | awk '/^sha256/ {sub("k","",$2); print $2*1000}' || true)
 python3 - "$bytes" "$files" "$t_tg" "$t_sum" "$(nproc)" "${ceiling:-0}" <<'PY'

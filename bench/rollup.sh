@@ -37,20 +37,7 @@ half=("${files[@]:0:$(( ${#files[@]} / 4 ))}")
 half_bytes=$(cat "${half[@]}" | wc -c)
 cat "${files[@]}" > /dev/null  # warm the page cache
 
-median() {  # median wall seconds of "$@" over $runs runs
-  python3 - "$runs" "$@" <<'PY'
-import subprocess, sys, time, statistics
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-ts = []
-for _ in range(runs):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ts.append(time.perf_counter() - t)
-    if r.returncode not in (0, 1):
-        sys.exit(f"{cmd[0]} exited {r.returncode}")
-print(f"{statistics.median(ts):.3f}")
-PY
-}
+. bench/lib.sh
 cat > "$work/duck.py" <<PY
 import duckdb
 con = duckdb.connect()
@@ -74,10 +61,10 @@ echo "  tollgate: $("$bin" --workspace "$ws" gates --only bench-latency-p95-per-
 echo "  duckdb:   $(python3 "$work/duck.py")"
 echo "  jq:       $(bash "$work/jq.sh" "${files[@]}")"
 
-t_roll=$(median "$bin" --workspace "$ws" rollup --out "$work/r.csv")
-t_gate=$(median "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
-t_duck=$(median python3 "$work/duck.py")
-t_jq=$(median bash "$work/jq.sh" "${files[@]}")
+t_roll=$(median "$runs" "$bin" --workspace "$ws" rollup --out "$work/r.csv")
+t_gate=$(median "$runs" "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
+t_duck=$(median "$runs" python3 "$work/duck.py")
+t_jq=$(median "$runs" bash "$work/jq.sh" "${files[@]}")
 rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
 rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
 rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)

@@ -5,6 +5,11 @@ mod common;
 
 use common::*;
 
+/// `tollgate gates --only ONLY --json` on the corpus workspace.
+fn corpus_gates(c: &std::path::Path, only: &str) -> (i32, serde_json::Value) {
+    run_json(&["--workspace", c.to_str().unwrap(), "gates", "--only", only])
+}
+
 fn gate<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["gates"]
         .as_array()
@@ -17,13 +22,7 @@ fn gate<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 #[test]
 fn corpus_warm_improvement_46_2_blocks_against_60() {
     let Some(c) = corpus() else { return };
-    let (code, v) = run_json(&[
-        "--workspace",
-        c.to_str().unwrap(),
-        "gates",
-        "--only",
-        "B-warm-improvement",
-    ]);
+    let (code, v) = corpus_gates(&c, "B-warm-improvement");
     assert_eq!(code, 1);
     let g = gate(&v, "B-warm-improvement");
     assert_eq!(
@@ -43,13 +42,7 @@ fn corpus_warm_improvement_46_2_blocks_against_60() {
 #[test]
 fn corpus_shared_cache_fails_on_every_summary_and_names_the_near_miss() {
     let Some(c) = corpus() else { return };
-    let (code, v) = run_json(&[
-        "--workspace",
-        c.to_str().unwrap(),
-        "gates",
-        "--only",
-        "G-shared-cache",
-    ]);
+    let (code, v) = corpus_gates(&c, "G-shared-cache");
     assert_eq!(code, 1);
     let set = gate(&v, "G-shared-cache");
     assert_eq!(set["status"], "Fail");
