@@ -38,11 +38,20 @@ pub enum Command {
     Rollup(RollupArgs),
     /// Evaluate the policy's release gates.
     Gates(GatesArgs),
+    /// Governance documents.
+    #[command(subcommand)]
+    Docs(DocsCmd),
     /// Analyzers over raw telemetry.
     Analyze {
         #[command(subcommand)]
         kind: AnalyzeKind,
     },
+}
+
+#[derive(Subcommand)]
+pub enum DocsCmd {
+    /// Find drift between the task board, its CSV and the other documents.
+    Check,
 }
 
 #[derive(Args)]

@@ -47,6 +47,18 @@ fn run(cli: Cli) -> Result<u8> {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
         Command::Gates(args) => gates(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json),
+        Command::Docs(cli::DocsCmd::Check) => {
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            let r = tollgate::governance::check(&ws)?;
+            if cli.json {
+                emit_json(&serde_json::json!({
+                    "verdict": Verdict::of(&r.findings), "counts": report::Counts::of(&r.findings), "report": r,
+                }))?;
+            } else {
+                print!("{}", report::docs::check_text(&r));
+            }
+            Ok(Verdict::of(&r.findings).exit_code() as u8)
+        }
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }

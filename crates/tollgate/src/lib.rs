@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod fasthash;
 pub mod finding;
 pub mod gates;
+pub mod governance;
 pub mod policy;
 pub mod read;
 pub mod record;

@@ -38,6 +38,46 @@ pub struct Policy {
     /// Gates judged together per source file.
     #[serde(default, rename = "gate_set")]
     pub gate_sets: Vec<GateSetSpec>,
+    /// Governance documents; absent means `docs` commands have nothing to check.
+    #[serde(default)]
+    pub docs: Option<DocsPolicy>,
+}
+
+/// Where the governance documents are and which drift rules apply.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsPolicy {
+    /// Task IDs (a regular expression, matched as a whole token).
+    pub id_pattern: String,
+    pub task_board: String,
+    /// The heading above the board's snapshot table.
+    pub task_board_section: String,
+    pub task_board_csv: String,
+    pub csv_columns: Vec<String>,
+    #[serde(default)]
+    pub min_csv_rows: usize,
+    /// Rule id -> severity (`block`, `warn`, `info` or `off`).
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, String>,
+}
+
+impl DocsPolicy {
+    /// The ID pattern anchored to whole tokens (validated at load).
+    pub fn id_regex(&self) -> regex::Regex {
+        regex::Regex::new(&format!(r"\b(?:{})\b", self.id_pattern))
+            .unwrap_or_else(|_| regex::Regex::new("$^").expect("valid"))
+    }
+
+    /// The severity of `rule`, or `None` when it is off (unlisted rules block).
+    pub fn severity(&self, rule: &str) -> Option<crate::finding::Severity> {
+        use crate::finding::Severity;
+        match self.rules.get(rule).map(String::as_str) {
+            Some("off") => None,
+            Some("warn") => Some(Severity::Warn),
+            Some("info") => Some(Severity::Info),
+            _ => Some(Severity::Block),
+        }
+    }
 }
 
 /// Raw telemetry rules.
@@ -179,6 +219,16 @@ impl Policy {
                     return Err(bad(format!(
                         "bundle.area '{}': requirement '{}' has no patterns",
                         area.name, r.name
+                    )));
+                }
+            }
+        }
+        if let Some(d) = &self.docs {
+            regex::Regex::new(&d.id_pattern).map_err(|e| bad(format!("docs.id_pattern: {e}")))?;
+            for (rule, sev) in &d.rules {
+                if !["block", "warn", "info", "off"].contains(&sev.as_str()) {
+                    return Err(bad(format!(
+                        "docs.rules.\"{rule}\": '{sev}' is not block, warn, info or off"
                     )));
                 }
             }

@@ -2,6 +2,7 @@
 //! here only: the verdict first, then findings grouped by severity.
 
 pub mod bundle;
+pub mod docs;
 pub mod gates;
 pub mod junit;
 

@@ -1,0 +1,48 @@
+//! `tollgate docs check` on the StateTrace corpus (conformance).
+
+mod common;
+
+use common::*;
+
+#[test]
+fn corpus_docs_check_finds_the_board_drift_with_lines_and_ids() {
+    let Some(c) = corpus() else { return };
+    let (code, v) = run_json(&["--workspace", c.to_str().unwrap(), "docs", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["report"]["board_tasks"], 108);
+    let findings = v["report"]["findings"].as_array().unwrap();
+    let of = |rule: &str| {
+        findings
+            .iter()
+            .filter(|f| f["check"] == rule)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("csv.missing-on-board").len(), 56);
+    assert!(of("board.table")
+        .iter()
+        .any(|f| f["location"]["line"] == 28
+            && f["message"].as_str().unwrap().contains("blank line")));
+    let glued = of("csv.malformed")
+        .into_iter()
+        .find(|f| f["location"]["line"] == 163)
+        .expect("glued record reported");
+    assert_eq!(glued["subject"], "ST-L-002");
+    for f in findings {
+        assert!(
+            f["location"]["path"].is_string()
+                && f["location"]["line"].as_u64().is_some_and(|l| l >= 1),
+            "{f:#}"
+        );
+    }
+}
+
+#[test]
+fn docs_check_without_a_docs_policy_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().to_str().unwrap();
+    let (code, _, _) = run(&["--workspace", ws, "init", "--profile", "minimal"]);
+    assert_eq!(code, 0);
+    let (code, _, err) = run(&["--workspace", ws, "docs", "check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("[docs]"), "{err}");
+}

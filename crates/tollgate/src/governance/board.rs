@@ -1,0 +1,108 @@
+//! Task-board facts: the snapshot table of the markdown board and the
+//! machine-readable CSV, as tasks with their file and line.
+
+use std::path::Path;
+
+use regex::Regex;
+
+use crate::error::Result;
+use crate::read::{csv, mdtable, text};
+
+/// One task as a document states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    /// The board column (status), e.g. `Done - 2025-12-22`.
+    pub status: String,
+    pub line: usize,
+}
+
+/// A document's tasks and what was irregular in it.
+#[derive(Debug, Clone, Default)]
+pub struct Tasks {
+    pub path: String,
+    pub tasks: Vec<Task>,
+    /// Structural problems (line, message).
+    pub problems: Vec<(usize, String)>,
+    /// For the CSV: the header and rows that could not be read as tasks.
+    pub header: Vec<String>,
+    pub malformed: Vec<Task>,
+}
+
+/// The whole-token task ID in `cell`, if any.
+fn id_in(cell: &str, id: &Regex) -> Option<String> {
+    id.find(cell).map(|m| m.as_str().to_string())
+}
+
+/// The snapshot table under `section` of the markdown board.
+pub fn read_board(path: &Path, section: &str, id: &Regex) -> Result<Tasks> {
+    let doc = text::read_to_string(path)?;
+    let mut out = Tasks {
+        path: path.display().to_string(),
+        ..Default::default()
+    };
+    let Some(t) = mdtable::table_under(&doc, section) else {
+        out.problems.push((
+            1,
+            format!("no table under a heading containing '{section}'"),
+        ));
+        return Ok(out);
+    };
+    out.problems = t.problems.clone();
+    let col = |names: &[&str]| t.column(names);
+    let (idc, title, status) = (
+        col(&["ID", "Task ID"]).unwrap_or(0),
+        col(&["Title", "Task"]),
+        col(&["Column", "Status"]),
+    );
+    for r in &t.rows {
+        match r.cell(idc).and_then(|c| id_in(&c, id)) {
+            Some(task) => out.tasks.push(Task {
+                id: task,
+                title: title.and_then(|i| r.cell(i)).unwrap_or_default(),
+                status: status.and_then(|i| r.cell(i)).unwrap_or_default(),
+                line: r.line,
+            }),
+            None => out
+                .problems
+                .push((r.line, "row has no task ID in its ID cell".to_string())),
+        }
+    }
+    Ok(out)
+}
+
+/// The task board CSV.
+pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
+    let c = csv::parse(&text::read_to_string(path)?, Some(id));
+    let field = |r: &csv::Record, name: &str| {
+        c.column(name)
+            .and_then(|i| r.fields.get(i))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let task = |r: &csv::Record| Task {
+        id: field(r, "ID"),
+        title: field(r, "Title"),
+        status: field(r, "Column"),
+        line: r.line,
+    };
+    Ok(Tasks {
+        path: path.display().to_string(),
+        tasks: c.records.iter().map(task).collect(),
+        malformed: c
+            .malformed
+            .iter()
+            .map(|r| Task {
+                id: r
+                    .fields
+                    .first()
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default(),
+                ..task(r)
+            })
+            .collect(),
+        problems: c.problems.clone(),
+        header: c.header.clone(),
+    })
+}

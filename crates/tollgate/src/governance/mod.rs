@@ -1,0 +1,36 @@
+//! Governance documents (SPEC §3): readers turn the task board, its CSV and
+//! the other docs into facts; rules turn facts into findings.
+
+pub mod board;
+pub mod rules;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::policy::Workspace;
+
+/// What `docs check` found.
+#[derive(Debug, Serialize)]
+pub struct DocsReport {
+    pub board_tasks: usize,
+    pub csv_tasks: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// Run every document rule of the policy.
+pub fn check(ws: &Workspace) -> Result<DocsReport> {
+    let p = ws
+        .policy
+        .docs
+        .as_ref()
+        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let id = p.id_regex();
+    let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
+    let csv = board::read_csv(&ws.path(&p.task_board_csv), &id)?;
+    Ok(DocsReport {
+        board_tasks: board.tasks.len(),
+        csv_tasks: csv.tasks.len() + csv.malformed.len(),
+        findings: rules::board_rules(p, &board, &csv),
+    })
+}

@@ -1,0 +1,289 @@
+//! Drift rules between the task board and its CSV (SPEC §3). Pure functions
+//! from facts and policy to findings; every finding names file, line and ID.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::board::{Task, Tasks};
+use crate::finding::{Finding, Location};
+use crate::policy::DocsPolicy;
+
+/// Findings of every board/CSV rule the policy enables.
+pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut add = |rule: &str, subject: &str, msg: String, path: &str, line: usize| {
+        if let Some(sev) = p.severity(rule) {
+            out.push(Finding::new(
+                rule,
+                sev,
+                subject,
+                msg,
+                Location::file(path).at_line(line),
+            ));
+        }
+    };
+    // A structural problem names the task on its line, when there is one.
+    let at = |ts: &Tasks, line: usize, doc: &'static str| -> String {
+        ts.tasks
+            .iter()
+            .chain(&ts.malformed)
+            .find(|t| t.line == line)
+            .map(|t| t.id.clone())
+            .unwrap_or_else(|| doc.to_string())
+    };
+    for (line, m) in &board.problems {
+        add(
+            "board.table",
+            &at(board, *line, "task board"),
+            m.clone(),
+            &board.path,
+            *line,
+        );
+    }
+    for (line, m) in &csv.problems {
+        add(
+            "csv.malformed",
+            &at(csv, *line, "task board CSV"),
+            m.clone(),
+            &csv.path,
+            *line,
+        );
+    }
+    // Integrity: columns, empty and duplicate IDs, minimum rows.
+    let missing: Vec<&String> = p
+        .csv_columns
+        .iter()
+        .filter(|c| !csv.header.iter().any(|h| h.trim() == c.as_str()))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        add(
+            "csv.integrity",
+            "task board CSV",
+            format!("missing columns: {}", names.join(", ")),
+            &csv.path,
+            1,
+        );
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for t in csv.tasks.iter().chain(&csv.malformed) {
+        if t.id.is_empty() {
+            add(
+                "csv.integrity",
+                "task board CSV",
+                "record has an empty ID".into(),
+                &csv.path,
+                t.line,
+            );
+        } else if let Some(first) = seen.insert(t.id.to_uppercase(), t.line) {
+            add(
+                "csv.integrity",
+                &t.id,
+                format!("duplicate ID {} (first at line {first})", t.id),
+                &csv.path,
+                t.line,
+            );
+        }
+    }
+    if csv.tasks.len() < p.min_csv_rows {
+        let msg = format!(
+            "{} readable records, fewer than the minimum {}",
+            csv.tasks.len(),
+            p.min_csv_rows
+        );
+        add("csv.integrity", "task board CSV", msg, &csv.path, 1);
+    }
+    // Presence and agreement, by whole-token ID (case-insensitive).
+    // First occurrence wins: duplicates are reported by the integrity rule.
+    let index = |ts: &[Task]| -> BTreeMap<String, Task> {
+        let mut m = BTreeMap::new();
+        for t in ts {
+            m.entry(t.id.to_uppercase()).or_insert_with(|| t.clone());
+        }
+        m
+    };
+    let on_board = index(&board.tasks);
+    let all_csv: Vec<Task> = csv
+        .tasks
+        .iter()
+        .chain(&csv.malformed)
+        .filter(|t| !t.id.is_empty())
+        .cloned()
+        .collect();
+    let in_csv = index(&all_csv);
+    for (key, t) in &on_board {
+        match in_csv.get(key) {
+            None => add(
+                "board.missing-in-csv",
+                &t.id,
+                format!("{} is on the board but not in the CSV", t.id),
+                &board.path,
+                t.line,
+            ),
+            Some(c) => {
+                if norm(&t.title) != norm(&c.title) && !c.title.is_empty() {
+                    let msg = format!(
+                        "{}: title '{}' on the board, '{}' in the CSV (line {})",
+                        t.id, t.title, c.title, c.line
+                    );
+                    add("board.title-mismatch", &t.id, msg, &board.path, t.line);
+                }
+                if norm(&t.status) != norm(&c.status) && !c.status.is_empty() {
+                    let msg = format!(
+                        "{}: status '{}' on the board, '{}' in the CSV (line {})",
+                        t.id, t.status, c.status, c.line
+                    );
+                    add("board.status-mismatch", &t.id, msg, &board.path, t.line);
+                }
+            }
+        }
+    }
+    for (key, c) in &in_csv {
+        if !on_board.contains_key(key) {
+            add(
+                "csv.missing-on-board",
+                &c.id,
+                format!("{} is in the CSV but not on the board", c.id),
+                &csv.path,
+                c.line,
+            );
+        }
+    }
+    out
+}
+
+fn norm(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> DocsPolicy {
+        DocsPolicy {
+            id_pattern: r"ST-[A-Z]{1,2}-\d{3}".into(),
+            task_board: String::new(),
+            task_board_section: String::new(),
+            task_board_csv: String::new(),
+            csv_columns: vec!["ID".into(), "Title".into(), "Column".into()],
+            min_csv_rows: 2,
+            rules: [
+                ("board.title-mismatch".to_string(), "warn".to_string()),
+                ("board.table".to_string(), "off".to_string()),
+            ]
+            .into(),
+        }
+    }
+
+    fn task(id: &str, title: &str, status: &str, line: usize) -> Task {
+        Task {
+            id: id.into(),
+            title: title.into(),
+            status: status.into(),
+            line,
+        }
+    }
+
+    fn tasks(path: &str, ts: Vec<Task>) -> Tasks {
+        Tasks {
+            path: path.into(),
+            tasks: ts,
+            header: vec!["ID".into(), "Title".into(), "Column".into()],
+            ..Default::default()
+        }
+    }
+
+    fn rules_of(f: &[Finding]) -> Vec<(String, String, usize)> {
+        let mut v: Vec<_> = f
+            .iter()
+            .map(|x| {
+                (
+                    x.check.clone(),
+                    x.subject.clone(),
+                    x.location.line.unwrap_or(0),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn each_rule_triggers_and_a_clean_pair_does_not() {
+        let p = policy();
+        let clean_board = tasks(
+            "b.md",
+            vec![
+                task("ST-A-001", "One", "Done", 8),
+                task("ST-A-002", "Two", "Ready", 9),
+            ],
+        );
+        let clean_csv = tasks(
+            "t.csv",
+            vec![
+                task("ST-A-001", "One", "Done", 2),
+                task("st-a-002", "Two ", "ready", 3),
+            ],
+        );
+        assert!(board_rules(&p, &clean_board, &clean_csv).is_empty());
+
+        let mut board = tasks(
+            "b.md",
+            vec![
+                task("ST-A-001", "One", "Done", 8),
+                task("ST-A-003", "Three", "Ready", 10),
+            ],
+        );
+        board
+            .problems
+            .push((9, "blank line splits the table".into()));
+        let mut csv = tasks(
+            "t.csv",
+            vec![
+                task("ST-A-001", "Uno", "Blocked", 2),
+                task("ST-A-004", "Four", "Ready", 3),
+                task("st-a-004", "Dup", "Ready", 4),
+            ],
+        );
+        csv.problems
+            .push((5, "two records glued on one line".into()));
+        csv.header.pop();
+        let f = board_rules(&p, &board, &csv);
+        assert_eq!(
+            rules_of(&f),
+            vec![
+                ("board.missing-in-csv".into(), "ST-A-003".into(), 10),
+                ("board.status-mismatch".into(), "ST-A-001".into(), 8),
+                ("board.title-mismatch".into(), "ST-A-001".into(), 8),
+                ("csv.integrity".into(), "st-a-004".into(), 4),
+                ("csv.integrity".into(), "task board CSV".into(), 1),
+                ("csv.malformed".into(), "task board CSV".into(), 5),
+                ("csv.missing-on-board".into(), "ST-A-004".into(), 3),
+            ]
+        );
+        let title = f
+            .iter()
+            .find(|x| x.check == "board.title-mismatch")
+            .unwrap();
+        assert_eq!(title.severity, crate::finding::Severity::Warn);
+        assert!(title
+            .message
+            .contains("'One' on the board, 'Uno' in the CSV (line 2)"));
+    }
+
+    #[test]
+    fn too_few_rows_and_empty_ids() {
+        let p = policy();
+        let csv = tasks("t.csv", vec![task("", "Blank", "Ready", 2)]);
+        let f = board_rules(&p, &tasks("b.md", vec![]), &csv);
+        let msgs: Vec<&str> = f.iter().map(|x| x.message.as_str()).collect();
+        assert!(msgs.contains(&"record has an empty ID"), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("fewer than the minimum 2")),
+            "{msgs:?}"
+        );
+    }
+}
