@@ -5,9 +5,17 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use tollgate::read::telemetry::scan_reader;
+use tollgate::read::flat;
+use tollgate::read::telemetry::{scan_reader, Event};
 
 fuzz_target!(|data: &[u8]| {
+    // The flat fast path either declines or agrees with serde exactly.
+    for line in data.split(|b| *b == b'\n') {
+        if let Some(fast) = flat::parse(line) {
+            let slow: Event = serde_json::from_slice(line).expect("fast path accepted what serde rejects");
+            assert_eq!(fast, slow);
+        }
+    }
     let lines = data.split(|b| *b == b'\n').count();
     let mut seen = 0u64;
     if let Ok(scan) = scan_reader(data, Path::new("fuzz.json"), |e, raw, line| {

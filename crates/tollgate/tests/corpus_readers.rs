@@ -174,3 +174,35 @@ fn corpus_task_board_and_csv_read_in_full() {
     );
     assert!((50..=60).contains(&missing.len()), "{}", missing.len());
 }
+
+#[test]
+fn flat_fast_path_agrees_with_serde_on_every_corpus_line() {
+    use tollgate::read::{flat, telemetry::Event};
+    let Some(root) = corpus() else { return };
+    let dir = root.join("statetrace/Logs/IngestionMetrics");
+    let (mut fast, mut all) = (0usize, 0usize);
+    for day in [
+        "2025-12-06.json",
+        "2025-12-10.json",
+        "2025-12-19.json",
+        "2026-01-03.json",
+    ] {
+        let bytes = std::fs::read(dir.join(day)).unwrap();
+        for line in bytes
+            .split(|b| *b == b'\n')
+            .map(|l| text::strip_bom(l).trim_ascii())
+            .filter(|l| !l.is_empty())
+        {
+            all += 1;
+            if let Some(ev) = flat::parse(line) {
+                fast += 1;
+                let slow: Event = serde_json::from_slice(line).unwrap_or_else(|e| {
+                    panic!("{day}: fast path accepted what serde rejects: {e}")
+                });
+                assert_eq!(ev, slow, "{day}: {}", String::from_utf8_lossy(line));
+            }
+        }
+    }
+    eprintln!("{fast} of {all} corpus lines take the flat fast path");
+    assert!(fast * 2 > all);
+}

@@ -5,6 +5,7 @@
 pub mod analyzer;
 pub mod content;
 pub mod csv;
+pub mod flat;
 pub mod json;
 pub mod manifest;
 pub mod mdtable;

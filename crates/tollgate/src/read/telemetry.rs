@@ -5,7 +5,6 @@
 //! byte-identical duplicate lines and out-of-order timestamps; never aborts.
 
 use std::borrow::Cow;
-use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::fs::File;
 use std::io::Read;
@@ -17,8 +16,11 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 
-/// Duplicate lines are detected among this many most recent lines of a file,
-/// which keeps memory bounded whatever the file size.
+/// Duplicate lines are detected with a direct-mapped table of this many
+/// recent line hashes (512 KiB), which keeps memory bounded whatever the file
+/// size. A repeat is always caught while its slot still holds the earlier
+/// line (in practice: repeats within thousands of lines); a 64-bit hash
+/// collision is the only way to flag a line that is not a repeat.
 pub const DUPLICATE_WINDOW: usize = 65_536;
 
 /// Problems reported individually per file and kind; the rest are counted.
@@ -146,7 +148,7 @@ impl<'de> Deserialize<'de> for Flag {
 
 /// The fields of a telemetry event that tollgate reads. Every field is
 /// optional; unknown fields are skipped.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Deserialize)]
 #[serde(default, rename_all = "PascalCase")]
 pub struct Event<'a> {
     #[serde(borrow)]
@@ -276,8 +278,7 @@ pub fn scan_reader(
             path: path.to_path_buf(),
             ..Default::default()
         },
-        recent: HashSet::default(),
-        order: VecDeque::new(),
+        recent: vec![0u64; DUPLICATE_WINDOW],
         latest: String::new(),
         seen_content: false,
     };
@@ -344,8 +345,8 @@ enum Flow {
 /// Per-file state of the line checks.
 struct LineState {
     scan: FileScan,
-    recent: HashSet<u64, crate::fasthash::U64Build>,
-    order: VecDeque<u64>,
+    /// Line hashes by slot (`hash % DUPLICATE_WINDOW`); 0 means empty.
+    recent: Vec<u64>,
     /// The latest timestamp so far; the buffer is reused, not reallocated.
     latest: String,
     seen_content: bool,
@@ -365,20 +366,18 @@ impl LineState {
         scan.lines += 1;
         let first = !self.seen_content;
         self.seen_content = true;
-        let h = xxhash_rust::xxh3::xxh3_64(line);
-        if !self.recent.insert(h) {
+        let h = xxhash_rust::xxh3::xxh3_64(line).max(1);
+        let slot = &mut self.recent[(h % DUPLICATE_WINDOW as u64) as usize];
+        if *slot == h {
             scan.duplicates += 1;
             let msg = format!("line {line_no} repeats an earlier line byte for byte; skipped");
             scan.note("telemetry.duplicate", scan.duplicates, line_no, msg);
             return Flow::Go;
         }
-        self.order.push_back(h);
-        if self.order.len() > DUPLICATE_WINDOW {
-            if let Some(old) = self.order.pop_front() {
-                self.recent.remove(&old);
-            }
-        }
-        let parsed = if line.starts_with(b"{") {
+        *slot = h;
+        let parsed = if let Some(ev) = super::flat::parse(line) {
+            Ok(ev)
+        } else if line.starts_with(b"{") {
             serde_json::from_slice::<Event>(line).map_err(|e| e.to_string())
         } else {
             Err("not a JSON object".to_string())

@@ -1,0 +1,385 @@
+//! Fast path for the common telemetry line: a flat JSON object (no nested
+//! object) as `ConvertTo-Json -Compress` writes it. Its top-level fields are
+//! found in one memchr-accelerated pass, without a general parser. Any line
+//! of another shape returns `None`, and the caller parses it with serde, so
+//! results never differ, only speed.
+
+use std::borrow::Cow;
+
+use super::telemetry::{Event, Flag, Num, Text};
+
+/// Parse a flat object line into an [`Event`], or `None` to fall back.
+pub fn parse(line: &[u8]) -> Option<Event<'_>> {
+    if line.len() < 2 || line[0] != b'{' || line[line.len() - 1] != b'}' {
+        return None;
+    }
+    // Nested objects, invalid UTF-8 and raw control bytes (which JSON
+    // forbids inside strings) go to serde.
+    if memchr::memchr(b'{', &line[1..]).is_some()
+        || line.iter().any(|b| *b < 0x20)
+        || (!line.is_ascii() && std::str::from_utf8(line).is_err())
+    {
+        return None;
+    }
+    let mut ev = Event::default();
+    let mut seen = 0u64;
+    let mut pos = skip_ws(line, 1);
+    if line[pos] == b'}' {
+        return (pos == line.len() - 1).then_some(ev);
+    }
+    loop {
+        // "key"
+        if line.get(pos) != Some(&b'"') {
+            return None;
+        }
+        let key_end = pos + 1 + memchr::memchr2(b'"', b'\\', &line[pos + 1..])?;
+        if line[key_end] != b'"' {
+            return None; // escaped key: let serde decide
+        }
+        let key = &line[pos + 1..key_end];
+        pos = skip_ws(line, key_end + 1);
+        if line.get(pos) != Some(&b':') {
+            return None;
+        }
+        pos = skip_ws(line, pos + 1);
+        let (value, next) = value(line, pos)?;
+        if let Some(bit) = assign(&mut ev, key, value)? {
+            if seen & bit != 0 {
+                return None; // duplicate known field: serde reports it
+            }
+            seen |= bit;
+        }
+        pos = skip_ws(line, next);
+        match line.get(pos) {
+            Some(b',') => pos = skip_ws(line, pos + 1),
+            Some(b'}') if pos == line.len() - 1 => return Some(ev),
+            _ => return None,
+        }
+    }
+}
+
+/// A slice of the line as text. `parse` has checked that the whole line is
+/// UTF-8, and every slice taken here starts and ends at ASCII delimiters
+/// (quotes, commas, braces), hence at character boundaries.
+fn utf8(bytes: &[u8]) -> &str {
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: see above; a sub-slice of valid UTF-8 cut at ASCII bytes is valid UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+fn skip_ws(line: &[u8], mut pos: usize) -> usize {
+    while pos < line.len() && matches!(line[pos], b' ' | b'\t' | b'\r' | b'\n') {
+        pos += 1;
+    }
+    pos
+}
+
+/// A raw value.
+enum Raw<'a> {
+    Str(Cow<'a, str>),
+    Scalar(&'a str),
+    Array,
+}
+
+/// The value at `pos` and the position after it.
+fn value(line: &[u8], pos: usize) -> Option<(Raw<'_>, usize)> {
+    match *line.get(pos)? {
+        b'"' => {
+            let end = string_end(line, pos)?;
+            let body = &line[pos + 1..end];
+            let text = if memchr::memchr(b'\\', body).is_some() {
+                Cow::Owned(serde_json::from_slice::<String>(&line[pos..=end]).ok()?)
+            } else {
+                Cow::Borrowed(utf8(body))
+            };
+            Some((Raw::Str(text), end + 1))
+        }
+        b'[' => {
+            // Scalars only (no `{` in the line): find the matching `]`.
+            let mut depth = 0usize;
+            let mut i = pos;
+            while i < line.len() {
+                match line[i] {
+                    b'"' => i = string_end(line, i)?,
+                    b'[' => depth += 1,
+                    b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some((Raw::Array, i + 1));
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            None
+        }
+        _ => {
+            let len = line[pos..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n'))?;
+            let s = utf8(&line[pos..pos + len]);
+            (matches!(s, "true" | "false" | "null") || is_json_number(s.as_bytes()))
+                .then_some((Raw::Scalar(s), pos + len))
+        }
+    }
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as JSON defines numbers.
+fn is_json_number(s: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < s.len() && s[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if s.first() == Some(&b'-') {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == s.len()
+}
+
+/// Index of the quote closing the string that opens at `open`.
+fn string_end(line: &[u8], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    loop {
+        i += memchr::memchr2(b'"', b'\\', &line[i..])?;
+        if line[i] == b'\\' {
+            i += 2;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
+fn text(v: Raw<'_>) -> Text<'_> {
+    match v {
+        Raw::Str(s) => Text(Some(s)),
+        Raw::Scalar("null") | Raw::Array => Text(None),
+        Raw::Scalar("true") => Text(Some(Cow::Borrowed("True"))),
+        Raw::Scalar("false") => Text(Some(Cow::Borrowed("False"))),
+        Raw::Scalar(n) => Text(n.parse::<f64>().ok().map(|x| {
+            Cow::Owned(if n.contains(['.', 'e', 'E']) {
+                x.to_string()
+            } else {
+                n.to_string()
+            })
+        })),
+    }
+}
+
+fn num(v: Raw<'_>) -> Num {
+    Num(match v {
+        Raw::Str(s) => s.trim().parse::<f64>().ok(),
+        Raw::Scalar(n) => n.parse::<f64>().ok(),
+        Raw::Array => None,
+    }
+    .filter(|x| x.is_finite()))
+}
+
+fn flag(v: Raw<'_>) -> Flag {
+    let t = text(v);
+    Flag(t.get().and_then(|s| match s.to_ascii_lowercase().as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }))
+}
+
+/// Store a known field; `Some(bit)` for known keys, `Some(None)` for others.
+fn assign<'a>(ev: &mut Event<'a>, key: &[u8], v: Raw<'a>) -> Option<Option<u64>> {
+    let bit = |n: u32| Some(Some(1u64 << n));
+    match key {
+        b"EventName" => {
+            ev.event_name = text(v);
+            bit(0)
+        }
+        b"Timestamp" => {
+            ev.timestamp = text(v);
+            bit(1)
+        }
+        b"Site" => {
+            ev.site = text(v);
+            bit(2)
+        }
+        b"Hostname" => {
+            ev.hostname = text(v);
+            bit(3)
+        }
+        b"Status" => {
+            ev.status = text(v);
+            bit(4)
+        }
+        b"Action" => {
+            ev.action = text(v);
+            bit(5)
+        }
+        b"Operation" => {
+            ev.operation = text(v);
+            bit(6)
+        }
+        b"SiteCacheFetchStatus" => {
+            ev.site_cache_fetch_status = text(v);
+            bit(7)
+        }
+        b"SiteCacheProvider" => {
+            ev.site_cache_provider = text(v);
+            bit(8)
+        }
+        b"SiteCacheProviderReason" => {
+            ev.site_cache_provider_reason = text(v);
+            bit(9)
+        }
+        b"Success" => {
+            ev.success = flag(v);
+            bit(10)
+        }
+        b"DurationSeconds" => {
+            ev.duration_seconds = num(v);
+            bit(11)
+        }
+        b"LatencyMs" => {
+            ev.latency_ms = num(v);
+            bit(12)
+        }
+        b"Rows" => {
+            ev.rows = num(v);
+            bit(13)
+        }
+        b"DeletedRows" => {
+            ev.deleted_rows = num(v);
+            bit(14)
+        }
+        b"SiteCacheFetchDurationMs" => {
+            ev.site_cache_fetch_duration_ms = num(v);
+            bit(15)
+        }
+        b"UsageNumerator" => {
+            ev.usage_numerator = num(v);
+            bit(16)
+        }
+        b"UsageDenominator" => {
+            ev.usage_denominator = num(v);
+            bit(17)
+        }
+        b"DurationMinutes" => {
+            ev.duration_minutes = num(v);
+            bit(18)
+        }
+        b"DurationMs" => {
+            ev.duration_ms = num(v);
+            bit(19)
+        }
+        b"TotalCount" => {
+            ev.total_count = num(v);
+            bit(20)
+        }
+        b"AddedCount" => {
+            ev.added_count = num(v);
+            bit(21)
+        }
+        b"RemovedCount" => {
+            ev.removed_count = num(v);
+            bit(22)
+        }
+        b"ChangedCount" => {
+            ev.changed_count = num(v);
+            bit(23)
+        }
+        b"UnchangedCount" => {
+            ev.unchanged_count = num(v);
+            bit(24)
+        }
+        b"QueueBuildDelayMs" => {
+            ev.queue_build_delay_ms = num(v);
+            bit(25)
+        }
+        b"QueueBuildDurationMs" => {
+            ev.queue_build_duration_ms = num(v);
+            bit(26)
+        }
+        b"QueueDelayMs" => {
+            ev.queue_delay_ms = num(v);
+            bit(27)
+        }
+        b"QueueDurationMs" => {
+            ev.queue_duration_ms = num(v);
+            bit(28)
+        }
+        _ => Some(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::telemetry::Event;
+
+    /// The fast path either declines or agrees with serde exactly.
+    pub fn agrees(line: &[u8]) -> bool {
+        match parse(line) {
+            None => true,
+            Some(fast) => serde_json::from_slice::<Event>(line).is_ok_and(|slow| slow == fast),
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_or_declines() {
+        let lines: &[&[u8]] = &[
+            br#"{"EventName":"ParseDuration","Timestamp":"2025-12-19T08:35:05.3155843-07:00","Site":"BOYO","DurationSeconds":3.029,"Success":true,"Rows":12,"DeletedRows":-0}"#,
+            br#"{ "EventName" : "A" , "LatencyMs" : "12.5", "Site":"x\"y", "Tags":["a","]",[1]], "Success":"False" }"#,
+            br#"{"EventName":"A","Site":null,"Hostname":5,"Status":true,"Action":1e3,"Operation":-2.50}"#,
+            br#"{"EventName":"A","Nested":{"Site":"inner"},"Site":"outer"}"#,
+            br#"{"EventName":"A","LatencyMs":01}"#,
+            br#"{"EventName":"A","LatencyMs":1.}"#,
+            br#"{"EventName":"A","EventName":"B"}"#,
+            br#"{"EventName":"A",}"#,
+            b"{\"EventName\":\"A\tB\"}",
+            br#"{}"#,
+            br#"{"a":1}x"#,
+        ];
+        for l in lines {
+            assert!(agrees(l), "{}", String::from_utf8_lossy(l));
+        }
+        for (i, l) in lines.iter().enumerate().take(3) {
+            assert!(parse(l).is_some(), "line {i} should take the fast path");
+        }
+        assert!(
+            parse(lines[3]).is_none() && parse(lines[4]).is_none() && parse(lines[6]).is_none()
+        );
+    }
+
+    #[test]
+    fn number_grammar() {
+        for ok in ["0", "-0", "12", "-1.5", "1e3", "2.5E-7"] {
+            assert!(is_json_number(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["01", "1.", ".5", "+1", "-", "1e", "NaN", "inf", "1.2.3"] {
+            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        }
+    }
+}
