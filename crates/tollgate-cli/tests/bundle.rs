@@ -132,49 +132,21 @@ fn existing_area_is_not_overwritten_without_force() {
     let ws = dir.path();
     let b = publish_fixture(ws);
     let before = std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap();
-    let wss = ws.to_str().unwrap();
-    let add = format!("Data={}", ws.join("src/a.json").display());
-    let args = [
-        "--workspace",
-        wss,
-        "bundle",
-        "publish",
-        "--name",
-        "B",
-        "--area",
-        "Build",
-        "--no-discover",
-        "--add",
-        &add,
-    ];
-    let (code, _, err) = run(&args);
+    let a = [ws.join("src/a.json")];
+    let (code, _, err) = publish(ws, "B", Some("Build"), &a, &[]);
     assert_eq!(code, 2);
     assert!(err.contains("already has area 'Build'"), "{err}");
     assert_eq!(
         std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap(),
         before
     );
-    let mut forced = args.to_vec();
-    forced.push("--force");
-    let (code, out, err) = run(&forced);
+    let (code, out, err) = publish(ws, "B", Some("Build"), &a, &["--force"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("previous area was kept"), "{out}");
     let kept: Vec<_> = std::fs::read_dir(b.join(".superseded")).unwrap().collect();
     assert_eq!(kept.len(), 1);
     // A second area joins the bundle without --force: nothing is overwritten.
-    let (code, _, err) = run(&[
-        "--workspace",
-        wss,
-        "bundle",
-        "publish",
-        "--name",
-        "B",
-        "--area",
-        "Other",
-        "--no-discover",
-        "--add",
-        &add,
-    ]);
+    let (code, _, err) = publish(ws, "B", Some("Other"), &a, &[]);
     assert_eq!(code, 0, "{err}");
     let (code, v) = verify(ws, &b);
     assert_eq!(code, 0, "{v:#}");
@@ -187,21 +159,13 @@ fn name_collisions_get_numbered_suffixes() {
     let ws = dir.path();
     std::fs::create_dir_all(ws.join("other")).unwrap();
     std::fs::write(ws.join("other/a.json"), "{\"Value\": 2}").unwrap();
-    let (code, _, err) = run(&[
-        "--workspace",
-        ws.to_str().unwrap(),
-        "bundle",
-        "publish",
-        "--name",
+    let (code, _, err) = publish(
+        ws,
         "C",
-        "--area",
-        "Build",
-        "--no-discover",
-        "--add",
-        &format!("Data={}", ws.join("src/a.json").display()),
-        "--add",
-        &format!("Data={}", ws.join("other/a.json").display()),
-    ]);
+        Some("Build"),
+        &[ws.join("src/a.json"), ws.join("other/a.json")],
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     let area = ws.join("evidence/bundles/C/Build");
     assert!(area.join("a.json").is_file() && area.join("a-1.json").is_file());
@@ -216,27 +180,17 @@ fn redaction_hits_block_publish_unless_allowed() {
     let dir = minimal_workspace();
     let ws = dir.path();
     std::fs::write(ws.join("src/c.log"), "ok\ndb password = hunter2\n").unwrap();
-    let add = format!("Data={}", ws.join("src/*").display());
-    let args = [
-        "--workspace",
-        ws.to_str().unwrap(),
-        "bundle",
-        "publish",
-        "--name",
-        "R",
-        "--no-discover",
-        "--add",
-        &add,
-    ];
-    let (code, v) = run_json(&args);
+    let src = [ws.join("src/*")];
+    let parse = |out: String| serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    let (code, out, _) = publish(ws, "R", None, &src, &["--json"]);
+    let v = parse(out);
     assert_eq!(code, 1);
     assert_eq!(v["published"], false);
     assert_eq!(v["findings"][0]["check"], "bundle.redaction");
     assert_eq!(v["findings"][0]["location"]["line"], 2);
     assert!(!ws.join("evidence/bundles/R").exists());
-    let mut allowed = args.to_vec();
-    allowed.push("--allow-unredacted");
-    let (code, v) = run_json(&allowed);
+    let (code, out, _) = publish(ws, "R", None, &src, &["--json", "--allow-unredacted"]);
+    let v = parse(out);
     assert_eq!(code, 0);
     assert_eq!(v["findings"][0]["severity"], "warn");
     assert!(ws.join("evidence/bundles/R/Evidence/c.log").is_file());

@@ -69,22 +69,40 @@ pub fn minimal_workspace() -> tempfile::TempDir {
     dir
 }
 
-/// Publish `src/*` of a minimal workspace as bundle `B`, area `Build`.
-pub fn publish_fixture(ws: &Path) -> PathBuf {
-    let glob = ws.join("src/*");
-    let (code, out, err) = run(&[
+/// `bundle publish --no-discover` of `adds` (paths or globs, category
+/// `Data`) as bundle `name` (area `area` or the policy default), plus `extra`.
+pub fn publish(
+    ws: &Path,
+    name: &str,
+    area: Option<&str>,
+    adds: &[PathBuf],
+    extra: &[&str],
+) -> (i32, String, String) {
+    let mut args: Vec<String> = [
         "--workspace",
-        ws.to_str().unwrap(),
+        &ws.display().to_string(),
         "bundle",
         "publish",
         "--name",
-        "B",
-        "--area",
-        "Build",
+        name,
         "--no-discover",
-        "--add",
-        &format!("Data={}", glob.display()),
-    ]);
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(a) = area {
+        args.extend(["--area".to_string(), a.to_string()]);
+    }
+    for p in adds {
+        args.extend(["--add".to_string(), format!("Data={}", p.display())]);
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Publish `src/*` of a minimal workspace as bundle `B`, area `Build`.
+pub fn publish_fixture(ws: &Path) -> PathBuf {
+    let (code, out, err) = publish(ws, "B", Some("Build"), &[ws.join("src/*")], &[]);
     assert_eq!(code, 0, "{out}{err}");
     ws.join("evidence/bundles/B")
 }
