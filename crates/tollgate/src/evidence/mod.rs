@@ -2,6 +2,7 @@
 
 pub mod area;
 pub mod catalog;
+pub mod facts;
 pub mod glob;
 pub mod hash;
 pub mod publish;

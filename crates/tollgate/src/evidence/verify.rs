@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::area::{list_files, resolve_target, AreaFile};
+use super::area::AreaFile;
+use super::facts::{self, AreaFacts, ManifestFact, TargetFact};
 use super::glob;
-use super::hash::sha256_files;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
-use crate::policy::{Level, Policy};
-use crate::read::content::{inspect, Content};
+use crate::policy::{Level, Policy, Requirement};
+use crate::read::content::Content;
 use crate::read::manifest::{self, Manifest, MANIFEST_FILE};
 use crate::read::readme::{self, README_FILE};
 use crate::read::summary::{AreaSummary, RequirementState};
@@ -186,32 +186,65 @@ struct Integrity {
     listed: HashSet<String>,
     /// Lower-cased relative paths whose size and hash match.
     intact: HashSet<String>,
-    readme_hash: Option<String>,
+}
+
+/// The area's requirements, and whether the policy defines the area.
+fn requirements_of(policy: &Policy, area: &str) -> (Vec<Requirement>, bool) {
+    match policy.area(area) {
+        Some(a) => (a.requirements.clone(), true),
+        None => {
+            let generic = |name: &str, file: &str| Requirement {
+                name: name.into(),
+                patterns: vec![file.into()],
+                level: Level::Required,
+            };
+            (
+                vec![
+                    generic("README", README_FILE),
+                    generic("Manifest", MANIFEST_FILE),
+                ],
+                false,
+            )
+        }
+    }
 }
 
 fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummary {
+    let (requirements, defined) = requirements_of(policy, &area.name);
+    let facts = facts::gather(&area.dir, policy, &requirements);
     let mut cx = Ctx {
         area,
         policy,
         findings: Vec::new(),
     };
-    let files = match list_files(&area.dir) {
-        Ok(f) => f,
-        Err(e) => {
-            let loc = Location::file(area.dir.display().to_string());
-            cx.add(
-                "bundle.read",
-                Severity::Block,
-                &area.name,
-                e.to_string(),
-                loc,
-            );
-            Vec::new()
-        }
-    };
-    for f in files.iter().filter(|f| f.escape.is_some()) {
-        let why = f.escape.clone().unwrap_or_default();
-        let msg = format!("refused, not read: {why}");
+    let area_loc = || Location::file(area.dir.display().to_string());
+    if let Err(e) = &facts.files {
+        cx.add(
+            "bundle.read",
+            Severity::Block,
+            &area.name,
+            e.clone(),
+            area_loc(),
+        );
+    }
+    if !defined {
+        let msg = format!(
+            "area '{}' has no definition in the policy: generic checks only",
+            area.name
+        );
+        cx.add(
+            "bundle.requirement",
+            Severity::Info,
+            &area.name,
+            msg,
+            area_loc(),
+        );
+    }
+    for f in facts.files().iter().filter(|f| f.escape.is_some()) {
+        let msg = format!(
+            "refused, not read: {}",
+            f.escape.clone().unwrap_or_default()
+        );
         cx.add(
             "bundle.safety",
             Severity::Block,
@@ -220,34 +253,38 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
             Location::file(cx.shown(&f.rel)),
         );
     }
-    let manifest = load_manifest(&mut cx);
-    let integrity = check_integrity(&mut cx, manifest.as_ref(), &files);
-    check_orphans(&mut cx, &integrity, &files);
-    let requirement_state = check_requirements(&mut cx, &integrity, &files, manifest.is_some());
-    if let Some(m) = &manifest {
+    check_manifest(&mut cx, &facts);
+    let integrity = check_integrity(&mut cx, &facts);
+    check_orphans(&mut cx, &integrity, facts.files());
+    let requirement_state = check_requirements(&mut cx, &integrity, &facts, &requirements);
+    if let Some(m) = facts.manifest() {
         check_freshness(&mut cx, m, &integrity);
-        check_consistency(&mut cx, bundle_name, m);
+        check_consistency(&mut cx, bundle_name, m, facts.readme.as_ref());
     }
     let verdict = Verdict::of(&cx.findings);
     let mut findings = cx.findings;
     for f in &mut findings {
         f.subject = format!("{}/{}", area.name, f.subject);
     }
-    let has = |name: &str| files.iter().any(|f| f.rel == name && f.escape.is_none());
+    let has = |name: &str| {
+        facts
+            .files()
+            .iter()
+            .any(|f| f.rel == name && f.escape.is_none())
+    };
+    let named = |name: &str| {
+        if has(name) {
+            name.to_string()
+        } else {
+            String::new()
+        }
+    };
     AreaSummary {
         area: area.name.clone(),
         bundle_path: area.dir.display().to_string(),
-        manifest_path: if has(MANIFEST_FILE) {
-            MANIFEST_FILE.into()
-        } else {
-            String::new()
-        },
-        readme_path: if has(README_FILE) {
-            README_FILE.into()
-        } else {
-            String::new()
-        },
-        readme_hash: integrity.readme_hash.unwrap_or_default(),
+        manifest_path: named(MANIFEST_FILE),
+        readme_path: named(README_FILE),
+        readme_hash: facts.readme_hash.clone().unwrap_or_default(),
         hash_algorithm: "SHA256".into(),
         requirement_state,
         verdict: Some(format!("{verdict:?}")),
@@ -257,117 +294,106 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
     }
 }
 
-fn load_manifest(cx: &mut Ctx) -> Option<Manifest> {
-    let path = cx.area.dir.join(MANIFEST_FILE);
-    let loc = Location::file(path.display().to_string());
-    if std::fs::symlink_metadata(&path).is_err() {
-        let msg = "no TelemetryBundle.json: nothing in the area is attested".to_string();
-        cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
-        return None;
-    }
-    if resolve_target(&cx.area.dir, MANIFEST_FILE).is_err() {
-        return None; // reported by the safety check on the file listing
-    }
-    match manifest::read(&path) {
-        Ok((m, problems)) => {
-            cx.findings.extend(problems);
-            Some(m)
+fn check_manifest(cx: &mut Ctx, facts: &AreaFacts) {
+    let loc = Location::file(cx.area.dir.join(MANIFEST_FILE).display().to_string());
+    match &facts.manifest {
+        ManifestFact::Absent => {
+            let msg = "no TelemetryBundle.json: nothing in the area is attested".to_string();
+            cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
         }
-        Err(e) => {
+        ManifestFact::Refused => {} // reported by the safety check on the file listing
+        ManifestFact::Unreadable(e) => {
             let msg = format!("manifest unreadable: {e}");
             cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
-            None
         }
+        ManifestFact::Read(_, problems) => cx.findings.extend(problems.iter().cloned()),
     }
 }
 
-fn check_integrity(cx: &mut Ctx, manifest: Option<&Manifest>, files: &[AreaFile]) -> Integrity {
+fn check_integrity(cx: &mut Ctx, facts: &AreaFacts) -> Integrity {
     let mut out = Integrity::default();
-    // (rel, path, expected hash, expected size, manifest key)
-    let mut jobs: Vec<(String, PathBuf, String, Option<u64>, String)> = Vec::new();
     let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
-    for (i, a) in manifest
+    let artifacts = facts
+        .manifest()
         .map(|m| m.artifacts.as_slice())
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let key = format!("Artifacts[{i}].TargetFile");
-        let loc = Location::file(manifest_path.clone()).at_key(key.clone());
-        let (rel, path) = match resolve_target(&cx.area.dir, &a.target_file) {
-            Ok(x) => x,
-            Err(why) => {
+        .unwrap_or(&[]);
+    for (i, (a, fact)) in artifacts.iter().zip(&facts.targets).enumerate() {
+        let key_loc =
+            || Location::file(manifest_path.clone()).at_key(format!("Artifacts[{i}].TargetFile"));
+        match fact {
+            TargetFact::Refused(why) => {
                 let msg = format!("refused, not read: {why}");
-                cx.add("bundle.safety", Severity::Block, &a.target_file, msg, loc);
+                cx.add(
+                    "bundle.safety",
+                    Severity::Block,
+                    &a.target_file,
+                    msg,
+                    key_loc(),
+                );
                 continue;
             }
-        };
-        if !out.listed.insert(rel.to_lowercase()) {
-            let msg = format!("{rel} is listed more than once");
-            cx.add("bundle.manifest", Severity::Warn, &rel, msg, loc);
-            continue;
-        }
-        if std::fs::symlink_metadata(&path).is_err() {
-            let size = a
-                .size_bytes
-                .map(|s| format!(" ({s} bytes)"))
-                .unwrap_or_default();
-            let msg = format!("missing: the manifest lists {rel}{size} but the file is absent");
-            let f = Finding::new("bundle.integrity", Severity::Block, &rel, msg, Location::file(cx.shown(&rel)))
-                .with_evidence(json!({"category": a.category, "expected_hash": a.hash, "expected_size": a.size_bytes}));
-            cx.findings.push(f);
-            continue;
-        }
-        match &a.hash {
-            Some(h) if !h.is_empty() => jobs.push((rel, path, h.clone(), a.size_bytes, key)),
-            _ => {
-                let msg = format!("{rel} has no Hash in the manifest, so it cannot be verified");
-                cx.add("bundle.integrity", Severity::Block, &rel, msg, loc);
+            TargetFact::Duplicate(rel) => {
+                cx.add(
+                    "bundle.manifest",
+                    Severity::Warn,
+                    rel,
+                    format!("{rel} is listed more than once"),
+                    key_loc(),
+                );
+                continue;
             }
+            _ => {}
         }
-    }
-    let readme = cx.area.dir.join(README_FILE);
-    let readme_ok = files
-        .iter()
-        .any(|f| f.rel == README_FILE && f.escape.is_none());
-    let mut paths: Vec<PathBuf> = jobs.iter().map(|j| j.1.clone()).collect();
-    if readme_ok {
-        paths.push(readme);
-    }
-    let mut results = sha256_files(&paths);
-    if readme_ok {
-        out.readme_hash = results.pop().and_then(|r| r.ok()).map(|(h, _)| h);
-    }
-    for ((rel, _, want, want_size, _key), got) in jobs.into_iter().zip(results) {
-        let loc = Location::file(cx.shown(&rel));
-        match got {
-            Err(e) => {
+        let rel = match fact {
+            TargetFact::Missing(r) | TargetFact::NoHash(r) | TargetFact::Hashed(r, _) => r,
+            TargetFact::Refused(_) | TargetFact::Duplicate(_) => continue,
+        };
+        out.listed.insert(rel.to_lowercase());
+        let loc = Location::file(cx.shown(rel));
+        match fact {
+            TargetFact::Missing(_) => {
+                let size = a
+                    .size_bytes
+                    .map(|s| format!(" ({s} bytes)"))
+                    .unwrap_or_default();
+                let msg = format!("missing: the manifest lists {rel}{size} but the file is absent");
+                let f = Finding::new("bundle.integrity", Severity::Block, rel, msg, loc)
+                    .with_evidence(json!({"category": a.category, "expected_hash": a.hash, "expected_size": a.size_bytes}));
+                cx.findings.push(f);
+            }
+            TargetFact::NoHash(_) => {
+                let msg = format!("{rel} has no Hash in the manifest, so it cannot be verified");
+                cx.add("bundle.integrity", Severity::Block, rel, msg, key_loc());
+            }
+            TargetFact::Hashed(_, Err(e)) => {
                 cx.add(
                     "bundle.integrity",
                     Severity::Block,
-                    &rel,
+                    rel,
                     format!("unreadable: {e}"),
                     loc,
                 );
             }
-            Ok((hash, size)) => {
-                let size_bad = want_size.is_some_and(|w| w != size);
+            TargetFact::Hashed(_, Ok((hash, size))) => {
+                let want = a.hash.clone().unwrap_or_default();
+                let size_bad = a.size_bytes.is_some_and(|w| w != *size);
                 if !hash.eq_ignore_ascii_case(&want) || size_bad {
                     let what = if size_bad {
                         format!(
                             "size {size} bytes, manifest says {}",
-                            want_size.unwrap_or(0)
+                            a.size_bytes.unwrap_or(0)
                         )
                     } else {
                         format!("same size ({size} bytes) but the SHA-256 differs")
                     };
-                    let f = Finding::new("bundle.integrity", Severity::Block, &rel, format!("changed: {what}"), loc)
-                        .with_evidence(json!({"expected_hash": want, "actual_hash": hash, "expected_size": want_size, "actual_size": size}));
+                    let f = Finding::new("bundle.integrity", Severity::Block, rel, format!("changed: {what}"), loc)
+                        .with_evidence(json!({"expected_hash": want, "actual_hash": hash, "expected_size": a.size_bytes, "actual_size": size}));
                     cx.findings.push(f);
                 } else {
                     out.intact.insert(rel.to_lowercase());
                 }
             }
+            TargetFact::Refused(_) | TargetFact::Duplicate(_) => {}
         }
     }
     out
@@ -397,51 +423,21 @@ fn check_orphans(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile]) {
 fn check_requirements(
     cx: &mut Ctx,
     integrity: &Integrity,
-    files: &[AreaFile],
-    manifest_ok: bool,
+    facts: &AreaFacts,
+    requirements: &[Requirement],
 ) -> Vec<RequirementState> {
-    let generic = [
-        crate::policy::Requirement {
-            name: "README".into(),
-            patterns: vec![README_FILE.into()],
-            level: Level::Required,
-        },
-        crate::policy::Requirement {
-            name: "Manifest".into(),
-            patterns: vec![MANIFEST_FILE.into()],
-            level: Level::Required,
-        },
-    ];
-    let requirements: Vec<crate::policy::Requirement> = match cx.policy.area(&cx.area.name) {
-        Some(a) => a.requirements.clone(),
-        None => {
-            let msg = format!(
-                "area '{}' has no definition in the policy: generic checks only",
-                cx.area.name
-            );
-            let loc = Location::file(cx.area.dir.display().to_string());
-            cx.add(
-                "bundle.requirement",
-                Severity::Info,
-                &cx.area.name.clone(),
-                msg,
-                loc,
-            );
-            generic.to_vec()
-        }
-    };
-    let mut content_cache: HashMap<String, Content> = HashMap::new();
+    let manifest_ok = facts.manifest().is_some();
     let mut rows = Vec::new();
-    for req in &requirements {
-        let matched: Vec<&AreaFile> = files
+    for req in requirements {
+        let matched: Vec<&AreaFile> = facts
+            .files()
             .iter()
             .filter(|f| f.escape.is_none() && glob::matches_any(&req.patterns, &f.rel))
             .collect();
         let mut problems = Vec::new();
         let mut usable = false;
         for f in &matched {
-            let problem = usability(cx, integrity, f, manifest_ok, &mut content_cache);
-            match problem {
+            match usability(integrity, facts, f, manifest_ok) {
                 None => usable = true,
                 Some(p) => problems.push(format!("{} {p}", f.rel)),
             }
@@ -497,11 +493,10 @@ fn check_requirements(
 
 /// Why `f` cannot satisfy a requirement, or `None` when it can.
 fn usability(
-    cx: &Ctx,
     integrity: &Integrity,
+    facts: &AreaFacts,
     f: &AreaFile,
     manifest_ok: bool,
-    cache: &mut HashMap<String, Content>,
 ) -> Option<String> {
     let key = f.rel.to_lowercase();
     if f.rel == MANIFEST_FILE {
@@ -515,10 +510,7 @@ fn usability(
             return Some("fails the integrity check".to_string());
         }
     }
-    cache
-        .entry(key)
-        .or_insert_with(|| inspect(&f.path, &cx.policy.bundle.stub_markers))
-        .problem()
+    facts.content.get(&key).and_then(Content::problem)
 }
 
 fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
@@ -539,8 +531,7 @@ fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
         return;
     };
     let created = created.naive_local();
-    let max_age = cx.policy.max_age();
-    let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
+    let max = chrono::Duration::from_std(cx.policy.max_age()).unwrap_or(chrono::Duration::MAX);
     for a in &m.artifacts {
         let Ok(rel) = super::area::normalize_target(&a.target_file) else {
             continue;
@@ -573,7 +564,12 @@ fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
     }
 }
 
-fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
+fn check_consistency(
+    cx: &mut Ctx,
+    bundle_name: &str,
+    m: &Manifest,
+    readme: Option<&readme::Readme>,
+) {
     let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
     if let Some(n) = m.bundle_name.as_deref().filter(|n| *n != bundle_name) {
         let msg =
@@ -597,23 +593,14 @@ fn check_consistency(cx: &mut Ctx, bundle_name: &str, m: &Manifest) {
                 Severity::Block,
                 "AreaName",
                 msg,
-                Location::file(manifest_path.clone()).at_key("AreaName"),
+                Location::file(manifest_path).at_key("AreaName"),
             );
         }
     }
-    let readme_path = cx.area.dir.join(README_FILE);
-    if resolve_target(&cx.area.dir, README_FILE).is_err() {
-        return;
+    if let Some(r) = readme {
+        let shown = cx.area.dir.join(README_FILE).display().to_string();
+        check_readme_agrees(cx, m, r, &shown);
     }
-    let Ok(text) = crate::read::text::read_to_string(&readme_path) else {
-        return;
-    };
-    check_readme_agrees(
-        cx,
-        m,
-        &readme::parse(&text),
-        &readme_path.display().to_string(),
-    );
 }
 
 /// The README's title, area and artifact rows against the manifest.
