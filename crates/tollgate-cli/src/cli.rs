@@ -52,6 +52,8 @@ pub enum Command {
 pub enum DocsCmd {
     /// Find drift between the task board, its CSV and the other documents.
     Check,
+    /// Report the release checklist's unchecked items.
+    Checklist,
 }
 
 #[derive(Args)]

@@ -59,6 +59,24 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(Verdict::of(&r.findings).exit_code() as u8)
         }
+        Command::Docs(cli::DocsCmd::Checklist) => {
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            let r = tollgate::governance::checklist(&ws)?;
+            let verdict = Verdict::of(&r.findings);
+            if cli.json {
+                emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
+            } else {
+                let done = r.items.iter().filter(|i| i.checked).count();
+                println!(
+                    "{verdict}  {done} of {} checklist items checked in {}",
+                    r.items.len(),
+                    r.path
+                );
+                let refs: Vec<_> = r.findings.iter().collect();
+                print!("{}", report::findings_text(&refs));
+            }
+            Ok(verdict.exit_code() as u8)
+        }
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }

@@ -46,3 +46,42 @@ fn docs_check_without_a_docs_policy_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(err.contains("[docs]"), "{err}");
 }
+
+#[test]
+fn corpus_release_checklist_reports_each_unchecked_item() {
+    let Some(c) = corpus() else { return };
+    let (code, v) = run_json(&["--workspace", c.to_str().unwrap(), "docs", "checklist"]);
+    assert_eq!(code, 1);
+    let lines: Vec<u64> = v["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [12, 13, 14, 16, 17, 18, 19, 20]);
+}
+
+#[test]
+fn a_fully_checked_checklist_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
+    assert_eq!(code, 0);
+    std::fs::create_dir_all(ws.join("docs")).unwrap();
+    std::fs::write(
+        ws.join("docs/Release.md"),
+        "## Checklist\n- [x] Gates\n- [X] Bundle\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["--workspace", ws.to_str().unwrap(), "docs", "checklist"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 of 2 checklist items checked"), "{out}");
+    std::fs::write(
+        ws.join("docs/Release.md"),
+        "## Checklist\n- [x] Gates\n- [ ] Bundle\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&["--workspace", ws.to_str().unwrap(), "docs", "checklist"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Release.md:3"), "{out}");
+}

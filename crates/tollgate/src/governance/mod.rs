@@ -34,3 +34,49 @@ pub fn check(ws: &Workspace) -> Result<DocsReport> {
         findings: rules::board_rules(p, &board, &csv),
     })
 }
+
+/// What `docs checklist` found.
+#[derive(Debug, Serialize)]
+pub struct ChecklistReport {
+    pub path: String,
+    pub items: Vec<crate::read::checklist::Item>,
+    pub findings: Vec<Finding>,
+}
+
+/// The release checklist's items; each unchecked one is a finding.
+pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
+    let p = ws
+        .policy
+        .docs
+        .as_ref()
+        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let rel = p
+        .release_checklist
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the policy names no docs.release_checklist".into()))?;
+    let path = ws.path(rel);
+    let items = crate::read::checklist::items(&crate::read::text::read_to_string(&path)?);
+    let shown = path.display().to_string();
+    let findings = match p.severity("checklist.unchecked") {
+        None => Vec::new(),
+        Some(sev) => items
+            .iter()
+            .filter(|i| !i.checked)
+            .map(|i| {
+                let loc = crate::finding::Location::file(shown.clone()).at_line(i.line);
+                Finding::new(
+                    "checklist.unchecked",
+                    sev,
+                    i.section.clone().unwrap_or_else(|| "checklist".into()),
+                    format!("not checked: {}", i.text),
+                    loc,
+                )
+            })
+            .collect(),
+    };
+    Ok(ChecklistReport {
+        path: shown,
+        items,
+        findings,
+    })
+}

@@ -170,6 +170,7 @@ mod tests {
             task_board_csv: String::new(),
             csv_columns: vec!["ID".into(), "Title".into(), "Column".into()],
             min_csv_rows: 2,
+            release_checklist: None,
             rules: [
                 ("board.title-mismatch".to_string(), "warn".to_string()),
                 ("board.table".to_string(), "off".to_string()),

@@ -56,6 +56,9 @@ pub struct DocsPolicy {
     pub csv_columns: Vec<String>,
     #[serde(default)]
     pub min_csv_rows: usize,
+    /// The release checklist (`- [ ]` items), for `docs checklist`.
+    #[serde(default)]
+    pub release_checklist: Option<String>,
     /// Rule id -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
     pub rules: std::collections::BTreeMap<String, String>,
