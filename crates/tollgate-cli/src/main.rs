@@ -379,6 +379,8 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
             })).collect::<Vec<_>>(),
             "verification": render::verify_json(&r.verification, Some(summary_path)),
             "gates": r.gates,
+            "docs": r.docs,
+            "checklist": r.checklist,
         }))?;
         return Ok(0);
     }
@@ -410,6 +412,17 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         report::gates::table(&r.gates, Verdict::of(&findings), false)
     );
     let refs: Vec<_> = findings.iter().collect();
+    print!("{}", report::findings_text(&refs));
+    println!("\n$ tollgate docs check");
+    print!("{}", report::docs::check_text(&r.docs));
+    println!("\n$ tollgate docs checklist");
+    let done = r.checklist.items.iter().filter(|i| i.checked).count();
+    let refs: Vec<_> = r.checklist.findings.iter().collect();
+    println!(
+        "{}  {done} of {} checklist items checked",
+        Verdict::of(&r.checklist.findings),
+        r.checklist.items.len()
+    );
     print!("{}", report::findings_text(&refs));
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());

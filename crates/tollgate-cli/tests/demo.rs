@@ -26,6 +26,26 @@ fn demo_generates_publishes_and_verifies() {
     assert!(gates
         .iter()
         .all(|g| !g["message"].as_str().unwrap().is_empty()));
+    // The generated documents carry one of each deliberate drift.
+    let mut rules: Vec<&str> = v["docs"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    assert_eq!(
+        rules,
+        [
+            "board.missing-in-csv",
+            "board.status-mismatch",
+            "board.table",
+            "csv.malformed",
+            "csv.missing-on-board"
+        ]
+    );
+    assert!(!v["checklist"]["findings"].as_array().unwrap().is_empty());
     let ws = target.to_str().unwrap();
     let (code, _) = run_json(&[
         "--workspace",

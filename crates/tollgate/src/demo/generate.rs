@@ -390,6 +390,61 @@ fn history_and_logs(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
     Ok(())
 }
 
+/// The task board and its CSV, with deliberate drifts for `docs check`: a
+/// blank line splitting the snapshot table, a row with an extra cell, a task
+/// missing from the CSV, a CSV-only task, a status that disagrees, and two
+/// CSV records glued on one line.
+fn task_board(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
+    let mut tasks: Vec<(String, String, &str, &str)> = [
+        ("ST-G-007", "Release evidence bundle", "Done", "Release"),
+        ("ST-A-006", "Queue delay gate", "In Progress", "Routing"),
+        (
+            "ST-B-008",
+            "Warm-run regression evidence",
+            "Done",
+            "Performance",
+        ),
+        ("ST-E-007", "Parse duration budget", "Ready", "Telemetry"),
+        ("ST-H-001", "User action coverage", "Backlog", "UX"),
+    ]
+    .iter()
+    .map(|(i, t, c, o)| (i.to_string(), t.to_string(), *c, *o))
+    .collect();
+    tasks.extend((10..18).map(|n| {
+        (
+            format!("ST-G-0{n}"),
+            format!("Release follow-up {n}"),
+            "Backlog",
+            "Release",
+        )
+    }));
+    let link = "docs/plans/PlanG_ReleaseGovernance.md";
+    let mut md = format!("# Task Board\r\n\r\n## Current board snapshot ({anchor})\r\n| ID | Title | Column | Owner/Role | Deliverable | Links |\r\n|----|-------|--------|------------|-------------|-------|\r\n");
+    for (i, (id, title, column, owner)) in tasks.iter().enumerate() {
+        if i == 2 {
+            md.push_str("\r\n"); // drift: a blank line splits the table
+        }
+        let extra = if i == 3 { " stray cell |" } else { "" }; // drift: an extra cell
+        md.push_str(&format!(
+            "| {id} | {title} | {column} | {owner} | Evidence in Logs/ | {link} |{extra}\r\n"
+        ));
+    }
+    g.write("docs/StateTrace_TaskBoard.md", &md)?;
+    let mut csv = String::from(
+        "\"ID\",\"Title\",\"Column\",\"OwnerRole\",\"Deliverable\",\"PlanLink\",\"Notes\"\r\n",
+    );
+    for (id, title, column, owner) in tasks.iter().filter(|t| t.0 != "ST-H-001") {
+        // drift: ST-H-001 is missing from the CSV, and ST-A-006's status disagrees
+        let column = if id == "ST-A-006" { "Done" } else { column };
+        csv.push_str(&format!(
+            "\"{id}\",\"{title}\",\"{column}\",\"{owner}\",\"Evidence\",\"{link}\",\"\"\r\n"
+        ));
+    }
+    // drift: two records, on no board, glued on one line
+    csv.push_str(&format!("\"ST-G-020\",\"Glued one\",\"Backlog\",\"Release\",\"-\",\"{link}\",\"\"ST-G-021,Glued two,Backlog,Release,-,{link},\r\n"));
+    g.write("docs/taskboard/TaskBoard.csv", &csv)
+}
+
 /// A scheduled verification run that passed, as StateTrace writes it
 /// (UTF-8 BOM, `/Date(ms)/` timestamp).
 fn verification(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
@@ -413,6 +468,7 @@ fn docs(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
     )?;
     let risk = "# Risk Register\r\n\r\n| ID | Risk | Owner | Mitigation | Status |\r\n|----|------|-------|------------|--------|\r\n| 11 | Shared-cache snapshot misses a site | Ingestion Lead | Coverage gate (2 sites / 37 hosts / 1,200 rows) | Open |\r\n";
     g.write("docs/RiskRegister.md", risk)?;
+    task_board(g, anchor)?;
     let release = "# Release checklist\r\n\r\n- [x] Warm-run verification passes before packaging\r\n- [x] Telemetry bundle published and verified\r\n- [ ] Risk register entries cited with owners and mitigations\r\n";
     g.write("docs/Release.md", release)
 }

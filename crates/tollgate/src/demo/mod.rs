@@ -42,6 +42,9 @@ pub struct DemoReport {
     pub summary_path: PathBuf,
     /// The policy's gates on the generated evidence.
     pub gates: Vec<GateResult>,
+    /// Drift in the generated governance documents.
+    pub docs: crate::governance::DocsReport,
+    pub checklist: crate::governance::ChecklistReport,
 }
 
 /// Generate the workspace in `opts.dir` and run publish and verify on it.
@@ -89,6 +92,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let verification = verify_bundle(&bundle_dir, &ws.policy, &[])?;
     let summary_path = store_summary(&bundle_dir, &verification.areas, None)?;
     let gates = gates::run(&ws, &[], None);
+    let docs = crate::governance::check(&ws)?;
+    let checklist = crate::governance::checklist(&ws)?;
     Ok(DemoReport {
         dir: opts.dir.clone(),
         generated_files: stats.files,
@@ -97,6 +102,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         verification,
         summary_path,
         gates,
+        docs,
+        checklist,
     })
 }
 
