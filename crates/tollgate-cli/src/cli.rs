@@ -41,10 +41,22 @@ pub enum Command {
     /// Governance documents.
     #[command(subcommand)]
     Docs(DocsCmd),
+    /// Risk linkage of a release candidate.
+    #[command(subcommand)]
+    Risk(RiskCmd),
     /// Analyzers over raw telemetry.
     Analyze {
         #[command(subcommand)]
         kind: AnalyzeKind,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RiskCmd {
+    /// Check a release-candidate summary: fields filled, risks cited, owners and mitigations.
+    Check {
+        /// The release-candidate summary (markdown).
+        summary: PathBuf,
     },
 }
 

@@ -77,6 +77,28 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(verdict.exit_code() as u8)
         }
+        Command::Risk(cli::RiskCmd::Check { summary }) => {
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            let r = tollgate::governance::risk_check(&ws, &summary)?;
+            let verdict = Verdict::of(&r.findings);
+            if cli.json {
+                emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
+            } else {
+                println!("{verdict}  {} against {}", r.summary, r.register);
+                for c in &r.citations {
+                    match &c.risk {
+                        Some(k) => println!(
+                            "  {} -> risk {}: {} (owner {}; mitigation: {})",
+                            c.cited, k.number, k.title, k.owner, k.mitigation
+                        ),
+                        None => println!("  {} -> not in the register", c.cited),
+                    }
+                }
+                let refs: Vec<_> = r.findings.iter().collect();
+                print!("{}", report::findings_text(&refs));
+            }
+            Ok(verdict.exit_code() as u8)
+        }
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }

@@ -2,6 +2,7 @@
 //! the other docs into facts; rules turn facts into findings.
 
 pub mod board;
+pub mod risk;
 pub mod rules;
 
 use serde::Serialize;
@@ -77,6 +78,44 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
     Ok(ChecklistReport {
         path: shown,
         items,
+        findings,
+    })
+}
+
+/// What `risk check` found.
+#[derive(Debug, Serialize)]
+pub struct RiskReport {
+    pub summary: String,
+    pub register: String,
+    pub citations: Vec<risk::Citation>,
+    pub findings: Vec<Finding>,
+}
+
+/// Check a release-candidate summary against the policy's risk register.
+pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskReport> {
+    let p = ws
+        .policy
+        .docs
+        .as_ref()
+        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let rel = p
+        .risk_register
+        .as_deref()
+        .ok_or_else(|| Error::Usage("the policy names no docs.risk_register".into()))?;
+    let register_path = ws.path(rel);
+    let risks = risk::register(&crate::read::text::read_to_string(&register_path)?);
+    let parsed = crate::read::rc_summary::parse(&crate::read::text::read_to_string(summary)?);
+    let exists = |cited: &str| {
+        let p = std::path::Path::new(cited.trim_matches('`'));
+        p.exists() || ws.root.join(p).exists()
+    };
+    let shown = summary.display().to_string();
+    let reg_shown = register_path.display().to_string();
+    let (findings, citations) = risk::check(&parsed, &shown, &risks, &reg_shown, exists);
+    Ok(RiskReport {
+        summary: shown,
+        register: reg_shown,
+        citations,
         findings,
     })
 }

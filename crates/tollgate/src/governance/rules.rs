@@ -171,6 +171,7 @@ mod tests {
             csv_columns: vec!["ID".into(), "Title".into(), "Column".into()],
             min_csv_rows: 2,
             release_checklist: None,
+            risk_register: None,
             rules: [
                 ("board.title-mismatch".to_string(), "warn".to_string()),
                 ("board.table".to_string(), "off".to_string()),

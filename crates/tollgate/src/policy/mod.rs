@@ -59,6 +59,9 @@ pub struct DocsPolicy {
     /// The release checklist (`- [ ]` items), for `docs checklist`.
     #[serde(default)]
     pub release_checklist: Option<String>,
+    /// The risk register (a table with `#`, Risk, Mitigation and Owner columns).
+    #[serde(default)]
+    pub risk_register: Option<String>,
     /// Rule id -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
     pub rules: std::collections::BTreeMap<String, String>,

@@ -11,6 +11,7 @@ pub mod json;
 pub mod manifest;
 pub mod mdtable;
 pub mod queue_delay;
+pub mod rc_summary;
 pub mod readme;
 pub mod shared_cache;
 pub mod summary;
