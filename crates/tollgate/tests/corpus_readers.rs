@@ -76,6 +76,9 @@ fn no_reader_panics_on_any_corpus_file() {
             if let Ok(t) = text::read_to_string(p) {
                 let _ = readme::parse(&t);
                 let _ = tollgate::read::mdtable::tables(&t);
+                let _ = tollgate::read::checklist::items(&t);
+                let _ = tollgate::read::rc_summary::parse(&t);
+                let _ = tollgate::governance::risk::register(&t);
             }
         } else if name.ends_with(".csv") {
             if let Ok(t) = text::read_to_string(p) {
