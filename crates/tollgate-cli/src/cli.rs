@@ -66,6 +66,14 @@ pub enum DocsCmd {
     Check,
     /// Report the release checklist's unchecked items.
     Checklist,
+    /// The doc-sync checklist of one task (StateTrace's DocSyncChecklist JSON).
+    Task {
+        /// Task ID, e.g. ST-G-007.
+        id: String,
+        /// Also write the checklist JSON here.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

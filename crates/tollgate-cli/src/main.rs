@@ -99,6 +99,49 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(verdict.exit_code() as u8)
         }
+        Command::Docs(cli::DocsCmd::Task { id, out }) => {
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            let c = tollgate::governance::task(&ws, &id)?;
+            if let Some(p) = &out {
+                let text = serde_json::to_string_pretty(&c.to_statetrace_json())
+                    .map_err(|e| Error::Usage(e.to_string()))?;
+                tollgate::record::atomic::write_file(p, text.as_bytes())?;
+            }
+            if cli.json {
+                emit_json(&c.to_statetrace_json())?;
+            } else {
+                let state = |name: &str, s: &tollgate::governance::doc_sync::DocState| {
+                    let at = s.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    let mark = if s.contains_task_id {
+                        "cites it"
+                    } else if s.exists {
+                        "does not cite it"
+                    } else {
+                        "missing"
+                    };
+                    println!(
+                        "  {name:<12} {mark:<17} {}{at}",
+                        s.path.as_deref().unwrap_or("-")
+                    );
+                };
+                println!(
+                    "Doc-sync checklist {} for {}",
+                    if c.passed { "passed" } else { "FAILED" },
+                    c.task_id
+                );
+                state("task board", &c.task_board);
+                state("CSV", &c.task_board_csv);
+                for p in &c.plan {
+                    state("plan", p);
+                }
+                state("backlog", &c.backlog);
+                state("session log", &c.session_log);
+                if !c.missing.is_empty() {
+                    println!("Missing: {}", c.missing.join(", "));
+                }
+            }
+            Ok(if c.passed { 0 } else { 1 })
+        }
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }

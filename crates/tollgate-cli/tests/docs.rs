@@ -169,3 +169,115 @@ fn corpus_rc_citing_rr_011_or_11_resolves_to_risk_11_and_its_owner() {
         assert!(!risk["mitigation"].as_str().unwrap().is_empty());
     }
 }
+
+#[test]
+fn corpus_docs_task_st_g_007_gives_a_statetrace_shaped_checklist() {
+    let Some(c) = corpus() else { return };
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "docs",
+        "task",
+        "ST-G-007",
+    ]);
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "TaskId",
+            "TaskBoard",
+            "TaskBoardCsv",
+            "TaskBoardIntegrity",
+            "Plan",
+            "Backlog",
+            "SessionLog",
+            "Passed",
+            "Missing"
+        ]
+    );
+    assert_eq!(v["TaskBoard"]["ContainsTaskId"], true);
+    assert_eq!(
+        v["TaskBoardCsv"]["PlanLink"],
+        "docs/plans/PlanG_ReleaseGovernance.md"
+    );
+    assert_eq!(v["Plan"]["ContainsTaskId"], true);
+    assert_eq!(v["Plan"]["Source"], "TaskBoardCsv");
+    let missing: Vec<&str> = v["Missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(v["Passed"], missing.is_empty());
+    assert_eq!(code, if missing.is_empty() { 0 } else { 1 });
+    for m in missing {
+        assert!(
+            [
+                "SessionLogTaskMissing",
+                "SessionLogReferencesMissing",
+                "BacklogEntryMissing"
+            ]
+            .contains(&m),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path();
+    let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
+    assert_eq!(code, 0);
+    let write = |rel: &str, text: &str| {
+        let p = ws.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let mut board =
+        String::from("## Current board snapshot\n| ID | Title | Column |\n|----|----|----|\n");
+    let mut csv = String::from("ID,Title,Column,OwnerRole,Deliverable,PlanLink,Notes\n");
+    for n in 10..22 {
+        board.push_str(&format!("| ST-G-0{n} | Task {n} | Ready |\n"));
+        csv.push_str(&format!(
+            "ST-G-0{n},Task {n},Ready,Release,-,docs/plans/PlanG.md,\n"
+        ));
+    }
+    write("docs/StateTrace_TaskBoard.md", &board);
+    write("docs/taskboard/TaskBoard.csv", &csv);
+    write(
+        "docs/plans/PlanG.md",
+        "| ID | Task |\n|---|---|\n| ST-G-010 | Task 10 |\n",
+    );
+    write("docs/CODEX_BACKLOG.md", "- ST-G-010\n");
+    write(
+        "docs/agents/sessions/2026-01-01_session-0001.md",
+        "Worked on ST-G-010; updated docs/StateTrace_TaskBoard.md and TaskBoard.csv.\n",
+    );
+    let wss = ws.to_str().unwrap();
+    let (code, v) = run_json(&["--workspace", wss, "docs", "task", "ST-G-010"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["Passed"], true);
+    assert_eq!(
+        v["SessionLog"]["References"],
+        serde_json::json!(["TaskBoard", "TaskBoardCsv"])
+    );
+    // `ST-G-01` is not `ST-G-010`: nothing cites it.
+    let (code, v) = run_json(&["--workspace", wss, "docs", "task", "ST-G-01"]);
+    assert_eq!(code, 1);
+    let missing: Vec<&str> = v["Missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "TaskBoardRowMissing",
+            "TaskBoardCsvRowMissing",
+            "PlanPathMissing",
+            "SessionLogTaskMissing"
+        ]
+    );
+}

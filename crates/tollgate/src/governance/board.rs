@@ -16,6 +16,8 @@ pub struct Task {
     /// The board column (status), e.g. `Done - 2025-12-22`.
     pub status: String,
     pub line: usize,
+    /// The CSV's PlanLink (may list several paths).
+    pub plan_link: Option<String>,
 }
 
 /// A document's tasks and what was irregular in it.
@@ -63,6 +65,7 @@ pub fn read_board(path: &Path, section: &str, id: &Regex) -> Result<Tasks> {
                 title: title.and_then(|i| r.cell(i)).unwrap_or_default(),
                 status: status.and_then(|i| r.cell(i)).unwrap_or_default(),
                 line: r.line,
+                plan_link: None,
             }),
             None => out
                 .problems
@@ -86,6 +89,7 @@ pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
         title: field(r, "Title"),
         status: field(r, "Column"),
         line: r.line,
+        plan_link: Some(field(r, "PlanLink")),
     };
     Ok(Tasks {
         path: path.display().to_string(),

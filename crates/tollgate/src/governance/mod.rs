@@ -2,6 +2,7 @@
 //! the other docs into facts; rules turn facts into findings.
 
 pub mod board;
+pub mod doc_sync;
 pub mod risk;
 pub mod rules;
 
@@ -118,4 +119,27 @@ pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskRepor
         citations,
         findings,
     })
+}
+
+/// `docs task ID`: the doc-sync checklist of one task.
+pub fn task(ws: &Workspace, task: &str) -> Result<doc_sync::DocSyncChecklist> {
+    let p = ws
+        .policy
+        .docs
+        .as_ref()
+        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let id = p.id_regex();
+    let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
+    let csv_path = ws.path(&p.task_board_csv);
+    let csv = if csv_path.exists() {
+        board::read_csv(&csv_path, &id)?
+    } else {
+        board::Tasks::default()
+    };
+    let integrity: Vec<String> = rules::board_rules(p, &board, &csv)
+        .into_iter()
+        .filter(|f| f.check == "csv.integrity" && f.severity == crate::finding::Severity::Block)
+        .map(|f| format!("{}: {}", f.location, f.message))
+        .collect();
+    Ok(doc_sync::checklist(ws, p, task, &csv, integrity))
 }

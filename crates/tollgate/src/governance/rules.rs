@@ -172,6 +172,9 @@ mod tests {
             min_csv_rows: 2,
             release_checklist: None,
             risk_register: None,
+            backlog: None,
+            require_backlog_entry: false,
+            session_logs: None,
             rules: [
                 ("board.title-mismatch".to_string(), "warn".to_string()),
                 ("board.table".to_string(), "off".to_string()),
@@ -186,6 +189,7 @@ mod tests {
             title: title.into(),
             status: status.into(),
             line,
+            plan_link: None,
         }
     }
 

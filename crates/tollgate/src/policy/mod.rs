@@ -62,6 +62,15 @@ pub struct DocsPolicy {
     /// The risk register (a table with `#`, Risk, Mitigation and Owner columns).
     #[serde(default)]
     pub risk_register: Option<String>,
+    /// The backlog, for `docs task`.
+    #[serde(default)]
+    pub backlog: Option<String>,
+    /// `docs task` fails when the backlog does not cite the task.
+    #[serde(default)]
+    pub require_backlog_entry: bool,
+    /// Session logs (a glob), for `docs task`.
+    #[serde(default)]
+    pub session_logs: Option<String>,
     /// Rule id -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
     pub rules: std::collections::BTreeMap<String, String>,
