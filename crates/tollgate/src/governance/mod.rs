@@ -10,7 +10,23 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::policy::Workspace;
+use crate::policy::{DocsPolicy, Workspace};
+
+/// The policy's `[docs]`, or a usage error naming what is missing.
+fn docs_policy(ws: &Workspace) -> Result<&DocsPolicy> {
+    ws.policy
+        .docs
+        .as_ref()
+        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))
+}
+
+/// An optional `[docs]` path made absolute, or a usage error naming the key.
+fn docs_path(ws: &Workspace, value: &Option<String>, key: &str) -> Result<std::path::PathBuf> {
+    value
+        .as_deref()
+        .map(|rel| ws.path(rel))
+        .ok_or_else(|| Error::Usage(format!("the policy names no docs.{key}")))
+}
 
 /// What `docs check` found.
 #[derive(Debug, Serialize)]
@@ -22,11 +38,7 @@ pub struct DocsReport {
 
 /// Run every document rule of the policy.
 pub fn check(ws: &Workspace) -> Result<DocsReport> {
-    let p = ws
-        .policy
-        .docs
-        .as_ref()
-        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let p = docs_policy(ws)?;
     let id = p.id_regex();
     let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
     let csv = board::read_csv(&ws.path(&p.task_board_csv), &id)?;
@@ -47,16 +59,8 @@ pub struct ChecklistReport {
 
 /// The release checklist's items; each unchecked one is a finding.
 pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
-    let p = ws
-        .policy
-        .docs
-        .as_ref()
-        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
-    let rel = p
-        .release_checklist
-        .as_deref()
-        .ok_or_else(|| Error::Usage("the policy names no docs.release_checklist".into()))?;
-    let path = ws.path(rel);
+    let p = docs_policy(ws)?;
+    let path = docs_path(ws, &p.release_checklist, "release_checklist")?;
     let items = crate::read::checklist::items(&crate::read::text::read_to_string(&path)?);
     let shown = path.display().to_string();
     let findings = match p.severity("checklist.unchecked") {
@@ -94,16 +98,8 @@ pub struct RiskReport {
 
 /// Check a release-candidate summary against the policy's risk register.
 pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskReport> {
-    let p = ws
-        .policy
-        .docs
-        .as_ref()
-        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
-    let rel = p
-        .risk_register
-        .as_deref()
-        .ok_or_else(|| Error::Usage("the policy names no docs.risk_register".into()))?;
-    let register_path = ws.path(rel);
+    let p = docs_policy(ws)?;
+    let register_path = docs_path(ws, &p.risk_register, "risk_register")?;
     let risks = risk::register(&crate::read::text::read_to_string(&register_path)?);
     let parsed = crate::read::rc_summary::parse(&crate::read::text::read_to_string(summary)?);
     let exists = |cited: &str| {
@@ -123,11 +119,7 @@ pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskRepor
 
 /// `docs task ID`: the doc-sync checklist of one task.
 pub fn task(ws: &Workspace, task: &str) -> Result<doc_sync::DocSyncChecklist> {
-    let p = ws
-        .policy
-        .docs
-        .as_ref()
-        .ok_or_else(|| Error::Usage("the policy has no [docs] section".into()))?;
+    let p = docs_policy(ws)?;
     let id = p.id_regex();
     let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
     let csv_path = ws.path(&p.task_board_csv);
