@@ -281,3 +281,41 @@ fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
         ]
     );
 }
+
+#[test]
+fn corpus_rc_readme_hashes_are_checked_against_the_bundle() {
+    let Some(c) = corpus() else { return };
+    let out = tempfile::tempdir().unwrap();
+    let rc = out.path().join("rc.md");
+    let write = |routing: &str| {
+        std::fs::write(&rc, format!("Version: 1.0.0\nTelemetry Bundle Verification:\n- BundlePath: Logs/TelemetryBundles/Release-2025-12-23\n- ReadmeHashes (Telemetry=, Routing=): Telemetry=E35558FDF7E7, Routing={routing}\n- Risk Register Entries (RR-###): RR-011\n")).unwrap();
+    };
+    // The README hashes StateTrace recorded in the bundle's VerificationSummary.json.
+    write("471C2D5AB915");
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "risk",
+        "check",
+        rc.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    write("000000000000");
+    let (code, v) = run_json(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "risk",
+        "check",
+        rc.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let f = &v["report"]["findings"][0];
+    assert_eq!(
+        (f["check"].as_str(), f["subject"].as_str()),
+        (Some("risk.evidence"), Some("ReadmeHashes/Routing"))
+    );
+    assert!(
+        f["message"].as_str().unwrap().contains("471C2D5AB91599EC"),
+        "{f:#}"
+    );
+}

@@ -87,6 +87,36 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
     })
 }
 
+/// The evidence `risk check` cites, looked up in the workspace.
+struct WorkspaceDisk<'a>(&'a Workspace);
+
+impl WorkspaceDisk<'_> {
+    fn resolve(&self, cited: &str) -> std::path::PathBuf {
+        let p = std::path::Path::new(cited.trim_matches('`'));
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.0.root.join(p)
+        }
+    }
+}
+
+impl risk::Evidence for WorkspaceDisk<'_> {
+    fn exists(&self, cited: &str) -> bool {
+        self.resolve(cited).exists()
+    }
+
+    fn readme_hash(&self, bundle: &str, area: &str) -> Option<String> {
+        let readme = self
+            .resolve(bundle)
+            .join(area)
+            .join(crate::read::readme::README_FILE);
+        crate::evidence::hash::sha256_file(&readme)
+            .ok()
+            .map(|(h, _)| h)
+    }
+}
+
 /// What `risk check` found.
 #[derive(Debug, Serialize)]
 pub struct RiskReport {
@@ -102,13 +132,10 @@ pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskRepor
     let register_path = docs_path(ws, &p.risk_register, "risk_register")?;
     let risks = risk::register(&crate::read::text::read_to_string(&register_path)?);
     let parsed = crate::read::rc_summary::parse(&crate::read::text::read_to_string(summary)?);
-    let exists = |cited: &str| {
-        let p = std::path::Path::new(cited.trim_matches('`'));
-        p.exists() || ws.root.join(p).exists()
-    };
     let shown = summary.display().to_string();
     let reg_shown = register_path.display().to_string();
-    let (findings, citations) = risk::check(&parsed, &shown, &risks, &reg_shown, exists);
+    let (findings, citations) =
+        risk::check(&parsed, &shown, &risks, &reg_shown, &WorkspaceDisk(ws));
     Ok(RiskReport {
         summary: shown,
         register: reg_shown,

@@ -61,14 +61,22 @@ pub struct Citation {
 /// Placeholders the template uses.
 const PLACEHOLDERS: [&str; 2] = ["RR-###", "###"];
 
-/// Check `summary` (shown as `path`) against `risks`; `exists` says whether a
-/// cited path exists. Returns the findings and the resolved citations.
+/// What the check asks of the disk, kept outside so that the check is pure.
+pub trait Evidence {
+    /// Whether a cited path exists.
+    fn exists(&self, cited: &str) -> bool;
+    /// SHA-256 (uppercase hex) of `<bundle>/<area>/README.md`, if readable.
+    fn readme_hash(&self, bundle: &str, area: &str) -> Option<String>;
+}
+
+/// Check `summary` (shown as `path`) against `risks` and the cited evidence.
+/// Returns the findings and the resolved citations.
 pub fn check(
     summary: &RcSummary,
     path: &str,
     risks: &[Risk],
     register_path: &str,
-    exists: impl Fn(&str) -> bool,
+    disk: &impl Evidence,
 ) -> (Vec<Finding>, Vec<Citation>) {
     let mut out = Vec::new();
     let at = |line: usize| Location::file(path).at_line(line);
@@ -148,7 +156,7 @@ pub fn check(
         let key = f.key.to_lowercase();
         if (key.ends_with("bundle") || key == "bundlepath")
             && !f.value.is_empty()
-            && !exists(&f.value)
+            && !disk.exists(&f.value)
         {
             out.push(Finding::new(
                 "risk.evidence",
@@ -159,6 +167,7 @@ pub fn check(
             ));
         }
     }
+    check_readme_hashes(summary, disk, &mut out, &at);
     for s in &summary.sections {
         if !s.entries.is_empty() && s.entries.iter().all(|(_, t)| t.is_empty()) {
             out.push(Finding::new(
@@ -173,12 +182,94 @@ pub fn check(
     (out, citations)
 }
 
+/// `ReadmeHashes (Telemetry=..., Routing=...)` against the READMEs of the
+/// cited bundle (`BundlePath`, else `Telemetry Bundle`).
+fn check_readme_hashes(
+    summary: &RcSummary,
+    disk: &impl Evidence,
+    out: &mut Vec<Finding>,
+    at: &dyn Fn(usize) -> Location,
+) {
+    let Some(field) = summary
+        .field("ReadmeHashes")
+        .filter(|f| !f.value.is_empty())
+    else {
+        return;
+    };
+    let bundle = summary
+        .field("BundlePath")
+        .or_else(|| summary.field("Telemetry Bundle"))
+        .map(|f| f.value.trim_matches('`').to_string())
+        .filter(|b| !b.is_empty());
+    let pair = Regex::new(r"(\w+)\s*=\s*([0-9A-Fa-f]{8,64})").expect("valid regex");
+    for c in pair.captures_iter(&field.value) {
+        let (area, cited) = (&c[1], c[2].to_ascii_uppercase());
+        let problem = match &bundle {
+            None => Some("README hashes are cited but no BundlePath says which bundle".to_string()),
+            Some(b) => match disk.readme_hash(b, area) {
+                None => Some(format!("bundle {b} has no readable {area}/README.md")),
+                Some(actual) if !actual.starts_with(&cited) => Some(format!(
+                    "README hash {cited} cited for {area}, but {b}/{area}/README.md is {actual}"
+                )),
+                Some(_) => None,
+            },
+        };
+        if let Some(msg) = problem {
+            out.push(Finding::new(
+                "risk.evidence",
+                Severity::Block,
+                format!("ReadmeHashes/{area}"),
+                msg,
+                at(field.line),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::read::rc_summary::parse;
 
     const REGISTER: &str = "# Risks\n| # | Risk | Trigger | Mitigation | Owner | Review cadence |\n|---|---|---|---|---|---|\n| 11 | **Gate drift** | x | Re-run gates | Ingestion Lead | Weekly |\n| 12 | Open | x |  |  | Weekly |\n";
+
+    /// A disk where only paths ending in `R1` exist, with one Telemetry README.
+    struct Fake;
+
+    impl Evidence for Fake {
+        fn exists(&self, cited: &str) -> bool {
+            cited.ends_with("R1")
+        }
+
+        fn readme_hash(&self, bundle: &str, area: &str) -> Option<String> {
+            (bundle.ends_with("R1") && area == "Telemetry").then(|| "E35558FDF7E7AAAA".to_string())
+        }
+    }
+
+    #[test]
+    fn readme_hashes_must_match_the_cited_bundle() {
+        let ok = parse("- BundlePath: Logs/TelemetryBundles/R1\n- ReadmeHashes (Telemetry=, Routing=): Telemetry=e35558fdf7e7, Routing=471C2D5AB915\n");
+        let (f, _) = check(&ok, "rc.md", &[], "reg.md", &Fake);
+        let got: Vec<(&str, &str)> = f
+            .iter()
+            .map(|x| (x.subject.as_str(), x.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "ReadmeHashes/Routing",
+                "bundle Logs/TelemetryBundles/R1 has no readable Routing/README.md"
+            )]
+        );
+        let wrong = parse("- BundlePath: Logs/TelemetryBundles/R1\n- ReadmeHashes (Telemetry=, Routing=): Telemetry=000000000000\n");
+        let (f, _) = check(&wrong, "rc.md", &[], "reg.md", &Fake);
+        assert!(
+            f[0].message
+                .starts_with("README hash 000000000000 cited for Telemetry, but"),
+            "{}",
+            f[0].message
+        );
+    }
 
     #[test]
     fn template_and_filled_summaries() {
@@ -193,7 +284,7 @@ mod tests {
             (11, "Ingestion Lead", "Gate drift")
         );
         let template = parse("Version:\n## Risk Register References\n- Risk Register Entries (RR-###):\n## Approvals\n- \n");
-        let (f, _) = check(&template, "rc.md", &risks, "reg.md", |_| true);
+        let (f, _) = check(&template, "rc.md", &risks, "reg.md", &Fake);
         let got: Vec<(&str, &str)> = f
             .iter()
             .map(|x| (x.check.as_str(), x.subject.as_str()))
@@ -208,7 +299,7 @@ mod tests {
             ]
         );
         let filled = parse("Version: 1.0\nTelemetry Bundle: Logs/TelemetryBundles/R1\n- Risk Register Entries (RR-###): RR-011, 11, RR-012, RR-099\n");
-        let (f, cites) = check(&filled, "rc.md", &risks, "reg.md", |p| p.ends_with("R1"));
+        let (f, cites) = check(&filled, "rc.md", &risks, "reg.md", &Fake);
         assert_eq!(cites.len(), 4);
         assert_eq!(cites[0].risk.as_ref().unwrap().owner, "Ingestion Lead");
         assert_eq!(cites[1].risk.as_ref().unwrap().number, 11);
