@@ -22,6 +22,16 @@ fn corpus_docs_check_finds_the_board_drift_with_lines_and_ids() {
         .iter()
         .any(|f| f["location"]["line"] == 28
             && f["message"].as_str().unwrap().contains("blank line")));
+    let unknown = of("plan.unknown-id");
+    assert!(unknown.iter().any(|f| f["subject"] == "ST-AA-001"
+        && f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("PlanAA_DocumentationGenerator.md")));
+    assert!(
+        !unknown.iter().any(|f| f["subject"] == "ST-G-001"),
+        "on both boards"
+    );
     let glued = of("csv.malformed")
         .into_iter()
         .find(|f| f["location"]["line"] == 163)

@@ -110,3 +110,28 @@ pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
         header: c.header.clone(),
     })
 }
+
+/// Task IDs in the ID column of every table of the plan files matching
+/// `pattern`, as (plan path, line, ID).
+pub fn read_plan_ids(pattern: &Path, id: &Regex) -> Result<Vec<(String, usize, String)>> {
+    let (Some(dir), Some(leaf)) = (pattern.parent(), pattern.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let mut files = crate::select::matching(dir, &leaf.to_string_lossy());
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let doc = text::read_to_string(&f)?;
+        for t in mdtable::tables(&doc) {
+            let Some(col) = t.column(&["ID", "Task ID"]) else {
+                continue;
+            };
+            for r in &t.rows {
+                if let Some(task) = r.cell(col).and_then(|c| id_in(&c, id)) {
+                    out.push((f.display().to_string(), r.line, task));
+                }
+            }
+        }
+    }
+    Ok(out)
+}

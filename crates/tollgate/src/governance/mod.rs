@@ -42,10 +42,15 @@ pub fn check(ws: &Workspace) -> Result<DocsReport> {
     let id = p.id_regex();
     let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
     let csv = board::read_csv(&ws.path(&p.task_board_csv), &id)?;
+    let mut findings = rules::board_rules(p, &board, &csv);
+    if let Some(glob) = &p.plans {
+        let plans = board::read_plan_ids(&ws.path(glob), &id)?;
+        findings.extend(rules::plan_rules(p, &plans, &board, &csv));
+    }
     Ok(DocsReport {
         board_tasks: board.tasks.len(),
         csv_tasks: csv.tasks.len() + csv.malformed.len(),
-        findings: rules::board_rules(p, &board, &csv),
+        findings,
     })
 }
 

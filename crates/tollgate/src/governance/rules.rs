@@ -151,6 +151,38 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     out
 }
 
+/// Plan tasks on neither the board nor the CSV (`plan.unknown-id`).
+pub fn plan_rules(
+    p: &DocsPolicy,
+    plans: &[(String, usize, String)],
+    board: &Tasks,
+    csv: &Tasks,
+) -> Vec<Finding> {
+    let Some(sev) = p.severity("plan.unknown-id") else {
+        return Vec::new();
+    };
+    let known: std::collections::HashSet<String> = board
+        .tasks
+        .iter()
+        .chain(&csv.tasks)
+        .chain(&csv.malformed)
+        .map(|t| t.id.to_uppercase())
+        .collect();
+    plans
+        .iter()
+        .filter(|(_, _, id)| !known.contains(&id.to_uppercase()))
+        .map(|(path, line, id)| {
+            Finding::new(
+                "plan.unknown-id",
+                sev,
+                id,
+                format!("{id} is in a plan but on neither the task board nor its CSV"),
+                Location::file(path.as_str()).at_line(*line),
+            )
+        })
+        .collect()
+}
+
 fn norm(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
@@ -175,6 +207,7 @@ mod tests {
             backlog: None,
             require_backlog_entry: false,
             session_logs: None,
+            plans: None,
             rules: [
                 ("board.title-mismatch".to_string(), "warn".to_string()),
                 ("board.table".to_string(), "off".to_string()),
@@ -278,6 +311,23 @@ mod tests {
         assert!(title
             .message
             .contains("'One' on the board, 'Uno' in the CSV (line 2)"));
+    }
+
+    #[test]
+    fn plan_ids_on_neither_board() {
+        let p = policy();
+        let board = tasks("b.md", vec![task("ST-A-001", "One", "Done", 8)]);
+        let csv = tasks("t.csv", vec![task("ST-A-002", "Two", "Done", 2)]);
+        let plans = vec![
+            ("PlanA.md".to_string(), 5, "ST-A-001".to_string()),
+            ("PlanA.md".to_string(), 6, "st-a-002".to_string()),
+            ("PlanA.md".to_string(), 7, "ST-A-003".to_string()),
+        ];
+        let f = plan_rules(&p, &plans, &board, &csv);
+        assert_eq!(
+            rules_of(&f),
+            vec![("plan.unknown-id".into(), "ST-A-003".into(), 7)]
+        );
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct DocsPolicy {
     /// Session logs (a glob), for `docs task`.
     #[serde(default)]
     pub session_logs: Option<String>,
+    /// Plan documents (a glob); their tables' task IDs must be on a board.
+    #[serde(default)]
+    pub plans: Option<String>,
     /// Rule id -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
     pub rules: std::collections::BTreeMap<String, String>,
