@@ -25,11 +25,6 @@ pub fn hex_upper(bytes: &[u8]) -> String {
     s
 }
 
-/// SHA-256 (uppercase hex) of a byte slice.
-pub fn sha256_bytes(bytes: &[u8]) -> String {
-    hex_upper(&Sha256::digest(bytes))
-}
-
 /// Files at least this large are memory-mapped, one window at a time:
 /// hashing straight from the page cache saves a copy per byte, and the
 /// window bounds the resident mapping.
@@ -122,6 +117,10 @@ pub fn sha256_files(paths: &[PathBuf]) -> Vec<std::io::Result<(String, u64)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sha256_bytes(bytes: &[u8]) -> String {
+        hex_upper(&Sha256::digest(bytes))
+    }
 
     #[test]
     fn known_digests() {
