@@ -268,7 +268,7 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
             max_p95,
             max_p99,
         } => {
-            let t = queue_thresholds(ws, min_samples, max_p95, max_p99)?;
+            let t = a::QueueThresholds::from_policy(&ws.policy, min_samples, max_p95, max_p99)?;
             let (summary, scans) = a::queue_delay(&args.files, t)?;
             if !json {
                 let d = &summary["Statistics"]["QueueBuildDelayMs"];
@@ -357,39 +357,6 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
     }
     print!("{}", report::findings_text(&findings));
     Ok(0)
-}
-
-/// Queue-delay thresholds: flags first, else the policy's events gates on
-/// `QueueBuildDelayMs` (p95 and p99), so each number lives in one place.
-fn queue_thresholds(
-    ws: &Workspace,
-    min: Option<u64>,
-    p95: Option<f64>,
-    p99: Option<f64>,
-) -> Result<tollgate::telemetry::analyze::QueueThresholds> {
-    use tollgate::policy::gate::{Aggregate, Source, Threshold};
-    let from_gate = |agg: Aggregate| {
-        ws.policy.gates.iter().find(|g| {
-            g.source == Source::Events
-                && g.select.as_deref() == Some("QueueBuildDelayMs")
-                && g.aggregate == agg
-        })
-    };
-    let num = |g: Option<&tollgate::policy::GateSpec>| match g.map(|g| &g.threshold) {
-        Some(Threshold::Number(n)) => Some(*n),
-        _ => None,
-    };
-    let g95 = from_gate(Aggregate::P95);
-    let missing = || {
-        Error::Usage("queue-delay thresholds: give --min-samples, --max-p95 and --max-p99, or declare p95/p99 gates on QueueBuildDelayMs".into())
-    };
-    Ok(tollgate::telemetry::analyze::QueueThresholds {
-        min_samples: min
-            .or(g95.and_then(|g| g.min_samples))
-            .ok_or_else(missing)?,
-        max_p95_ms: p95.or(num(g95)).ok_or_else(missing)?,
-        max_p99_ms: p99.or(num(from_gate(Aggregate::P99))).ok_or_else(missing)?,
-    })
 }
 
 fn emit_json(value: &impl serde::Serialize) -> Result<()> {

@@ -5,13 +5,16 @@
 
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::error::{Error, Result};
+use crate::policy::Policy;
+use crate::telemetry::analyze::{queue_delay, QueueThresholds};
+use crate::telemetry::rollup::{to_csv, RollupOptions};
 
 /// The sites and their host counts (37 hosts in all).
 pub const SITES: [(&str, usize); 2] = [("BOYO", 12), ("WLLS", 25)];
@@ -76,6 +79,7 @@ fn iso(t: NaiveDateTime) -> String {
 /// Generate the whole workspace under `root`.
 pub fn workspace(
     root: &Path,
+    policy: &Policy,
     seed: u64,
     scale: u32,
     days: u32,
@@ -96,9 +100,8 @@ pub fn workspace(
     let st = stamp.format("%Y%m%d-%H%M%S").to_string();
     host_universe(&mut g)?;
     warm_run(&mut g, &st, stamp)?;
-    rollup(&mut g, &st, &daily)?;
+    summaries(&mut g, &st, &daily, policy)?;
     analyzers(&mut g, &st)?;
-    queue_summary(&mut g, &st, &daily)?;
     shared_cache_snapshot(&mut g, &st)?;
     history_and_logs(&mut g, &st, stamp)?;
     verification(&mut g, &st, stamp)?;
@@ -106,26 +109,12 @@ pub fn workspace(
     Ok(g.stats)
 }
 
-/// Per-day samples kept for the summaries derived from them.
-struct Day {
-    date: NaiveDate,
-    parse: Vec<(&'static str, f64)>,
-    latency: Vec<(&'static str, f64)>,
-    queue_delay: Vec<f64>,
-}
-
-fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
+fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<PathBuf> {
     let rel = format!("Logs/IngestionMetrics/{}.json", day.format("%Y-%m-%d"));
     let path = g.root.join(&rel);
     std::fs::create_dir_all(path.parent().unwrap_or(g.root)).map_err(|e| Error::io(&path, e))?;
     let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut out = Day {
-        date: day,
-        parse: Vec::new(),
-        latency: Vec::new(),
-        queue_delay: Vec::new(),
-    };
     let mut t = day.and_hms_opt(6, 0, 0).unwrap_or_default();
     let mut line = String::with_capacity(512);
     let hosts = hosts();
@@ -183,16 +172,13 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<Day> {
             for l in &lines {
                 writeln!(w, "{l}").map_err(|e| Error::io(&path, e))?;
             }
-            out.parse.push((site, parse));
-            out.latency.push((site, latency));
-            out.queue_delay.push(delay);
         }
     }
     w.flush().map_err(|e| Error::io(&path, e))?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     g.stats.files += 1;
     g.stats.bytes += size;
-    Ok(out)
+    Ok(path)
 }
 
 fn host_universe(g: &mut Gen) -> Result<()> {
@@ -254,41 +240,6 @@ fn warm_run(g: &mut Gen, st: &str, stamp: NaiveDateTime) -> Result<()> {
     )
 }
 
-/// Linear-interpolated percentile (inclusive), as StateTrace computes it.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = p / 100.0 * (sorted.len() - 1) as f64;
-    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
-}
-
-fn rollup(g: &mut Gen, st: &str, days: &[Day]) -> Result<()> {
-    let mut csv = String::from("\"Date\",\"Scope\",\"Metric\",\"Count\",\"Average\",\"P95\",\"Max\",\"Total\",\"SecondaryTotal\",\"Notes\"\r\n");
-    for d in days {
-        for (metric, samples) in [
-            ("DatabaseWriteLatencyMs", &d.latency),
-            ("ParseDurationSeconds", &d.parse),
-        ] {
-            for scope in ["All", "BOYO", "WLLS"] {
-                let mut v: Vec<f64> = samples
-                    .iter()
-                    .filter(|(s, _)| scope == "All" || *s == scope)
-                    .map(|(_, x)| *x)
-                    .collect();
-                v.sort_by(f64::total_cmp);
-                let total: f64 = v.iter().sum();
-                let _ = write!(csv, "\"{}\",\"{scope}\",\"{metric}\",\"{}\",\"{:.3}\",\"{:.3}\",\"{:.3}\",\"{:.3}\",,\r\n", d.date, v.len(), total / v.len().max(1) as f64, percentile(&v, 95.0), v.last().copied().unwrap_or(0.0), total);
-            }
-        }
-    }
-    g.write(
-        &format!("Logs/IngestionMetrics/IngestionMetricsSummary-{st}.csv"),
-        &csv,
-    )
-}
-
 fn analyzers(g: &mut Gen, st: &str) -> Result<()> {
     let mut sites = Vec::new();
     for (site, n) in SITES {
@@ -309,24 +260,24 @@ fn analyzers(g: &mut Gen, st: &str) -> Result<()> {
     )
 }
 
-fn queue_summary(g: &mut Gen, st: &str, days: &[Day]) -> Result<()> {
+/// The rollup and queue-delay summary, computed by tollgate's own rollup
+/// and analyzer from the generated events (as a real pipeline would).
+fn summaries(g: &mut Gen, st: &str, days: &[PathBuf], policy: &Policy) -> Result<()> {
+    let opts = RollupOptions {
+        required_actions: policy.telemetry.required_user_actions.clone(),
+    };
+    let (rows, _) = crate::telemetry::rollup::rollup(days, &opts)?;
+    g.write(
+        &format!("Logs/IngestionMetrics/IngestionMetricsSummary-{st}.csv"),
+        &to_csv(&rows),
+    )?;
     let Some(last) = days.last() else {
         return Ok(());
     };
-    let mut v = last.queue_delay.clone();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let (p95, p99) = (percentile(&v, 95.0), percentile(&v, 99.0));
-    let pass = n >= 10 && p95 <= 120.0 && p99 <= 200.0;
-    let text = format!(
-        "{{\n  \"SourceTelemetryPath\": \"Logs/IngestionMetrics/{}.json\",\n  \"Pass\": {pass},\n  \"Result\": \"{}\",\n  \"Thresholds\": {{ \"MinimumEventCount\": 10, \"MaximumQueueDelayP95Ms\": 120.0, \"MaximumQueueDelayP99Ms\": 200.0 }},\n  \"Statistics\": {{\n    \"SampleCount\": {n},\n    \"QueueBuildDelayMs\": {{ \"Count\": {n}, \"Average\": {:.3}, \"Min\": {:.3}, \"Max\": {:.3}, \"P50\": {:.3}, \"P95\": {p95:.3}, \"P99\": {p99:.3} }}\n  }}\n}}\n",
-        last.date,
-        if pass { "Pass" } else { "Fail" },
-        v.iter().sum::<f64>() / n.max(1) as f64,
-        v.first().copied().unwrap_or(0.0),
-        v.last().copied().unwrap_or(0.0),
-        percentile(&v, 50.0)
-    );
+    let thresholds = QueueThresholds::from_policy(policy, None, None, None)?;
+    let (summary, _) = queue_delay(std::slice::from_ref(last), thresholds)?;
+    let text =
+        serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))? + "\n";
     g.write(
         &format!("Logs/IngestionMetrics/QueueDelaySummary-{st}.json"),
         &text,

@@ -55,14 +55,15 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     std::fs::write(opts.dir.join(POLICY_FILE), profile_text("statetrace")?)
         .map_err(|e| Error::io(&opts.dir, e))?;
+    let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
     let stats = generate::workspace(
         &opts.dir,
+        &ws.policy,
         opts.seed,
         opts.scale.max(1),
         opts.days.max(1),
         anchor,
     )?;
-    let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
     let name = format!("Release-{}", anchor.format("%Y-%m-%d"));
     let mut published = Vec::new();
     for (area, notes) in [

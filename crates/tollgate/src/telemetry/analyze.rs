@@ -11,7 +11,9 @@ use serde_json::{json, Map, Value};
 
 use super::rollup::Tally;
 use super::stats::{round_away, Distribution};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::policy::gate::{Aggregate, Source, Threshold};
+use crate::policy::Policy;
 use crate::read::telemetry::{scan, FileScan};
 use crate::read::timestamp::parse_time;
 
@@ -210,6 +212,41 @@ pub struct QueueThresholds {
     pub min_samples: u64,
     pub max_p95_ms: f64,
     pub max_p99_ms: f64,
+}
+
+impl QueueThresholds {
+    /// The given values, else those of the policy's events gates on
+    /// `QueueBuildDelayMs` (p95 with its min_samples, and p99), so that each
+    /// number lives in one place.
+    pub fn from_policy(
+        policy: &Policy,
+        min: Option<u64>,
+        p95: Option<f64>,
+        p99: Option<f64>,
+    ) -> Result<QueueThresholds> {
+        let gate = |agg: Aggregate| {
+            policy.gates.iter().find(|g| {
+                g.source == Source::Events
+                    && g.select.as_deref() == Some("QueueBuildDelayMs")
+                    && g.aggregate == agg
+            })
+        };
+        let num = |g: Option<&crate::policy::GateSpec>| match g.map(|g| &g.threshold) {
+            Some(Threshold::Number(n)) => Some(*n),
+            _ => None,
+        };
+        let g95 = gate(Aggregate::P95);
+        let missing = || {
+            Error::Usage("queue-delay thresholds: give --min-samples, --max-p95 and --max-p99, or declare p95/p99 gates on QueueBuildDelayMs".into())
+        };
+        Ok(QueueThresholds {
+            min_samples: min
+                .or(g95.and_then(|g| g.min_samples))
+                .ok_or_else(missing)?,
+            max_p95_ms: p95.or(num(g95)).ok_or_else(missing)?,
+            max_p99_ms: p99.or(num(gate(Aggregate::P99))).ok_or_else(missing)?,
+        })
+    }
 }
 
 /// `analyze queue-delay`: a QueueDelaySummary (the shape of
