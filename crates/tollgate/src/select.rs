@@ -56,18 +56,25 @@ pub fn newest_first(files: Vec<PathBuf>) -> Vec<PathBuf> {
     keyed.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Files directly in `dir` whose names match the glob `pattern`.
-pub fn matching(dir: &Path, pattern: &str) -> Vec<PathBuf> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    rd.filter_map(|e| e.ok().map(|e| e.path()))
+/// Files directly in `dir` whose names match the glob `pattern`, sorted by
+/// path; an unreadable `dir` is an error naming it.
+pub fn list(dir: &Path, pattern: &str) -> crate::error::Result<Vec<PathBuf>> {
+    let rd = std::fs::read_dir(dir).map_err(|e| crate::error::Error::io(dir, e))?;
+    let mut out: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
                 && p.file_name()
                     .is_some_and(|n| crate::evidence::glob::matches(pattern, &n.to_string_lossy()))
         })
-        .collect()
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// [`list`], with an unreadable or absent `dir` giving no files.
+pub fn matching(dir: &Path, pattern: &str) -> Vec<PathBuf> {
+    list(dir, pattern).unwrap_or_default()
 }
 
 #[cfg(test)]

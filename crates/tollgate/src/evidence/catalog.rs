@@ -47,16 +47,7 @@ pub fn find_summary(bundle_dir: &Path) -> Option<PathBuf> {
     if root.is_file() {
         return Some(root);
     }
-    let mut stamped: Vec<PathBuf> = std::fs::read_dir(bundle_dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| super::glob::matches("VerificationSummary-*.json", n))
-        })
-        .collect();
-    stamped.sort();
+    let mut stamped = crate::select::matching(bundle_dir, "VerificationSummary-*.json");
     if let Some(p) = stamped.pop() {
         return Some(p);
     }

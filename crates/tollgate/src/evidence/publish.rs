@@ -187,13 +187,7 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| Error::io(dir, e))?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_file() && glob::matches(&leaf, &e.file_name().to_string_lossy()))
-        .map(|e| e.path())
-        .collect();
-    out.sort();
+    let out = crate::select::list(dir, &leaf)?;
     if out.is_empty() {
         return Err(Error::io(
             path,

@@ -117,8 +117,7 @@ pub fn read_plan_ids(pattern: &Path, id: &Regex) -> Result<Vec<(String, usize, S
     let (Some(dir), Some(leaf)) = (pattern.parent(), pattern.file_name()) else {
         return Ok(Vec::new());
     };
-    let mut files = crate::select::matching(dir, &leaf.to_string_lossy());
-    files.sort();
+    let files = crate::select::matching(dir, &leaf.to_string_lossy());
     let mut out = Vec::new();
     for f in files {
         let doc = text::read_to_string(&f)?;

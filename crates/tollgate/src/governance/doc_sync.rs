@@ -234,7 +234,6 @@ fn session_logs(pattern: &Path) -> Vec<PathBuf> {
         return Vec::new();
     };
     let mut logs = crate::select::matching(dir, &leaf.to_string_lossy());
-    logs.sort();
     logs.reverse();
     logs
 }
