@@ -96,6 +96,17 @@ fn a_fully_checked_checklist_passes() {
     assert!(out.contains("Release.md:3"), "{out}");
 }
 
+/// `risk check RC --json` in workspace `ws`.
+fn risk_check(ws: &std::path::Path, rc: &std::path::Path) -> (i32, serde_json::Value) {
+    run_json(&[
+        "--workspace",
+        ws.to_str().unwrap(),
+        "risk",
+        "check",
+        rc.to_str().unwrap(),
+    ])
+}
+
 /// A statetrace workspace holding the corpus risk register.
 fn risk_workspace(c: &std::path::Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -118,13 +129,7 @@ fn corpus_rc_template_names_each_unfilled_field_and_the_placeholder() {
     let ws = dir.path();
     let rc = ws.join("rc.md");
     std::fs::copy(c.join("docs/templates/Release_Candidate_Summary.md"), &rc).unwrap();
-    let (code, v) = run_json(&[
-        "--workspace",
-        ws.to_str().unwrap(),
-        "risk",
-        "check",
-        rc.to_str().unwrap(),
-    ]);
+    let (code, v) = risk_check(ws, &rc);
     assert_eq!(code, 1);
     let findings = v["report"]["findings"].as_array().unwrap();
     let unfilled: Vec<&str> = findings
@@ -162,13 +167,7 @@ fn corpus_rc_citing_rr_011_or_11_resolves_to_risk_11_and_its_owner() {
     for cited in ["RR-011", "11"] {
         let rc = ws.join("rc.md");
         std::fs::write(&rc, format!("# Release Candidate Summary\nVersion: 1.0.0\n## Risk Register References\n- Risk Register Entries (RR-###): {cited}\n- Mitigation Summary: Re-run gates\n- Owner(s): Ingestion Lead\n")).unwrap();
-        let (code, v) = run_json(&[
-            "--workspace",
-            ws.to_str().unwrap(),
-            "risk",
-            "check",
-            rc.to_str().unwrap(),
-        ]);
+        let (code, v) = risk_check(ws, &rc);
         assert_eq!(code, 0, "{v:#}");
         let risk = &v["report"]["citations"][0]["risk"];
         assert_eq!(
@@ -302,22 +301,10 @@ fn corpus_rc_readme_hashes_are_checked_against_the_bundle() {
     };
     // The README hashes StateTrace recorded in the bundle's VerificationSummary.json.
     write("471C2D5AB915");
-    let (code, v) = run_json(&[
-        "--workspace",
-        c.to_str().unwrap(),
-        "risk",
-        "check",
-        rc.to_str().unwrap(),
-    ]);
+    let (code, v) = risk_check(&c, &rc);
     assert_eq!(code, 0, "{v:#}");
     write("000000000000");
-    let (code, v) = run_json(&[
-        "--workspace",
-        c.to_str().unwrap(),
-        "risk",
-        "check",
-        rc.to_str().unwrap(),
-    ]);
+    let (code, v) = risk_check(&c, &rc);
     assert_eq!(code, 1);
     let f = &v["report"]["findings"][0];
     assert_eq!(

@@ -233,6 +233,13 @@ mod tests {
 
     const REGISTER: &str = "# Risks\n| # | Risk | Trigger | Mitigation | Owner | Review cadence |\n|---|---|---|---|---|---|\n| 11 | **Gate drift** | x | Re-run gates | Ingestion Lead | Weekly |\n| 12 | Open | x |  |  | Weekly |\n";
 
+    /// (check, subject) of each finding.
+    fn checks(f: &[Finding]) -> Vec<(&str, &str)> {
+        f.iter()
+            .map(|x| (x.check.as_str(), x.subject.as_str()))
+            .collect()
+    }
+
     /// A disk where only paths ending in `R1` exist, with one Telemetry README.
     struct Fake;
 
@@ -285,10 +292,7 @@ mod tests {
         );
         let template = parse("Version:\n## Risk Register References\n- Risk Register Entries (RR-###):\n## Approvals\n- \n");
         let (f, _) = check(&template, "rc.md", &risks, "reg.md", &Fake);
-        let got: Vec<(&str, &str)> = f
-            .iter()
-            .map(|x| (x.check.as_str(), x.subject.as_str()))
-            .collect();
+        let got = checks(&f);
         assert_eq!(
             got,
             vec![
@@ -303,10 +307,7 @@ mod tests {
         assert_eq!(cites.len(), 4);
         assert_eq!(cites[0].risk.as_ref().unwrap().owner, "Ingestion Lead");
         assert_eq!(cites[1].risk.as_ref().unwrap().number, 11);
-        let got: Vec<(&str, &str)> = f
-            .iter()
-            .map(|x| (x.check.as_str(), x.subject.as_str()))
-            .collect();
+        let got = checks(&f);
         assert_eq!(
             got,
             vec![
