@@ -66,14 +66,7 @@ fn run(cli: Cli) -> Result<u8> {
             if cli.json {
                 emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
             } else {
-                let done = r.items.iter().filter(|i| i.checked).count();
-                println!(
-                    "{verdict}  {done} of {} checklist items checked in {}",
-                    r.items.len(),
-                    r.path
-                );
-                let refs: Vec<_> = r.findings.iter().collect();
-                print!("{}", report::findings_text(&refs));
+                print!("{}", report::docs::checklist_text(&r));
             }
             Ok(verdict.exit_code() as u8)
         }
@@ -84,18 +77,7 @@ fn run(cli: Cli) -> Result<u8> {
             if cli.json {
                 emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
             } else {
-                println!("{verdict}  {} against {}", r.summary, r.register);
-                for c in &r.citations {
-                    match &c.risk {
-                        Some(k) => println!(
-                            "  {} -> risk {}: {} (owner {}; mitigation: {})",
-                            c.cited, k.number, k.title, k.owner, k.mitigation
-                        ),
-                        None => println!("  {} -> not in the register", c.cited),
-                    }
-                }
-                let refs: Vec<_> = r.findings.iter().collect();
-                print!("{}", report::findings_text(&refs));
+                print!("{}", report::docs::risk_text(&r));
             }
             Ok(verdict.exit_code() as u8)
         }
@@ -110,35 +92,7 @@ fn run(cli: Cli) -> Result<u8> {
             if cli.json {
                 emit_json(&c.to_statetrace_json())?;
             } else {
-                let state = |name: &str, s: &tollgate::governance::doc_sync::DocState| {
-                    let at = s.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    let mark = if s.contains_task_id {
-                        "cites it"
-                    } else if s.exists {
-                        "does not cite it"
-                    } else {
-                        "missing"
-                    };
-                    println!(
-                        "  {name:<12} {mark:<17} {}{at}",
-                        s.path.as_deref().unwrap_or("-")
-                    );
-                };
-                println!(
-                    "Doc-sync checklist {} for {}",
-                    if c.passed { "passed" } else { "FAILED" },
-                    c.task_id
-                );
-                state("task board", &c.task_board);
-                state("CSV", &c.task_board_csv);
-                for p in &c.plan {
-                    state("plan", p);
-                }
-                state("backlog", &c.backlog);
-                state("session log", &c.session_log);
-                if !c.missing.is_empty() {
-                    println!("Missing: {}", c.missing.join(", "));
-                }
+                print!("{}", report::docs::task_text(&c));
             }
             Ok(if c.passed { 0 } else { 1 })
         }
@@ -448,14 +402,7 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     println!("\n$ tollgate docs check");
     print!("{}", report::docs::check_text(&r.docs));
     println!("\n$ tollgate docs checklist");
-    let done = r.checklist.items.iter().filter(|i| i.checked).count();
-    let refs: Vec<_> = r.checklist.findings.iter().collect();
-    println!(
-        "{}  {done} of {} checklist items checked",
-        Verdict::of(&r.checklist.findings),
-        r.checklist.items.len()
-    );
-    print!("{}", report::findings_text(&refs));
+    print!("{}", report::docs::checklist_text(&r.checklist));
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());
     Ok(0)
