@@ -49,6 +49,115 @@ pub enum Command {
         #[command(subcommand)]
         kind: AnalyzeKind,
     },
+    /// Run the verification: steps, gates, newest bundle, docs; write the summary.
+    Verify {
+        /// Unattended run: if another run holds the lock, exit 0 without running.
+        #[arg(long)]
+        scheduled: bool,
+    },
+    /// Decide a release and record its evidence; or show or sign one.
+    Release(ReleaseArgs),
+    /// Record an approval of a release.
+    Approve {
+        version: String,
+        /// Who approves.
+        #[arg(long)]
+        by: String,
+        /// In what role (e.g. "Release Manager").
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Approve a Blocked release, for this reason (recorded).
+        #[arg(long = "override", value_name = "REASON")]
+        override_reason: Option<String>,
+    },
+    /// The tamper-evident ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+    /// Scheduled verification: crontab line and systemd units.
+    #[command(subcommand)]
+    Schedule(ScheduleCmd),
+    /// Signing keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+}
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReleaseArgs {
+    #[command(subcommand)]
+    pub cmd: Option<ReleaseCmd>,
+    /// The version to release (a folder name under the release-evidence path).
+    pub version: Option<String>,
+    /// The bundle (name or path; default: the newest).
+    #[arg(long)]
+    pub bundle: Option<String>,
+    /// The release-candidate summary whose risk linkage is checked.
+    #[arg(long, value_name = "PATH")]
+    pub rc_summary: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum ReleaseCmd {
+    /// The decision, the approvals, and whether the evidence still verifies.
+    Status { version: String },
+    /// Sign the release's manifest and files (in-toto statement, DSSE envelope).
+    Sign {
+        version: String,
+        /// Replace an existing envelope.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCmd {
+    /// List the entries.
+    Log,
+    /// Re-walk the chain and re-hash every file the entries vouch for.
+    Verify,
+    /// Write the entries as JSON lines (stdout, or --out).
+    Export {
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct When {
+    /// Daily at HH:MM (default: the policy's verify.schedule).
+    #[arg(long, value_name = "HH:MM", conflicts_with = "cron")]
+    pub at: Option<String>,
+    /// A five-field cron expression.
+    #[arg(long, value_name = "EXPR")]
+    pub cron: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum ScheduleCmd {
+    /// Print the crontab line and the systemd service and timer.
+    Print(When),
+    /// Install for the current user: systemd user units, or the crontab.
+    Install {
+        #[command(flatten)]
+        when: When,
+        /// Use the user's crontab instead of systemd.
+        #[arg(long)]
+        crontab: bool,
+        /// Write the units here and do not enable them (default: ~/.config/systemd/user, enabled).
+        #[arg(long, value_name = "DIR")]
+        unit_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCmd {
+    /// Generate an ed25519 key pair (public key at the policy's signing.public_key).
+    Gen {
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -165,6 +274,14 @@ pub struct DemoArgs {
 pub enum BundleCmd {
     /// Collect, hash and publish one area of a bundle.
     Publish(PublishArgs),
+    /// Sign every area of a bundle (in-toto statement, DSSE envelope).
+    Sign {
+        /// Bundle name (under the bundles folder) or path.
+        bundle: String,
+        /// Replace existing envelopes.
+        #[arg(long)]
+        force: bool,
+    },
     /// Verify a bundle: requirements, integrity, orphans, content, freshness, consistency, safety.
     Verify {
         /// Bundle folder, or a bundle name under the policy's bundles folder.

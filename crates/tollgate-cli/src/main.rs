@@ -3,13 +3,14 @@
 //! 2 usage, configuration or unreadable input.
 
 mod cli;
+mod decide;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 use tollgate::error::{Error, Result};
-use tollgate::evidence::{catalog, publish, verify};
+use tollgate::evidence::{catalog, publish};
 use tollgate::finding::Verdict;
 use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
 use tollgate::read::summary;
@@ -99,6 +100,40 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }
+        Command::Verify { scheduled } => decide::verify(
+            &workspace(&cli.workspace, &cwd, cli.json)?,
+            scheduled,
+            cli.json,
+        ),
+        Command::Release(args) => {
+            decide::release(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
+        }
+        Command::Approve {
+            version,
+            by,
+            role,
+            note,
+            override_reason,
+        } => decide::approve(
+            &workspace(&cli.workspace, &cwd, cli.json)?,
+            tollgate::release::status::ApproveRequest {
+                version,
+                by,
+                role,
+                note,
+                override_reason,
+            },
+            cli.json,
+        ),
+        Command::Ledger(cmd) => {
+            decide::ledger(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
+        }
+        Command::Schedule(cmd) => {
+            decide::schedule(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
+        }
+        Command::Key(cmd) => {
+            decide::key(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
+        }
     }
 }
 
@@ -170,7 +205,9 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     if let (Some(name), None) = (&args.baseline, base) {
         return Err(Error::Usage(format!(
             "--baseline {name}: no such record in {}",
-            baseline::history_path(ws).display()
+            tollgate::record::ledger::dir(ws)
+                .join("ledger.db")
+                .display()
         )));
     }
     let results = g::run(ws, &args.only, base);
@@ -313,7 +350,7 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
     Ok(0)
 }
 
-fn emit_json(value: &impl serde::Serialize) -> Result<()> {
+pub(crate) fn emit_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Usage(e.to_string()))?;
     println!("{text}");
     Ok(())
@@ -412,25 +449,6 @@ fn chrono_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// A bundle given as a path, or as a name under the policy's bundles folder.
-fn resolve_bundle(ws: &Workspace, arg: &str) -> Result<PathBuf> {
-    let direct = PathBuf::from(arg);
-    if direct.is_dir() {
-        return Ok(direct);
-    }
-    let named = ws.bundles_dir().join(arg);
-    if named.is_dir() {
-        return Ok(named);
-    }
-    Err(Error::io(
-        &direct,
-        std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("no such bundle (also looked for {})", named.display()),
-        ),
-    ))
-}
-
 fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
     match cmd {
         BundleCmd::Verify {
@@ -438,8 +456,8 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             area,
             summary,
         } => {
-            let dir = resolve_bundle(ws, &bundle)?;
-            let report = verify::verify_bundle(&dir, &ws.policy, &area)?;
+            let dir = catalog::resolve_bundle(ws, &bundle)?;
+            let report = tollgate::signing::verify_bundle(ws, &dir, &area)?;
             let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());
             let (written, write_note) = match written {
                 Ok(p) => (Some(p.display().to_string()), None),
@@ -456,7 +474,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             Ok(report.verdict().exit_code() as u8)
         }
         BundleCmd::Show { bundle, summary } => {
-            let dir = resolve_bundle(ws, &bundle)?;
+            let dir = catalog::resolve_bundle(ws, &bundle)?;
             let path = match summary.or_else(|| catalog::find_summary(&dir)) {
                 Some(p) => p,
                 None => {
@@ -484,6 +502,11 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 );
             }
             Ok(0)
+        }
+        BundleCmd::Sign { bundle, force } => {
+            let dir = catalog::resolve_bundle(ws, &bundle)?;
+            let written = tollgate::signing::sign_bundle(ws, &dir, force)?;
+            decide::done(json, "signed", &written)
         }
         BundleCmd::List => {
             let entries = catalog::list_bundles(&ws.bundles_dir())?;

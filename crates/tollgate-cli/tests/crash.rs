@@ -4,13 +4,17 @@ mod common;
 
 use common::*;
 
-#[cfg(unix)]
-#[test]
-fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
+/// A minimal workspace with 24 source files of 2 MiB in `src/`.
+fn big_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
-    let wss = ws.to_str().unwrap();
-    let (code, _, _) = run(&["--workspace", wss, "init", "--profile", "minimal"]);
+    let (code, _, _) = run(&[
+        "--workspace",
+        ws.to_str().unwrap(),
+        "init",
+        "--profile",
+        "minimal",
+    ]);
     assert_eq!(code, 0);
     std::fs::create_dir_all(ws.join("src")).unwrap();
     let mut chunk: Vec<u8> = (0..(2u32 << 20))
@@ -22,6 +26,39 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
     for i in 0..24 {
         std::fs::write(ws.join(format!("src/part-{i:02}.log")), &chunk).unwrap();
     }
+    dir
+}
+
+/// Start tollgate with `args` (output discarded).
+fn spawn(args: &[&str]) -> std::process::Child {
+    tollgate()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// How long one run of `args` takes.
+fn time_of(args: &[&str]) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    assert!(spawn(args).wait().unwrap().success(), "{args:?}");
+    start.elapsed()
+}
+
+/// SIGKILL `child` after `after`.
+fn kill_after(mut child: std::process::Child, after: std::time::Duration) {
+    std::thread::sleep(after);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
+    let dir = big_workspace();
+    let ws = dir.path();
+    let wss = ws.to_str().unwrap();
     let add = format!("Data={}", ws.join("src/*").display());
     let publish = |name: &str| {
         tollgate()
@@ -108,4 +145,114 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
     let (code, list) = run_json(&["--workspace", wss, "bundle", "list"]);
     assert_eq!(code, 0);
     assert_eq!(list.as_array().unwrap().len(), complete);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_during_verify_leaves_an_old_or_new_latest_summary_and_a_consistent_ledger() {
+    let dir = big_workspace();
+    let ws = dir.path();
+    let wss = ws.to_str().unwrap();
+    let add = format!("Data={}", ws.join("src/*").display());
+    let (code, _, err) = run(&[
+        "--workspace",
+        wss,
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--no-discover",
+        "--add",
+        &add,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let args = ["--workspace", wss, "verify"];
+    let full = time_of(&args);
+    let vdir = ws.join("evidence/verification");
+    let latest = vdir.join("VerificationSummary-latest.json");
+    for percent in [5u32, 20, 40, 60, 75, 85, 92, 97, 99] {
+        kill_after(spawn(&args), full * percent / 100);
+        let text = std::fs::read_to_string(&latest).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("torn latest summary after a kill at {percent}%: {e}"));
+        let stamped = vdir.join(format!(
+            "VerificationSummary-{}.json",
+            v["Timestamp"].as_str().unwrap()
+        ));
+        assert_eq!(
+            std::fs::read_to_string(stamped).unwrap(),
+            text,
+            "latest is a copy of a whole run"
+        );
+        let (code, out, err) = run(&["--workspace", wss, "ledger", "verify"]);
+        assert_eq!(code, 0, "ledger after a kill at {percent}%: {out}{err}");
+    }
+    // A killed step is killed with its run: a step-long run killed mid-step leaves no summary.
+    let policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
+    std::fs::write(
+        ws.join("tollgate.toml"),
+        format!("{policy}\n[[verify.step]]\nname = \"slow\"\nrun = \"sleep 5\"\n"),
+    )
+    .unwrap();
+    let before = std::fs::read(&latest).unwrap();
+    kill_after(spawn(&args), std::time::Duration::from_millis(500));
+    assert_eq!(std::fs::read(&latest).unwrap(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_during_release_leaves_no_partial_release_folder() {
+    let dir = big_workspace();
+    let ws = dir.path();
+    let wss = ws.to_str().unwrap();
+    let add = format!("Data={}", ws.join("src/*").display());
+    let (code, _, err) = run(&[
+        "--workspace",
+        wss,
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--no-discover",
+        "--add",
+        &add,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&["--workspace", wss, "verify"]);
+    assert_eq!(code, 0, "{err}");
+    let full = time_of(&["--workspace", wss, "release", "full"]);
+    let releases = ws.join("evidence/releases");
+    let (mut absent, mut present) = (0, 0);
+    for percent in [10u32, 25, 40, 55, 70, 80, 90, 95, 99] {
+        let version = format!("k{percent}");
+        kill_after(
+            spawn(&["--workspace", wss, "release", &version]),
+            full * percent / 100,
+        );
+        let folder = releases.join(&version);
+        if !folder.exists() {
+            absent += 1;
+            continue;
+        }
+        present += 1;
+        // A folder is complete: running release again records it if the
+        // kill came before its ledger entry, or refuses if it is recorded.
+        let (code, out, err) = run(&["--workspace", wss, "release", &version]);
+        assert!(
+            code == 0 || err.contains("already recorded"),
+            "{version}: {out}{err}"
+        );
+        let (code, out, _) = run(&["--workspace", wss, "release", "status", &version]);
+        assert_eq!(code, 0, "{version} after a kill at {percent}%: {out}");
+    }
+    eprintln!("release kill outcomes: {absent} without a folder, {present} complete");
+    let visible: Vec<String> = std::fs::read_dir(&releases)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    assert_eq!(visible.len(), present + 1, "{visible:?}");
+    let (code, out, err) = run(&["--workspace", wss, "ledger", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }

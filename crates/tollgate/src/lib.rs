@@ -14,9 +14,13 @@ pub mod governance;
 pub mod policy;
 pub mod read;
 pub mod record;
+pub mod release;
 pub mod report;
+pub mod schedule;
 pub mod select;
+pub mod signing;
 pub mod telemetry;
+pub mod verification;
 
 /// The tool version written into manifests and summaries.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -151,3 +151,22 @@ pub fn overall(areas: &[AreaSummary]) -> String {
         .unwrap_or("Pass")
         .to_string()
 }
+
+/// A bundle given as a path, or as a name under the policy's bundles folder.
+pub fn resolve_bundle(ws: &crate::policy::Workspace, arg: &str) -> Result<PathBuf> {
+    let direct = PathBuf::from(arg);
+    if direct.is_dir() {
+        return Ok(direct);
+    }
+    let named = ws.bundles_dir().join(arg);
+    if named.is_dir() {
+        return Ok(named);
+    }
+    Err(Error::io(
+        &direct,
+        std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no such bundle (also looked for {})", named.display()),
+        ),
+    ))
+}

@@ -117,8 +117,27 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
     });
     let _ = std::fs::remove_dir_all(&staging);
     report.superseded = result?;
+    record(ws, &name, &req.area, &area_dir)?;
     report.area_dir = Some(area_dir);
     Ok(report)
+}
+
+/// Append the published area to the ledger: its manifest and README, whose
+/// hashes in turn vouch for every artifact.
+fn record(ws: &Workspace, bundle: &str, area: &str, area_dir: &Path) -> Result<()> {
+    use crate::record::ledger::{FileRef, Ledger};
+    let files = [MANIFEST_FILE, crate::read::readme::README_FILE]
+        .iter()
+        .map(|f| area_dir.join(f))
+        .filter(|p| p.is_file())
+        .map(|p| FileRef::of(&ws.root, &p))
+        .collect::<Result<Vec<_>>>()?;
+    Ledger::open(ws)?.append(
+        "publish",
+        &format!("{bundle}/{area}"),
+        &serde_json::json!({ "bundle": bundle, "area": area, "files": files }),
+    )?;
+    Ok(())
 }
 
 fn check_name(what: &str, name: &str) -> Result<()> {

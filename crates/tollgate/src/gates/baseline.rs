@@ -1,24 +1,91 @@
-//! Release-over-release baselines: gate values recorded under a name (a
-//! release or verification) in `.tollgate/gate-history.json`, and the
-//! comparison of a new value with them. The ledger (SPEC §4) will take over
-//! this history; the record shape stays.
+//! Release-over-release baselines: the gate values of earlier verification
+//! runs, releases and named baselines, read from the ledger (SPEC §4), and
+//! the comparison of a new value with them.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::GateResult;
 use crate::error::{Error, Result};
 use crate::policy::gate::BaselineSpec;
 use crate::policy::Workspace;
+use crate::record::ledger::Ledger;
 
-/// Gate values recorded under one name.
+/// Gate values recorded under one name (a run stamp, a version or a name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Record {
     pub name: String,
+    /// The ledger entry's kind: `verify`, `release` or `baseline`.
+    pub kind: String,
     pub recorded_at: String,
     pub values: BTreeMap<String, f64>,
+}
+
+/// The payload key under which ledger entries carry gate values.
+pub const VALUES_KEY: &str = "gate_values";
+
+/// Gate values of `results`, for a ledger payload.
+pub fn values(results: &[GateResult]) -> Value {
+    let map: serde_json::Map<String, Value> = results
+        .iter()
+        .filter_map(|r| r.value.map(|v| (r.id.clone(), serde_json::json!(v))))
+        .collect();
+    Value::Object(map)
+}
+
+/// Every ledger entry that carries gate values, oldest first (none without a ledger).
+pub fn load(ws: &Workspace) -> Result<Vec<Record>> {
+    let Some(ledger) = Ledger::existing(ws)? else {
+        return Ok(Vec::new());
+    };
+    Ok(ledger
+        .entries()?
+        .into_iter()
+        .filter_map(|e| {
+            let values = e.payload_json().get(VALUES_KEY).cloned()?;
+            Some(Record {
+                name: e.subject,
+                kind: e.kind,
+                recorded_at: e.time,
+                values: serde_json::from_value(values).ok()?,
+            })
+        })
+        .collect())
+}
+
+/// The newest record named `name`, or the newest release (else any record).
+pub fn find<'a>(records: &'a [Record], name: Option<&str>) -> Option<&'a Record> {
+    match name {
+        Some(n) => records.iter().rev().find(|r| r.name == n),
+        None => records
+            .iter()
+            .rev()
+            .find(|r| r.kind == "release")
+            .or(records.last()),
+    }
+}
+
+/// Record the values of `results` in the ledger as baseline `name`; a name
+/// already used by a baseline is refused.
+pub fn record(ws: &Workspace, name: &str, results: &[GateResult]) -> Result<std::path::PathBuf> {
+    if load(ws)?
+        .iter()
+        .any(|r| r.kind == "baseline" && r.name == name)
+    {
+        return Err(Error::refused(
+            crate::record::ledger::dir(ws),
+            format!("a baseline named '{name}' is already recorded in the ledger"),
+        ));
+    }
+    let mut ledger = Ledger::open(ws)?;
+    ledger.append(
+        "baseline",
+        name,
+        &serde_json::json!({ VALUES_KEY: values(results) }),
+    )?;
+    Ok(crate::record::ledger::dir(ws).join("ledger.db"))
 }
 
 /// A value against its baseline.
@@ -29,52 +96,6 @@ pub struct Comparison {
     pub change_percent: Option<f64>,
     pub ok: bool,
     pub message: String,
-}
-
-/// Where the history lives.
-pub fn history_path(ws: &Workspace) -> PathBuf {
-    ws.root.join(".tollgate").join("gate-history.json")
-}
-
-/// All records, oldest first (none when the file does not exist).
-pub fn load(ws: &Workspace) -> Result<Vec<Record>> {
-    let p = history_path(ws);
-    if !p.exists() {
-        return Ok(Vec::new());
-    }
-    serde_json::from_value(crate::read::json::load(&p)?)
-        .map_err(|e| Error::parse(&p, None, e.to_string()))
-}
-
-/// The record named `name`, or the newest one.
-pub fn find<'a>(records: &'a [Record], name: Option<&str>) -> Option<&'a Record> {
-    match name {
-        Some(n) => records.iter().find(|r| r.name == n),
-        None => records.last(),
-    }
-}
-
-/// Append the values of `results` as record `name`; an existing name is refused.
-pub fn record(ws: &Workspace, name: &str, results: &[GateResult]) -> Result<PathBuf> {
-    let mut all = load(ws)?;
-    let p = history_path(ws);
-    if all.iter().any(|r| r.name == name) {
-        return Err(Error::refused(
-            &p,
-            format!("a baseline named '{name}' is already recorded"),
-        ));
-    }
-    all.push(Record {
-        name: name.to_string(),
-        recorded_at: crate::read::timestamp::now_roundtrip(),
-        values: results
-            .iter()
-            .filter_map(|r| r.value.map(|v| (r.id.clone(), v)))
-            .collect(),
-    });
-    let text = serde_json::to_string_pretty(&all).map_err(|e| Error::Usage(e.to_string()))?;
-    crate::record::atomic::write_file(&p, text.as_bytes())?;
-    Ok(p)
 }
 
 /// Compare `value` of gate `id` with the record.
@@ -118,6 +139,7 @@ mod tests {
     fn growth_limits() {
         let rec = Record {
             name: "0.9".into(),
+            kind: "release".into(),
             recorded_at: String::new(),
             values: BTreeMap::from([("p95".to_string(), 100.0)]),
         };

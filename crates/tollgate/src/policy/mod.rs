@@ -41,6 +41,66 @@ pub struct Policy {
     /// Governance documents; absent means `docs` commands have nothing to check.
     #[serde(default)]
     pub docs: Option<DocsPolicy>,
+    /// `tollgate verify`: commands to run and how strictly to judge.
+    #[serde(default)]
+    pub verify: VerifyPolicy,
+    /// Attestations (SPEC §7).
+    #[serde(default)]
+    pub signing: SigningPolicy,
+}
+
+/// What `tollgate verify` runs before the gates, and when it is scheduled.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyPolicy {
+    /// Any skipped assertion makes the run Fail.
+    #[serde(default)]
+    pub require_zero_skipped: bool,
+    /// The schedule `schedule print|install` uses by default: `HH:MM` daily, or a cron expression.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    #[serde(default, rename = "step")]
+    pub steps: Vec<StepPolicy>,
+}
+
+/// One verification command, run by the shell in the workspace root.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepPolicy {
+    pub name: String,
+    pub run: String,
+    /// Killed (and failed) after this long, e.g. `10m`.
+    #[serde(default = "default_step_timeout")]
+    pub timeout: String,
+}
+
+fn default_step_timeout() -> String {
+    "30m".into()
+}
+
+/// Where the signing keys are and whether evidence must be signed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningPolicy {
+    /// Verification fails for bundles and releases without a valid envelope.
+    #[serde(default)]
+    pub require: bool,
+    /// The ed25519 public key (hex) that envelopes must verify against.
+    #[serde(default = "default_public_key")]
+    pub public_key: String,
+}
+
+impl Default for SigningPolicy {
+    fn default() -> Self {
+        SigningPolicy {
+            require: false,
+            public_key: default_public_key(),
+        }
+    }
+}
+
+fn default_public_key() -> String {
+    ".tollgate/keys/tollgate.pub".into()
 }
 
 /// Where the governance documents are and which drift rules apply.
@@ -288,6 +348,14 @@ impl Policy {
                     set.id
                 )));
             }
+        }
+        for step in &self.verify.steps {
+            parse_duration(&step.timeout)
+                .map_err(|m| bad(format!("verify.step '{}': timeout: {m}", step.name)))?;
+        }
+        if let Some(when) = &self.verify.schedule {
+            crate::schedule::Schedule::parse(when)
+                .map_err(|m| bad(format!("verify.schedule: {m}")))?;
         }
         for s in &self.bundle.sources {
             if s.dirs.is_empty() || s.patterns.is_empty() || s.max == 0 {

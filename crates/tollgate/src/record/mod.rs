@@ -1,3 +1,5 @@
 //! Records tollgate writes: always atomically (temporary file, then rename).
 
 pub mod atomic;
+pub mod ledger;
+pub mod sqlite;

@@ -5,13 +5,14 @@ pub mod bundle;
 pub mod docs;
 pub mod gates;
 pub mod junit;
+pub mod release;
 
 use serde::Serialize;
 
 use crate::finding::{Finding, Severity, Verdict};
 
 /// Counts of findings per severity.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Counts {
     pub block: usize,
     pub warn: usize,

@@ -1,0 +1,399 @@
+//! The tamper-evident ledger (SPEC §4): an append-only hash chain of every
+//! verification, publish, release decision and approval.
+//!
+//! Each entry's `hash` is SHA-256 over its `seq`, `time`, `kind`, `subject`,
+//! `payload_digest` and `prev_hash`, so changing any stored field breaks the
+//! chain from that entry on. The payload (JSON) may list workspace files
+//! with their SHA-256 (`files: [{path, sha256}]`); `verify` re-hashes them.
+//! A head file beside the store records the last hash, so dropping entries
+//! from the end is noticed too.
+//!
+//! Storage sits behind [`LedgerStore`]; SQLite ([`super::sqlite`]) is the
+//! embedded one, and a shared store only has to implement the trait.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity};
+use crate::policy::Workspace;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One ledger entry, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: i64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    /// `verify`, `publish`, `release`, `approval`, `baseline`, ...
+    pub kind: String,
+    /// What the entry is about: a version, a bundle, a run stamp.
+    pub subject: String,
+    /// The payload JSON text, exactly as hashed.
+    pub payload: String,
+    pub payload_digest: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The payload parsed (`Null` when it is not JSON, which `verify` reports).
+    pub fn payload_json(&self) -> Value {
+        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
+    }
+
+    /// The hash this entry should have, from its other fields.
+    pub fn expected_hash(&self) -> String {
+        chain_hash(
+            self.seq,
+            &self.time,
+            &self.kind,
+            &self.subject,
+            &self.payload_digest,
+            &self.prev_hash,
+        )
+    }
+}
+
+fn chain_hash(seq: i64, time: &str, kind: &str, subject: &str, digest: &str, prev: &str) -> String {
+    sha256_hex(format!("{seq}\n{time}\n{kind}\n{subject}\n{digest}\n{prev}").as_bytes())
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Storage for the chain. `append` must be atomic with respect to other
+/// appenders (the entry is built from the store's current last entry).
+pub trait LedgerStore {
+    /// Append the entry `make` builds from the current last entry.
+    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry>;
+    /// Every entry, in `seq` order.
+    fn entries(&self) -> Result<Vec<Entry>>;
+    /// Where the store lives, for messages.
+    fn location(&self) -> PathBuf;
+}
+
+/// A file a ledger entry vouches for, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub path: String,
+    pub sha256: String,
+}
+
+impl FileRef {
+    /// Hash `path` (inside `root`) now.
+    pub fn of(root: &Path, path: &Path) -> Result<FileRef> {
+        let (hash, _) = crate::evidence::hash::sha256_file(path).map_err(|e| Error::io(path, e))?;
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        Ok(FileRef {
+            path: rel.to_string_lossy().replace('\\', "/"),
+            sha256: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// The workspace's ledger: the store plus its head file.
+pub struct Ledger {
+    store: Box<dyn LedgerStore>,
+    head: PathBuf,
+}
+
+/// The ledger's folder in a workspace.
+pub fn dir(ws: &Workspace) -> PathBuf {
+    ws.root.join(".tollgate")
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+impl Ledger {
+    /// Open (creating if needed) the workspace's SQLite ledger.
+    pub fn open(ws: &Workspace) -> Result<Ledger> {
+        let d = dir(ws);
+        let store = super::sqlite::SqliteStore::open(&d.join("ledger.db"))?;
+        Ok(Ledger::with_store(
+            Box::new(store),
+            d.join("ledger-head.json"),
+        ))
+    }
+
+    /// The workspace's ledger if it exists, without creating it.
+    pub fn existing(ws: &Workspace) -> Result<Option<Ledger>> {
+        if dir(ws).join("ledger.db").exists() {
+            Ledger::open(ws).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A ledger over any store; `head` is the head file's path.
+    pub fn with_store(store: Box<dyn LedgerStore>, head: PathBuf) -> Ledger {
+        Ledger { store, head }
+    }
+
+    /// Append an entry; `payload` is stored as compact JSON.
+    pub fn append(&mut self, kind: &str, subject: &str, payload: &Value) -> Result<Entry> {
+        let text = serde_json::to_string(payload).map_err(|e| Error::Usage(e.to_string()))?;
+        let digest = sha256_hex(text.as_bytes());
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let entry = self.store.append(&mut |last| {
+            let seq = last.map_or(1, |l| l.seq + 1);
+            let prev = last.map_or(GENESIS.to_string(), |l| l.hash.clone());
+            Entry {
+                seq,
+                hash: chain_hash(seq, &time, kind, subject, &digest, &prev),
+                time: time.clone(),
+                kind: kind.to_string(),
+                subject: subject.to_string(),
+                payload: text.clone(),
+                payload_digest: digest.clone(),
+                prev_hash: prev,
+            }
+        })?;
+        // The head may lag the store after a crash here; `verify` tells a
+        // lagging head (harmless) from a store that lost entries.
+        let head = serde_json::to_vec(&Head {
+            seq: entry.seq,
+            hash: entry.hash.clone(),
+        })
+        .map_err(|e| Error::Usage(e.to_string()))?;
+        super::atomic::write_file(&self.head, &head)?;
+        Ok(entry)
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        self.store.entries()
+    }
+
+    /// Re-walk the chain and re-hash every file the entries vouch for.
+    pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
+        let entries = self.entries()?;
+        let db = self.store.location().display().to_string();
+        let mut findings = chain_findings(&entries, &db);
+        findings.extend(self.head_findings(&entries)?);
+        findings.extend(file_findings(&entries, root));
+        Ok(findings)
+    }
+
+    fn head_findings(&self, entries: &[Entry]) -> Result<Vec<Finding>> {
+        let path = self.head.display().to_string();
+        let loc = || Location::file(path.clone());
+        if !self.head.exists() {
+            return Ok(if entries.is_empty() {
+                Vec::new()
+            } else {
+                vec![Finding::new(
+                    "ledger.head",
+                    Severity::Warn,
+                    "head",
+                    "the head file is missing, so entries dropped from the end could go unnoticed",
+                    loc(),
+                )]
+            });
+        }
+        let head: Head = serde_json::from_value(crate::read::json::load(&self.head)?)
+            .map_err(|e| Error::parse(&self.head, None, e.to_string()))?;
+        let at = entries.iter().find(|e| e.seq == head.seq);
+        let last = entries.last().map_or(0, |e| e.seq);
+        Ok(match at {
+            Some(e) if e.hash == head.hash && head.seq == last => Vec::new(),
+            Some(e) if e.hash == head.hash => vec![Finding::new(
+                "ledger.head",
+                Severity::Info,
+                "head",
+                format!("the head file records entry {} of {last} (a run was interrupted after its entry was stored)", head.seq),
+                loc(),
+            )],
+            _ => vec![Finding::new(
+                "ledger.truncated",
+                Severity::Block,
+                format!("entry {}", head.seq),
+                format!(
+                    "the head file records entry {} with hash {}, but the ledger {}",
+                    head.seq,
+                    short(&head.hash),
+                    if at.is_none() { format!("ends at entry {last}: entries were removed") } else { "has a different entry there".to_string() }
+                ),
+                loc(),
+            )],
+        })
+    }
+}
+
+fn short(h: &str) -> &str {
+    &h[..h.len().min(12)]
+}
+
+/// Chain checks over stored entries: sequence, links, payload digests, hashes.
+pub fn chain_findings(entries: &[Entry], db: &str) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut prev_hash = GENESIS.to_string();
+    for (i, e) in entries.iter().enumerate() {
+        let expected_seq = i as i64 + 1;
+        let subject = format!("entry {}", e.seq);
+        let loc = Location::file(db.to_string()).at_key(format!("seq={}", e.seq));
+        let mut problems = Vec::new();
+        if e.seq != expected_seq {
+            problems.push(format!(
+                "sequence number is {}, expected {expected_seq}",
+                e.seq
+            ));
+        }
+        if e.prev_hash != prev_hash {
+            problems.push(format!(
+                "prev_hash {} does not match the previous entry's hash {}",
+                short(&e.prev_hash),
+                short(&prev_hash)
+            ));
+        }
+        if sha256_hex(e.payload.as_bytes()) != e.payload_digest {
+            problems.push("the payload does not match its digest".to_string());
+        }
+        if e.expected_hash() != e.hash {
+            problems.push(format!(
+                "hash {} does not match the entry's fields (expected {})",
+                short(&e.hash),
+                short(&e.expected_hash())
+            ));
+        }
+        if !problems.is_empty() {
+            out.push(Finding::new(
+                "ledger.chain",
+                Severity::Block,
+                subject,
+                format!("{} {}: {}", e.kind, e.subject, problems.join("; ")),
+                loc,
+            ));
+        }
+        prev_hash = e.hash.clone();
+    }
+    out
+}
+
+/// Every file the entries vouch for, re-hashed. A path recorded by several
+/// entries (an area published again with --force) is judged by the newest.
+fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
+    let mut seen = std::collections::HashSet::new();
+    let mut refs = Vec::new();
+    for e in entries.iter().rev() {
+        for f in files_of(&e.payload_json()) {
+            if seen.insert(f.path.clone()) {
+                refs.push((e.seq, f));
+            }
+        }
+    }
+    refs.reverse();
+    let paths: Vec<PathBuf> = refs.iter().map(|(_, f)| root.join(&f.path)).collect();
+    let hashes = crate::evidence::hash::sha256_files(&paths);
+    let mut out = Vec::new();
+    for ((seq, f), got) in refs.into_iter().zip(hashes) {
+        let problem = match got {
+            Ok((h, _)) if h.eq_ignore_ascii_case(&f.sha256) => continue,
+            Ok((h, _)) => format!(
+                "changed: SHA-256 is {}, the ledger recorded {}",
+                short(&h.to_ascii_lowercase()),
+                short(&f.sha256)
+            ),
+            Err(e) => format!("cannot be read: {e}"),
+        };
+        out.push(Finding::new(
+            "ledger.file",
+            Severity::Block,
+            format!("entry {seq}"),
+            format!("{} {problem}", f.path),
+            Location::file(f.path.clone()),
+        ));
+    }
+    out
+}
+
+/// The files a payload vouches for (`files: [{path, sha256}]`).
+pub fn files_of(payload: &Value) -> Vec<FileRef> {
+    payload
+        .get("files")
+        .and_then(|f| serde_json::from_value(f.clone()).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(dir: &Path) -> Ledger {
+        let store = crate::record::sqlite::SqliteStore::open(&dir.join("l.db")).unwrap();
+        Ledger::with_store(Box::new(store), dir.join("head.json"))
+    }
+
+    #[test]
+    fn chain_links_and_detects_edits() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut l = ledger(tmp.path());
+        let a = l
+            .append("verify", "run-1", &serde_json::json!({"status": "Pass"}))
+            .unwrap();
+        let b = l
+            .append("release", "1.0", &serde_json::json!({"decision": "Ready"}))
+            .unwrap();
+        assert_eq!((a.seq, b.seq), (1, 2));
+        assert_eq!(a.prev_hash, GENESIS);
+        assert_eq!(b.prev_hash, a.hash);
+        assert!(l.verify(tmp.path()).unwrap().is_empty());
+
+        let mut entries = l.entries().unwrap();
+        assert_eq!(chain_findings(&entries, "db").len(), 0);
+        entries[0].subject = "run-X".into();
+        let f = chain_findings(&entries, "db");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].subject, "entry 1");
+        entries[0].subject = "run-1".into();
+        entries[1].payload = r#"{"decision":"Blocked"}"#.into();
+        let f = chain_findings(&entries, "db");
+        assert_eq!(f[0].subject, "entry 2");
+        assert!(f[0].message.contains("digest"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn files_are_rehashed_and_truncation_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("evidence.json");
+        std::fs::write(&file, b"{}").unwrap();
+        let mut l = ledger(tmp.path());
+        let r = FileRef::of(tmp.path(), &file).unwrap();
+        assert_eq!(r.path, "evidence.json");
+        l.append("release", "1.0", &serde_json::json!({ "files": [r] }))
+            .unwrap();
+        l.append("approval", "1.0", &serde_json::json!({})).unwrap();
+        assert!(l.verify(tmp.path()).unwrap().is_empty());
+        std::fs::write(&file, b"{ }").unwrap();
+        let f = l.verify(tmp.path()).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].check, "ledger.file");
+        assert!(
+            f[0].message.starts_with("evidence.json changed"),
+            "{}",
+            f[0].message
+        );
+        std::fs::write(&file, b"{}").unwrap();
+
+        let conn = rusqlite::Connection::open(tmp.path().join("l.db")).unwrap();
+        conn.execute("DELETE FROM entries WHERE seq = 2", [])
+            .unwrap();
+        let f = l.verify(tmp.path()).unwrap();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].check, "ledger.truncated");
+    }
+}

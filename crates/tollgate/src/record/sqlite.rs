@@ -1,0 +1,126 @@
+//! The embedded ledger store: one SQLite table, appended to inside an
+//! immediate transaction so that concurrent appenders serialise.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use super::ledger::{Entry, LedgerStore};
+use crate::error::{Error, Result};
+
+/// A ledger in an SQLite database file.
+pub struct SqliteStore {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+)";
+
+const COLUMNS: &str = "seq, time, kind, subject, payload, payload_digest, prev_hash, hash";
+
+impl SqliteStore {
+    /// Open or create the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let err = |e: rusqlite::Error| Error::parse(path, None, format!("ledger database: {e}"));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.execute_batch(&format!("PRAGMA synchronous = FULL; {SCHEMA};"))
+            .map_err(err)?;
+        Ok(SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::parse(&self.path, None, format!("ledger database: {e}"))
+    }
+}
+
+/// A row as an entry. Columns are read whatever their stored type, so a
+/// tampered row becomes a chain finding instead of a read error.
+fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    use rusqlite::types::Value;
+    let text = |i: usize| -> rusqlite::Result<String> {
+        Ok(match r.get::<_, Value>(i)? {
+            Value::Null => String::new(),
+            Value::Integer(n) => n.to_string(),
+            Value::Real(x) => x.to_string(),
+            Value::Text(t) => t,
+            Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+        })
+    };
+    Ok(Entry {
+        seq: r.get(0)?,
+        time: text(1)?,
+        kind: text(2)?,
+        subject: text(3)?,
+        payload: text(4)?,
+        payload_digest: text(5)?,
+        prev_hash: text(6)?,
+        hash: text(7)?,
+    })
+}
+
+impl LedgerStore for SqliteStore {
+    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| Error::parse(&path, None, format!("ledger database: {e}"));
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let last = tx
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM entries ORDER BY seq DESC LIMIT 1"),
+                [],
+                row_entry,
+            )
+            .optional()
+            .map_err(err)?;
+        let e = make(last.as_ref());
+        tx.execute(
+            &format!("INSERT INTO entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+            rusqlite::params![
+                e.seq,
+                e.time,
+                e.kind,
+                e.subject,
+                e.payload,
+                e.payload_digest,
+                e.prev_hash,
+                e.hash
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(e)
+    }
+
+    fn entries(&self) -> Result<Vec<Entry>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM entries ORDER BY seq"))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([], row_entry).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))
+    }
+
+    fn location(&self) -> PathBuf {
+        self.path.clone()
+    }
+}

@@ -1,0 +1,447 @@
+//! Release decisions (SPEC §4): `tollgate release VERSION` assembles
+//! `<release_evidence>/<VERSION>/` from the latest verification, a fresh
+//! gate run, the bundle's verification, the shared-cache summary, the docs
+//! findings and the risk linkage; hashes every file into `manifest.json`;
+//! decides Ready or Blocked in `decision.json`; and appends the decision to
+//! the ledger. The folder is staged and renamed, and never overwritten.
+
+pub mod status;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::policy::Workspace;
+use crate::record::atomic;
+use crate::record::ledger::{FileRef, Ledger};
+use crate::report::Counts;
+use crate::verification::{rel, SUMMARY_PREFIX};
+
+/// The file that lists every other file of a release with its hash.
+pub const MANIFEST: &str = "manifest.json";
+/// The decision file.
+pub const DECISION: &str = "decision.json";
+
+/// What to release.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub version: String,
+    /// A bundle name or path; the newest bundle when `None`.
+    pub bundle: Option<String>,
+    pub rc_summary: Option<PathBuf>,
+}
+
+/// `decision.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Decision {
+    pub version: String,
+    /// `Ready` or `Blocked`.
+    pub decision: String,
+    pub decided_at_utc: String,
+    pub tool_version: String,
+    pub counts: Counts,
+    /// The blocking findings, the reasons for `Blocked`.
+    pub blocking: Vec<Finding>,
+    pub warnings: Vec<Finding>,
+    /// What the decision was made from.
+    pub inputs: Value,
+}
+
+impl Decision {
+    /// Whether the release may ship without an override.
+    pub fn ready(&self) -> bool {
+        self.decision == "Ready"
+    }
+}
+
+/// One file of `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManifestFile {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Manifest {
+    pub version: String,
+    pub created_at_utc: String,
+    pub files: Vec<ManifestFile>,
+}
+
+/// What `release` wrote.
+#[derive(Debug)]
+pub struct Released {
+    pub dir: PathBuf,
+    pub decision: Decision,
+    pub manifest: Manifest,
+    pub ledger_seq: i64,
+}
+
+/// A version usable as one folder name: letters, digits, `.`, `_`, `+`, `-`.
+pub fn check_version(v: &str) -> Result<()> {
+    let ok = !v.is_empty()
+        && v.len() <= 128
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._+-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
+            "version '{v}': use letters, digits, '.', '_', '+' and '-', starting with a letter or digit"
+        )))
+    }
+}
+
+/// The folder of release `version`.
+pub fn release_dir(ws: &Workspace, version: &str) -> PathBuf {
+    ws.path(&ws.policy.paths.release_evidence).join(version)
+}
+
+/// Assemble, decide and record release `req.version`.
+pub fn release(ws: &Workspace, req: &Request) -> Result<Released> {
+    check_version(&req.version)?;
+    let dest = release_dir(ws, &req.version);
+    if dest.exists() {
+        return finish_interrupted(ws, &req.version, &dest);
+    }
+    let parent = dest.parent().unwrap_or(&ws.root).to_path_buf();
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let staging = atomic::staging_path(&dest);
+    std::fs::create_dir(&staging).map_err(|e| Error::io(&staging, e))?;
+    let result = assemble(ws, req, &staging);
+    let (decision, manifest, gate_values) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if let Err(e) = atomic::publish_dir(&staging, &dest) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let entry = record(ws, &req.version, &decision, &manifest, &dest, gate_values)?;
+    Ok(Released {
+        dir: dest,
+        decision,
+        manifest,
+        ledger_seq: entry.seq,
+    })
+}
+
+/// Append the release to the ledger: every file with its hash.
+fn record(
+    ws: &Workspace,
+    version: &str,
+    decision: &Decision,
+    manifest: &Manifest,
+    dir: &Path,
+    gate_values: Value,
+) -> Result<crate::record::ledger::Entry> {
+    let files = manifest
+        .files
+        .iter()
+        .map(|f| FileRef::of(&ws.root, &dir.join(&f.path)))
+        .chain(std::iter::once(FileRef::of(&ws.root, &dir.join(MANIFEST))))
+        .collect::<Result<Vec<_>>>()?;
+    Ledger::open(ws)?.append(
+        "release",
+        version,
+        &serde_json::json!({
+            "decision": decision.decision,
+            "blocking": decision.blocking.len(),
+            "files": files,
+            crate::gates::baseline::VALUES_KEY: gate_values,
+        }),
+    )
+}
+
+/// An existing release folder: refused, unless `release` was interrupted
+/// after the folder was published and before the ledger entry, in which
+/// case the intact folder is recorded now.
+fn finish_interrupted(ws: &Workspace, version: &str, dest: &Path) -> Result<Released> {
+    let refused = |why: &str| {
+        Err(Error::refused(
+            dest,
+            format!("this release {why}; a release is never replaced, so release a new version"),
+        ))
+    };
+    let recorded = Ledger::existing(ws)?
+        .map(|l| l.entries())
+        .transpose()?
+        .is_some_and(|es| {
+            es.iter()
+                .any(|e| e.kind == "release" && e.subject == version)
+        });
+    if recorded {
+        return refused("is already recorded");
+    }
+    let st = status::status(ws, version)?;
+    let intact = st
+        .findings
+        .iter()
+        .all(|f| f.severity != Severity::Block || f.message.contains("ledger"));
+    if !intact {
+        return refused("folder exists without a ledger entry and does not verify");
+    }
+    let manifest: Manifest = serde_json::from_value(crate::read::json::load(&dest.join(MANIFEST))?)
+        .map_err(|e| Error::parse(dest.join(MANIFEST), None, e.to_string()))?;
+    let gates = crate::read::json::load(&dest.join("gates.json")).unwrap_or(Value::Null);
+    let gate_values: serde_json::Map<String, Value> = gates["gates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| {
+            Some((
+                g["id"].as_str()?.to_string(),
+                g.get("value").filter(|v| v.is_number())?.clone(),
+            ))
+        })
+        .collect();
+    let gate_values = Value::Object(gate_values);
+    let entry = record(ws, version, &st.decision, &manifest, dest, gate_values)?;
+    Ok(Released {
+        dir: dest.to_path_buf(),
+        decision: st.decision,
+        manifest,
+        ledger_seq: entry.seq,
+    })
+}
+
+fn write_json(dir: &Path, name: &str, v: &impl Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| Error::Usage(e.to_string()))?;
+    atomic::write_file(&dir.join(name), text.as_bytes())
+}
+
+fn copy(from: &Path, dir: &Path, name: &str) -> Result<()> {
+    std::fs::copy(from, dir.join(name)).map_err(|e| Error::io(from, e))?;
+    Ok(())
+}
+
+fn finding(
+    check: &str,
+    severity: Severity,
+    subject: &str,
+    message: String,
+    loc: Location,
+) -> Finding {
+    Finding::new(check, severity, subject, message, loc)
+}
+
+/// Write every evidence file into `staging`; return the decision, the
+/// manifest and the gate values (for baselines).
+fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, Manifest, Value)> {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut inputs = serde_json::Map::new();
+
+    // The latest verification run.
+    let vdir = ws.path(&ws.policy.paths.verification);
+    let latest = vdir.join(format!("{SUMMARY_PREFIX}-latest.json"));
+    if latest.is_file() {
+        copy(&latest, staging, "VerificationSummary.json")?;
+        let v = crate::read::json::load(&latest)?;
+        let stamp = v["Timestamp"].as_str().unwrap_or("").to_string();
+        let status = v["Status"].as_str().unwrap_or("Unknown").to_string();
+        let loc = Location::file(rel(ws, &latest)).at_key("Status");
+        match status.as_str() {
+            "Pass" => {}
+            "Warn" => findings.push(finding(
+                "release.verification",
+                Severity::Warn,
+                &stamp,
+                "the latest verification run passed with warnings".into(),
+                loc,
+            )),
+            s => findings.push(finding(
+                "release.verification",
+                Severity::Block,
+                &stamp,
+                format!("the latest verification run's status is {s}"),
+                loc,
+            )),
+        }
+        inputs.insert(
+            "VerificationSummary".into(),
+            serde_json::json!({ "Path": rel(ws, &latest), "Timestamp": stamp, "Status": status }),
+        );
+    } else {
+        findings.push(finding(
+            "release.verification",
+            Severity::Block,
+            "verification",
+            "no verification run; run `tollgate verify` first".into(),
+            Location::file(rel(ws, &latest)),
+        ));
+    }
+
+    // The gates, evaluated now.
+    let gates = crate::gates::run(ws, &[], None);
+    let gate_findings = crate::gates::findings(&gates);
+    let gate_values = crate::gates::baseline::values(&gates);
+    write_json(
+        staging,
+        "gates.json",
+        &serde_json::json!({ "verdict": Verdict::of(&gate_findings), "gates": gates, "findings": gate_findings }),
+    )?;
+    findings.extend(gate_findings);
+
+    // The bundle.
+    let bundle_dir = match &req.bundle {
+        Some(b) => Some(crate::evidence::catalog::resolve_bundle(ws, b)?),
+        None => crate::evidence::catalog::list_bundles(&ws.bundles_dir())?
+            .pop()
+            .map(|b| PathBuf::from(b.path)),
+    };
+    match bundle_dir {
+        Some(dir) => {
+            let report = crate::signing::verify_bundle(ws, &dir, &[])?;
+            let all: Vec<Finding> = report.all_findings().into_iter().cloned().collect();
+            write_json(
+                staging,
+                "bundle-verification.json",
+                &serde_json::json!({
+                    "bundle": report.name, "path": rel(ws, &report.path), "verdict": report.verdict(),
+                    "areas": report.areas.iter().map(|a| serde_json::json!({
+                        "area": a.area, "verdict": a.verdict_or_derived(), "readme_path": a.readme_path,
+                        "readme_hash": a.readme_hash, "requirements": a.requirement_state, "findings": a.findings,
+                    })).collect::<Vec<_>>(),
+                    "findings": report.findings,
+                }),
+            )?;
+            inputs.insert(
+                "Bundle".into(),
+                serde_json::json!({ "Name": report.name, "Path": rel(ws, &report.path) }),
+            );
+            findings.extend(all);
+        }
+        None => findings.push(finding(
+            "release.bundle",
+            Severity::Block,
+            "bundle",
+            "no evidence bundle to release; run `tollgate bundle publish` first".into(),
+            Location::file(ws.policy.paths.bundles.clone()),
+        )),
+    }
+
+    // The shared-cache summary.
+    let sc_dir = ws.path(&ws.policy.paths.shared_cache);
+    match crate::select::newest_first(crate::select::matching(&sc_dir, "*summary.json")).first() {
+        Some(p) => {
+            copy(p, staging, "SharedCacheSummary.json")?;
+            inputs.insert("SharedCacheSummary".into(), Value::String(rel(ws, p)));
+        }
+        None => findings.push(finding(
+            "release.shared-cache",
+            Severity::Warn,
+            "shared-cache",
+            "no shared-cache summary (*summary.json) to include".into(),
+            Location::file(rel(ws, &sc_dir)),
+        )),
+    }
+
+    // The docs.
+    if ws.policy.docs.is_some() {
+        let docs = crate::governance::check(ws)?;
+        write_json(
+            staging,
+            "docs-findings.json",
+            &serde_json::json!({
+                "verdict": Verdict::of(&docs.findings), "counts": Counts::of(&docs.findings), "report": docs,
+            }),
+        )?;
+        findings.extend(docs.findings);
+    }
+
+    // The risk linkage of the release-candidate summary.
+    match &req.rc_summary {
+        Some(p) => {
+            let risk = crate::governance::risk_check(ws, p)?;
+            copy(p, staging, "ReleaseCandidateSummary.md")?;
+            write_json(staging, "risk-linkage.json", &serde_json::json!({ "verdict": Verdict::of(&risk.findings), "report": risk }))?;
+            inputs.insert("ReleaseCandidateSummary".into(), Value::String(p.display().to_string()));
+            findings.extend(risk.findings);
+        }
+        None if ws.policy.docs.as_ref().is_some_and(|d| d.risk_register.is_some()) => findings.push(finding(
+            "release.risk-linkage",
+            Severity::Block,
+            &req.version,
+            "no release-candidate summary (--rc-summary), so the release cites no risk-register entries".into(),
+            Location::default(),
+        )),
+        None => {}
+    }
+
+    let (blocking, rest): (Vec<Finding>, Vec<Finding>) = findings
+        .iter()
+        .cloned()
+        .partition(|f| f.severity == Severity::Block);
+    let decision = Decision {
+        version: req.version.clone(),
+        decision: if blocking.is_empty() {
+            "Ready"
+        } else {
+            "Blocked"
+        }
+        .into(),
+        decided_at_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        tool_version: crate::VERSION.into(),
+        counts: Counts::of(&findings),
+        blocking,
+        warnings: rest
+            .into_iter()
+            .filter(|f| f.severity == Severity::Warn)
+            .collect(),
+        inputs: Value::Object(inputs),
+    };
+    write_json(staging, DECISION, &decision)?;
+    let manifest = Manifest {
+        version: req.version.clone(),
+        created_at_utc: decision.decided_at_utc.clone(),
+        files: hash_folder(staging)?,
+    };
+    write_json(staging, MANIFEST, &manifest)?;
+    Ok((decision, manifest, gate_values))
+}
+
+/// Every file in a release folder but the manifest and signature envelopes,
+/// hashed, sorted by path.
+pub fn hash_folder(dir: &Path) -> Result<Vec<ManifestFile>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && !is_unhashed(p))
+        .collect();
+    paths.sort();
+    let hashes = crate::evidence::hash::sha256_files(&paths);
+    paths
+        .iter()
+        .zip(hashes)
+        .map(|(p, h)| {
+            let (sha256, bytes) = h.map_err(|e| Error::io(p, e))?;
+            Ok(ManifestFile {
+                path: p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                sha256: sha256.to_ascii_lowercase(),
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// The manifest itself and signature envelopes are not listed in the manifest.
+fn is_unhashed(p: &Path) -> bool {
+    let name = p.file_name().unwrap_or_default().to_string_lossy();
+    name == MANIFEST || name.ends_with(crate::signing::ENVELOPE_SUFFIX)
+}

@@ -1,0 +1,258 @@
+//! `tollgate release status` and `tollgate approve`: a release's decision,
+//! its approvals from the ledger, and whether its evidence still verifies.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::{hash_folder, release_dir, Decision, Manifest, DECISION, MANIFEST};
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::policy::Workspace;
+use crate::record::ledger::{files_of, FileRef, Ledger};
+use crate::verification::rel;
+
+/// One recorded approval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    pub seq: i64,
+    pub time: String,
+    pub by: String,
+    pub role: String,
+    pub note: Option<String>,
+    /// The reason given for approving a Blocked release.
+    pub override_reason: Option<String>,
+}
+
+/// A release as it stands now.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub version: String,
+    pub path: String,
+    pub decision: Decision,
+    pub approvals: Vec<Approval>,
+    /// Ready, or Blocked and approved with an override.
+    pub shippable: bool,
+    /// Problems with the evidence: changed, missing or unlisted files, the
+    /// ledger's record, the signature.
+    pub findings: Vec<Finding>,
+}
+
+impl Status {
+    /// Whether the evidence still verifies.
+    pub fn verifies(&self) -> bool {
+        Verdict::of(&self.findings) != Verdict::Block
+    }
+}
+
+/// Approval request.
+#[derive(Debug, Clone)]
+pub struct ApproveRequest {
+    pub version: String,
+    pub by: String,
+    pub role: String,
+    pub note: Option<String>,
+    pub override_reason: Option<String>,
+}
+
+/// The status of release `version`.
+pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
+    super::check_version(version)?;
+    let dir = release_dir(ws, version);
+    let decision_path = dir.join(DECISION);
+    if !dir.is_dir() {
+        return Err(Error::io(
+            &dir,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no release {version}"),
+            ),
+        ));
+    }
+    let decision: Decision = serde_json::from_value(crate::read::json::load(&decision_path)?)
+        .map_err(|e| Error::parse(&decision_path, None, e.to_string()))?;
+    let manifest_path = dir.join(MANIFEST);
+    let manifest: Manifest = serde_json::from_value(crate::read::json::load(&manifest_path)?)
+        .map_err(|e| Error::parse(&manifest_path, None, e.to_string()))?;
+
+    let mut findings = Vec::new();
+    let block = |subject: &str, message: String, path: &std::path::Path| {
+        Finding::new(
+            "release.evidence",
+            Severity::Block,
+            subject,
+            message,
+            Location::file(rel(ws, path)),
+        )
+    };
+    let actual = hash_folder(&dir)?;
+    for f in &manifest.files {
+        let p = dir.join(&f.path);
+        match actual.iter().find(|a| a.path == f.path) {
+            None => findings.push(block(
+                version,
+                format!("{} is listed in manifest.json but missing", f.path),
+                &p,
+            )),
+            Some(a) if !a.sha256.eq_ignore_ascii_case(&f.sha256) => findings.push(block(
+                version,
+                format!(
+                    "{} changed: SHA-256 is {}, manifest.json records {}",
+                    f.path, a.sha256, f.sha256
+                ),
+                &p,
+            )),
+            Some(_) => {}
+        }
+    }
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for a in actual.iter().filter(|a| !listed.contains(a.path.as_str())) {
+        findings.push(block(
+            version,
+            format!("{} is not listed in manifest.json", a.path),
+            &dir.join(&a.path),
+        ));
+    }
+
+    let mut approvals = Vec::new();
+    match Ledger::existing(ws)? {
+        None => findings.push(block(
+            version,
+            "there is no ledger, so the release was never recorded".into(),
+            &crate::record::ledger::dir(ws),
+        )),
+        Some(ledger) => {
+            let entries = ledger.entries()?;
+            match entries
+                .iter()
+                .rev()
+                .find(|e| e.kind == "release" && e.subject == version)
+            {
+                None => findings.push(block(
+                    version,
+                    "the ledger has no record of this release".into(),
+                    &dir,
+                )),
+                Some(e) => {
+                    for f in files_of(&e.payload_json()) {
+                        let p = ws.root.join(&f.path);
+                        match FileRef::of(&ws.root, &p) {
+                            Ok(now) if now.sha256 == f.sha256 => {}
+                            Ok(now) => findings.push(block(version, format!("{} differs from the ledger's record (entry {}): SHA-256 {} recorded, {} now", f.path, e.seq, f.sha256, now.sha256), &p)),
+                            Err(err) => findings.push(block(version, format!("{} cannot be read: {err}", f.path), &p)),
+                        }
+                    }
+                }
+            }
+            approvals = entries
+                .iter()
+                .filter(|e| e.kind == "approval" && e.subject == version)
+                .map(|e| {
+                    let p = e.payload_json();
+                    let s = |k: &str| p[k].as_str().map(str::to_string);
+                    Approval {
+                        seq: e.seq,
+                        time: e.time.clone(),
+                        by: s("by").unwrap_or_default(),
+                        role: s("role").unwrap_or_default(),
+                        note: s("note"),
+                        override_reason: s("override"),
+                    }
+                })
+                .collect();
+        }
+    }
+    findings.extend(crate::signing::check_release(ws, &dir)?);
+    if approvals.is_empty() {
+        findings.push(Finding::new(
+            "release.approval",
+            Severity::Warn,
+            version,
+            "no approval is recorded",
+            Location::default(),
+        ));
+    }
+    let shippable = decision.ready() || approvals.iter().any(|a| a.override_reason.is_some());
+    Ok(Status {
+        version: version.to_string(),
+        path: rel(ws, &dir),
+        decision,
+        approvals,
+        shippable,
+        findings,
+    })
+}
+
+/// Record an approval. A Blocked release needs an override reason, the
+/// evidence must still verify, and one person approves once per role.
+pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status)> {
+    for (flag, v) in [("--by", &req.by), ("--role", &req.role)] {
+        if v.trim().is_empty() {
+            return Err(Error::Usage(format!("{flag} must not be empty")));
+        }
+    }
+    let st = status(ws, &req.version)?;
+    let dir = release_dir(ws, &req.version);
+    if let Some(f) = st.findings.iter().find(|f| f.severity == Severity::Block) {
+        return Err(Error::refused(
+            &dir,
+            format!(
+                "the evidence no longer verifies ({}); it cannot be approved",
+                f.message
+            ),
+        ));
+    }
+    if !st.decision.ready()
+        && req
+            .override_reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        let first = st
+            .decision
+            .blocking
+            .first()
+            .map(|f| format!(": first, {} {}", f.subject, f.message))
+            .unwrap_or_default();
+        return Err(Error::refused(
+            dir.join(DECISION),
+            format!(
+                "release {} is Blocked ({} blocking finding(s){first}); approving it needs --override REASON",
+                req.version,
+                st.decision.blocking.len()
+            ),
+        ));
+    }
+    if st
+        .approvals
+        .iter()
+        .any(|a| a.by == req.by && a.role == req.role)
+    {
+        return Err(Error::refused(
+            &dir,
+            format!(
+                "{} has already approved {} as {}",
+                req.by, req.version, req.role
+            ),
+        ));
+    }
+    let entry = Ledger::open(ws)?.append(
+        "approval",
+        &req.version,
+        &serde_json::json!({
+            "by": req.by, "role": req.role, "note": req.note, "override": req.override_reason,
+            "decision": st.decision.decision,
+            "files": [FileRef::of(&ws.root, &dir.join(DECISION))?],
+        }),
+    )?;
+    let approval = Approval {
+        seq: entry.seq,
+        time: entry.time,
+        by: req.by.clone(),
+        role: req.role.clone(),
+        note: req.note.clone(),
+        override_reason: req.override_reason.clone(),
+    };
+    let st = status(ws, &req.version)?;
+    Ok((approval, st))
+}

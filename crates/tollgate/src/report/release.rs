@@ -1,0 +1,154 @@
+//! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
+
+use super::{findings_text, headline, Counts};
+use crate::finding::{Finding, Verdict};
+use crate::record::ledger::Entry;
+use crate::release::status::{Approval, Status};
+use crate::release::Decision;
+use crate::verification::Run;
+
+/// A verification run: status, counts, steps, then the findings.
+pub fn verify_text(run: &Run) -> String {
+    let s = &run.summary;
+    let a = s.assertions;
+    let mut out = format!(
+        "verification {}: {} ({} passed, {} failed, {} skipped)\n",
+        s.timestamp,
+        s.status.to_uppercase(),
+        a.passed,
+        a.failed,
+        a.skipped
+    );
+    for step in &s.steps {
+        out.push_str(&format!(
+            "  step {:<24} {:<4} exit {:<4} {:>8.3}s\n",
+            step.name,
+            step.status,
+            step.exit_code.map_or("-".to_string(), |c| c.to_string()),
+            step.duration_seconds
+        ));
+    }
+    let gates_failed = s
+        .gates
+        .iter()
+        .filter(|g| g.status != crate::gates::Status::Pass)
+        .count();
+    out.push_str(&format!(
+        "  gates: {} evaluated, {gates_failed} not passing\n",
+        s.gates.len()
+    ));
+    if let Some(b) = &s.bundle {
+        out.push_str(&format!("  bundle {}: {}\n", b.name, b.verdict));
+    }
+    if let Some(d) = &s.docs {
+        out.push_str(&format!("  docs: {}\n", headline(d.verdict, d.counts)));
+    }
+    out.push_str(&format!(
+        "summary: {}\nlatest:  {}\ntranscript: {}\nledger entry {}\n",
+        run.summary_path.display(),
+        run.latest_path.display(),
+        run.transcript_path.display(),
+        run.ledger_seq
+    ));
+    let refs: Vec<&Finding> = s
+        .findings
+        .iter()
+        .filter(|f| f.severity != crate::finding::Severity::Info)
+        .collect();
+    out.push_str(&findings_text(&refs));
+    out
+}
+
+/// A release decision and its reasons.
+pub fn decision_text(d: &Decision) -> String {
+    let mut out = format!(
+        "release {}: {} ({} blocking, {} warnings)\n",
+        d.version,
+        d.decision.to_uppercase(),
+        d.counts.block,
+        d.counts.warn
+    );
+    let refs: Vec<&Finding> = d.blocking.iter().take(10).collect();
+    out.push_str(&findings_text(&refs));
+    if d.blocking.len() > 10 {
+        out.push_str(&format!(
+            "  ... and {} more blocking (decision.json lists all)\n",
+            d.blocking.len() - 10
+        ));
+    }
+    out
+}
+
+fn approval_line(a: &Approval) -> String {
+    format!(
+        "  #{} {} by {} ({}){}{}\n",
+        a.seq,
+        a.time,
+        a.by,
+        a.role,
+        a.override_reason
+            .as_ref()
+            .map(|r| format!(" OVERRIDE: {r}"))
+            .unwrap_or_default(),
+        a.note
+            .as_ref()
+            .map(|n| format!(" note: {n}"))
+            .unwrap_or_default()
+    )
+}
+
+/// `release status`.
+pub fn status_text(s: &Status) -> String {
+    let evidence = Verdict::of(&s.findings);
+    let mut out = format!(
+        "release {} ({}): decision {}, {}; evidence {}\n",
+        s.version,
+        s.path,
+        s.decision.decision,
+        if s.shippable {
+            "shippable"
+        } else {
+            "NOT shippable"
+        },
+        if s.verifies() {
+            "verifies"
+        } else {
+            "DOES NOT VERIFY"
+        }
+    );
+    out.push_str(&format!("approvals ({}):\n", s.approvals.len()));
+    for a in &s.approvals {
+        out.push_str(&approval_line(a));
+    }
+    out.push_str(&format!(
+        "{}\n",
+        headline(evidence, Counts::of(&s.findings))
+    ));
+    let refs: Vec<&Finding> = s.findings.iter().collect();
+    out.push_str(&findings_text(&refs));
+    out
+}
+
+/// One approval just recorded.
+pub fn approval_text(a: &Approval, version: &str) -> String {
+    format!("approved {version}\n{}", approval_line(a))
+}
+
+/// `ledger log`: one line per entry.
+pub fn ledger_text(entries: &[Entry]) -> String {
+    let mut out = String::new();
+    for e in entries {
+        out.push_str(&format!(
+            "{:>5}  {}  {:<9} {:<28} {}\n",
+            e.seq,
+            e.time,
+            e.kind,
+            e.subject,
+            &e.hash[..e.hash.len().min(16)]
+        ));
+    }
+    if entries.is_empty() {
+        out.push_str("the ledger is empty\n");
+    }
+    out
+}
