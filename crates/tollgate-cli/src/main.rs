@@ -404,6 +404,9 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
             "gates": r.gates,
             "docs": r.docs,
             "checklist": r.checklist,
+            "verify": { "summary_path": r.run.summary_path.display().to_string(), "summary": r.run.summary },
+            "release": { "path": r.release.dir.display().to_string(), "decision": r.release.decision },
+            "approval": r.approval,
         }))?;
         return Ok(0);
     }
@@ -440,6 +443,33 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     print!("{}", report::docs::check_text(&r.docs));
     println!("\n$ tollgate docs checklist");
     print!("{}", report::docs::checklist_text(&r.checklist));
+    println!("\n$ tollgate verify");
+    print!("{}", report::release::verify_text(&r.run));
+    println!(
+        "\n$ tollgate release {} --rc-summary {}",
+        tollgate::demo::DEMO_VERSION,
+        r.rc_summary.display()
+    );
+    print!("{}", report::release::decision_text(&r.release.decision));
+    println!("evidence: {}", r.release.dir.display());
+    println!(
+        "\n$ tollgate approve {} --by ... --role ...",
+        tollgate::demo::DEMO_VERSION
+    );
+    print!(
+        "{}",
+        report::release::approval_text(&r.approval, tollgate::demo::DEMO_VERSION)
+    );
+    println!(
+        "\nDecision for {}: {}{}",
+        tollgate::demo::DEMO_VERSION,
+        r.release.decision.decision.to_uppercase(),
+        if r.approval.override_reason.is_some() {
+            " (approved with an override, recorded in the ledger)"
+        } else {
+            ""
+        }
+    );
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());
     Ok(0)

@@ -46,7 +46,17 @@ fn demo_generates_publishes_and_verifies() {
         ]
     );
     assert!(!v["checklist"]["findings"].as_array().unwrap().is_empty());
+    // verify, release, an approval: the blocked release is approved with a recorded override.
+    assert_eq!(v["verify"]["summary"]["Status"], "Fail");
+    assert_eq!(v["release"]["decision"]["Decision"], "Blocked");
+    assert!(v["approval"]["override_reason"].is_string());
     let ws = target.to_str().unwrap();
+    let (code, st) = run_json(&["--workspace", ws, "release", "status", "0.1.0-demo"]);
+    assert_eq!(code, 0, "{st:#}");
+    assert_eq!(st["status"]["shippable"], true);
+    let (code, out, _) = run(&["--workspace", ws, "ledger", "verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("ledger: 5 entries"), "{out}");
     let (code, _) = run_json(&[
         "--workspace",
         ws,

@@ -45,7 +45,18 @@ pub struct DemoReport {
     /// Drift in the generated governance documents.
     pub docs: crate::governance::DocsReport,
     pub checklist: crate::governance::ChecklistReport,
+    /// `tollgate verify` on the workspace.
+    pub run: crate::verification::Run,
+    /// The release-candidate summary the release cites.
+    pub rc_summary: PathBuf,
+    /// `tollgate release 0.1.0-demo`.
+    pub release: crate::release::Released,
+    /// The approval recorded for it (an override when the release is Blocked).
+    pub approval: crate::release::status::Approval,
 }
+
+/// The version the demo releases.
+pub const DEMO_VERSION: &str = "0.1.0-demo";
 
 /// Generate the workspace in `opts.dir` and run publish and verify on it.
 pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
@@ -95,6 +106,36 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let gates = gates::run(&ws, &[], None);
     let docs = crate::governance::check(&ws)?;
     let checklist = crate::governance::checklist(&ws)?;
+    let run = match crate::verification::run(&ws, false)? {
+        crate::verification::Started::Ran(r) => *r,
+        crate::verification::Started::AlreadyRunning { lock, .. } => {
+            return Err(Error::refused(
+                lock,
+                "a verification is already running here",
+            ))
+        }
+    };
+    let rc_summary = write_rc_summary(&ws, &name, &verification)?;
+    let release = crate::release::release(
+        &ws,
+        &crate::release::Request {
+            version: DEMO_VERSION.into(),
+            bundle: Some(name.clone()),
+            rc_summary: Some(rc_summary.clone()),
+        },
+    )?;
+    let (approval, _) = crate::release::status::approve(
+        &ws,
+        &crate::release::status::ApproveRequest {
+            version: DEMO_VERSION.into(),
+            by: "Demo Release Manager".into(),
+            role: "Release Manager".into(),
+            note: Some("approved by tollgate demo".into()),
+            override_reason: (!release.decision.ready()).then(|| {
+                "demo: shipping over the blocking findings to show an override".to_string()
+            }),
+        },
+    )?;
     Ok(DemoReport {
         dir: opts.dir.clone(),
         generated_files: stats.files,
@@ -105,7 +146,46 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         gates,
         docs,
         checklist,
+        run,
+        rc_summary,
+        release,
+        approval,
     })
+}
+
+/// A filled release-candidate summary citing the bundle, its README hashes
+/// and risk 11, as StateTrace's template asks.
+fn write_rc_summary(ws: &Workspace, bundle: &str, v: &BundleReport) -> Result<PathBuf> {
+    let hash = |area: &str| {
+        v.areas
+            .iter()
+            .find(|a| a.area == area)
+            .map(|a| a.readme_hash.chars().take(12).collect::<String>())
+            .unwrap_or_default()
+    };
+    let text = format!(
+        "# Release Candidate Summary\n\n\
+         - Candidate ID: RC-{DEMO_VERSION}\n\
+         - Version: {DEMO_VERSION}\n\
+         - Date (UTC): {}\n\
+         - Owner: Demo Release Manager\n\n\
+         ## Telemetry Bundle Verification\n\
+         - BundlePath: {}/{bundle}\n\
+         - ReadmeHashes (Telemetry=, Routing=): Telemetry={}, Routing={}\n\n\
+         ## Risk Register References\n\
+         - Risk Register Entries (RR-###): RR-011\n\
+         - Mitigation Summary: Coverage gate enforced before packaging\n\
+         - Owner(s): Ingestion Lead\n",
+        chrono::Utc::now().format("%Y-%m-%d"),
+        ws.policy.paths.bundles,
+        hash("Telemetry"),
+        hash("Routing"),
+    );
+    let path = ws
+        .path(&ws.policy.paths.reports)
+        .join(format!("ReleaseCandidate-{DEMO_VERSION}.md"));
+    crate::record::atomic::write_file(&path, text.as_bytes())?;
+    Ok(path)
 }
 
 /// Create `dir`, or clear it if an earlier demo made it. Any other non-empty

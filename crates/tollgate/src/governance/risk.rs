@@ -168,6 +168,16 @@ pub fn check(
         }
     }
     check_readme_hashes(summary, disk, &mut out, &at);
+    let placeholder_left = out.iter().any(|f| f.check == "risk.placeholder");
+    if citations.is_empty() && !placeholder_left {
+        out.push(Finding::new(
+            "risk.none-cited",
+            Severity::Block,
+            path,
+            "the summary cites no risk-register entry (a 'Risk Register Entries (RR-###):' field naming e.g. RR-011)",
+            Location::file(path),
+        ));
+    }
     for s in &summary.sections {
         if !s.entries.is_empty() && s.entries.iter().all(|(_, t)| t.is_empty()) {
             out.push(Finding::new(
@@ -259,8 +269,10 @@ mod tests {
         let (f, _) = check(&ok, "rc.md", &[], "reg.md", &Fake);
         let got: Vec<(&str, &str)> = f
             .iter()
+            .filter(|x| x.check != "risk.none-cited")
             .map(|x| (x.subject.as_str(), x.message.as_str()))
             .collect();
+        assert_eq!(checks(&f).last(), Some(&("risk.none-cited", "rc.md")));
         assert_eq!(
             got,
             vec![(
