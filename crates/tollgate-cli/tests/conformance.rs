@@ -28,16 +28,6 @@ fn area<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
         .unwrap()
 }
 
-fn area_findings(a: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
-    a["Findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .cloned()
-        .collect()
-}
-
 #[test]
 fn release_2025_12_23_is_blocked_for_the_right_reasons() {
     let Some(c) = corpus() else { return };
@@ -47,14 +37,14 @@ fn release_2025_12_23_is_blocked_for_the_right_reasons() {
     // Telemetry: every manifest artifact that exists matches its hash.
     let tel = area(&v, "Telemetry");
     assert!(
-        area_findings(tel, "bundle.integrity").is_empty(),
+        findings_with(tel, "bundle.integrity").is_empty(),
         "{:#}",
         tel["Findings"]
     );
 
     // Routing: each missing dispatcher log is named as a blocking finding.
     let routing = area(&v, "Routing");
-    let mut missing: Vec<String> = area_findings(routing, "bundle.integrity")
+    let mut missing: Vec<String> = findings_with(routing, "bundle.integrity")
         .iter()
         .inspect(|f| assert_eq!(f["severity"], "block"))
         .map(|f| f["subject"].as_str().unwrap().to_string())
@@ -85,7 +75,7 @@ fn release_2025_12_23_is_blocked_for_the_right_reasons() {
         .find(|r| r["Requirement"] == "Diff hotspot CSV")
         .unwrap();
     assert_eq!(diff["Status"], "Unusable");
-    assert!(area_findings(tel, "bundle.requirement")
+    assert!(findings_with(tel, "bundle.requirement")
         .iter()
         .any(|f| f["severity"] == "block"
             && f["message"].as_str().unwrap().contains(
@@ -93,7 +83,7 @@ fn release_2025_12_23_is_blocked_for_the_right_reasons() {
             )));
 
     // Orphans are warnings, and the known ones are listed.
-    let orphans = area_findings(tel, "bundle.orphan");
+    let orphans = findings_with(tel, "bundle.orphan");
     assert!(orphans.iter().all(|f| f["severity"] == "warn"));
     assert!(orphans
         .iter()

@@ -29,6 +29,26 @@ fn big_workspace() -> tempfile::TempDir {
     dir
 }
 
+/// [`big_workspace`] with `src/*` published as bundle `B`.
+fn big_workspace_with_bundle() -> tempfile::TempDir {
+    let dir = big_workspace();
+    let add = format!("Data={}", dir.path().join("src/*").display());
+    let ws = dir.path().to_str().unwrap();
+    let (code, _, err) = run(&[
+        "--workspace",
+        ws,
+        "bundle",
+        "publish",
+        "--name",
+        "B",
+        "--no-discover",
+        "--add",
+        &add,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
 /// Start tollgate with `args` (output discarded).
 fn spawn(args: &[&str]) -> std::process::Child {
     tollgate()
@@ -150,22 +170,9 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
 #[cfg(unix)]
 #[test]
 fn sigkill_during_verify_leaves_an_old_or_new_latest_summary_and_a_consistent_ledger() {
-    let dir = big_workspace();
+    let dir = big_workspace_with_bundle();
     let ws = dir.path();
     let wss = ws.to_str().unwrap();
-    let add = format!("Data={}", ws.join("src/*").display());
-    let (code, _, err) = run(&[
-        "--workspace",
-        wss,
-        "bundle",
-        "publish",
-        "--name",
-        "B",
-        "--no-discover",
-        "--add",
-        &add,
-    ]);
-    assert_eq!(code, 0, "{err}");
     let args = ["--workspace", wss, "verify"];
     let full = time_of(&args);
     let vdir = ws.join("evidence/verification");
@@ -202,22 +209,9 @@ fn sigkill_during_verify_leaves_an_old_or_new_latest_summary_and_a_consistent_le
 #[cfg(unix)]
 #[test]
 fn sigkill_during_release_leaves_no_partial_release_folder() {
-    let dir = big_workspace();
+    let dir = big_workspace_with_bundle();
     let ws = dir.path();
     let wss = ws.to_str().unwrap();
-    let add = format!("Data={}", ws.join("src/*").display());
-    let (code, _, err) = run(&[
-        "--workspace",
-        wss,
-        "bundle",
-        "publish",
-        "--name",
-        "B",
-        "--no-discover",
-        "--add",
-        &add,
-    ]);
-    assert_eq!(code, 0, "{err}");
     let (code, _, err) = run(&["--workspace", wss, "verify"]);
     assert_eq!(code, 0, "{err}");
     let full = time_of(&["--workspace", wss, "release", "full"]);

@@ -57,17 +57,6 @@ fn with_flipped_byte(path: &Path, check: impl FnOnce()) {
     std::fs::write(path, &orig).unwrap();
 }
 
-/// The findings of a verification summary with check `check`.
-fn summary_findings(summary: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
-    summary["Findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .cloned()
-        .collect()
-}
-
 fn sqlite(db: &Path, sql: &str) {
     let out = std::process::Command::new("sqlite3")
         .arg(db)
@@ -286,36 +275,30 @@ fn a_failing_step_fails_the_run_with_its_exit_code_and_transcript() {
     assert!(std::fs::read_to_string(&transcript)
         .unwrap()
         .contains("boom"));
-    let f = &summary_findings(s, "verify.step")[0];
+    let f = &findings_with(s, "verify.step")[0];
     assert_eq!(f["location"]["path"], s["TranscriptPath"]);
     // A release after a failed run is Blocked, and approving it needs --override.
     let (code, r) = run_json(&["--workspace", w(ws), "release", "0.9.0"]);
     assert_eq!(code, 1);
     assert_eq!(r["decision"]["Decision"], "Blocked");
-    let (code, _, err) = run(&[
-        "--workspace",
-        w(ws),
-        "approve",
-        "0.9.0",
-        "--by",
-        "Bo",
-        "--role",
-        "QA",
-    ]);
+    let approve = |extra: &[&str]| {
+        let mut a = vec![
+            "--workspace",
+            w(ws),
+            "approve",
+            "0.9.0",
+            "--by",
+            "Bo",
+            "--role",
+            "QA",
+        ];
+        a.extend_from_slice(extra);
+        run(&a)
+    };
+    let (code, _, err) = approve(&[]);
     assert_eq!(code, 2);
     assert!(err.contains("--override"), "{err}");
-    let (code, _, err) = run(&[
-        "--workspace",
-        w(ws),
-        "approve",
-        "0.9.0",
-        "--by",
-        "Bo",
-        "--role",
-        "QA",
-        "--override",
-        "hotfix",
-    ]);
+    let (code, _, err) = approve(&["--override", "hotfix"]);
     assert_eq!(code, 0, "{err}");
     let (_, st) = run_json(&["--workspace", w(ws), "release", "status", "0.9.0"]);
     assert_eq!(st["status"]["approvals"][0]["override_reason"], "hotfix");
@@ -330,7 +313,7 @@ fn skipped_assertions_fail_when_the_policy_demands_zero() {
     let (code, v) = run_json(&["--workspace", w(ws), "verify"]);
     assert_eq!(code, 1, "minimal sets require_zero_skipped = true: {v}");
     assert_eq!(v["summary"]["Assertions"]["Skipped"], 1);
-    assert!(!summary_findings(&v["summary"], "verify.skipped").is_empty());
+    assert!(!findings_with(&v["summary"], "verify.skipped").is_empty());
     let policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
     std::fs::write(
         ws.join("tollgate.toml"),

@@ -146,3 +146,15 @@ pub fn edit_manifest(area: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     edit(&mut m);
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
 }
+
+/// The findings with check `check` of a PascalCase document (an area of a
+/// bundle summary, a verification summary): its `Findings` array.
+pub fn findings_with(doc: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
+    doc["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .cloned()
+        .collect()
+}
