@@ -81,6 +81,21 @@ pub enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Key(KeyCmd),
+    /// Serve the dashboard live with a read-only JSON API.
+    Serve {
+        /// Address to bind (loopback by default; port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Also run the policy's verify.schedule in-process.
+        #[arg(long)]
+        schedule: bool,
+    },
+    /// Write the readiness dashboard, a self-contained index.html.
+    Dashboard {
+        /// Output folder (default: <reports>/dashboard).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]

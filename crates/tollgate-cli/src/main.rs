@@ -131,6 +131,33 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Schedule(cmd) => {
             decide::schedule(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
         }
+        Command::Dashboard { out } => {
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            let out = out.unwrap_or_else(|| ws.path(&ws.policy.paths.reports).join("dashboard"));
+            let (path, d) = tollgate::dashboard::write(&ws, &out)?;
+            if cli.json {
+                emit_json(
+                    &serde_json::json!({ "path": path.display().to_string(), "dashboard": d }),
+                )?;
+            } else {
+                println!(
+                    "{}: {} ({} blocking, {} warnings)",
+                    path.display(),
+                    d.verdict,
+                    d.counts.block,
+                    d.counts.warn
+                );
+            }
+            Ok(0)
+        }
+        Command::Serve { addr, schedule } => {
+            tollgate_server::run(tollgate_server::ServeOptions {
+                workspace: workspace(&cli.workspace, &cwd, cli.json)?,
+                addr,
+                schedule,
+            })?;
+            Ok(0)
+        }
         Command::Key(cmd) => {
             decide::key(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
         }
@@ -407,6 +434,8 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
             "verify": { "summary_path": r.run.summary_path.display().to_string(), "summary": r.run.summary },
             "release": { "path": r.release.dir.display().to_string(), "decision": r.release.decision },
             "approval": r.approval,
+            "history_runs": r.history_runs,
+            "dashboard": r.dashboard.display().to_string(),
         }))?;
         return Ok(0);
     }
@@ -469,6 +498,12 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         } else {
             ""
         }
+    );
+    println!(
+        "\n$ tollgate dashboard   ({} earlier verification runs seeded for the trends)\n{}: {}",
+        r.history_runs,
+        r.dashboard.display(),
+        r.dashboard_verdict
     );
     let exe = std::env::args().next().unwrap_or_else(|| "tollgate".into());
     println!("\nNext: {exe} --workspace {} bundle list", r.dir.display());

@@ -43,6 +43,17 @@ impl Schedule {
         })
     }
 
+    /// The first time after `t` (local time) the schedule fires.
+    pub fn next_after(
+        &self,
+        t: chrono::DateTime<chrono::Local>,
+    ) -> Option<chrono::DateTime<chrono::Local>> {
+        croner::Cron::from_str(&self.cron)
+            .ok()?
+            .find_next_occurrence(&t, false)
+            .ok()
+    }
+
     /// A unit name unique to the workspace, so several workspaces can be scheduled.
     pub fn unit_name(workspace: &Path) -> String {
         let digest = crate::record::ledger::sha256_hex(workspace.to_string_lossy().as_bytes());
@@ -178,6 +189,20 @@ mod tests {
         for bad in ["24:00", "3:00", "03:60", "ab:cd", "03:0x"] {
             assert!(Schedule::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn next_occurrence() {
+        use chrono::TimeZone;
+        let s = Schedule::parse("03:00").unwrap();
+        let t = chrono::Local
+            .with_ymd_and_hms(2026, 11, 24, 4, 0, 0)
+            .unwrap();
+        let next = s.next_after(t).unwrap();
+        assert_eq!(
+            next.format("%Y-%m-%d %H:%M").to_string(),
+            "2026-11-25 03:00"
+        );
     }
 
     #[test]

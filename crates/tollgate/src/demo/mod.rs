@@ -53,7 +53,15 @@ pub struct DemoReport {
     pub release: crate::release::Released,
     /// The approval recorded for it (an override when the release is Blocked).
     pub approval: crate::release::status::Approval,
+    /// Verification runs made over earlier days' data, so the trends show.
+    pub history_runs: usize,
+    /// The dashboard written at the end.
+    pub dashboard: PathBuf,
+    pub dashboard_verdict: String,
 }
+
+/// Verification runs seeded before the final one.
+const HISTORY_RUNS: u32 = 4;
 
 /// The version the demo releases.
 pub const DEMO_VERSION: &str = "0.1.0-demo";
@@ -67,6 +75,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     std::fs::write(opts.dir.join(POLICY_FILE), profile_text("statetrace")?)
         .map_err(|e| Error::io(&opts.dir, e))?;
     let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
+    let history = seed_history(&ws, opts, anchor)?;
     let stats = generate::workspace(
         &opts.dir,
         &ws.policy,
@@ -136,6 +145,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
             }),
         },
     )?;
+    let out = ws.path(&ws.policy.paths.reports).join("dashboard");
+    let (dashboard, d) = crate::dashboard::write(&ws, &out)?;
     Ok(DemoReport {
         dir: opts.dir.clone(),
         generated_files: stats.files,
@@ -150,7 +161,33 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         rc_summary,
         release,
         approval,
+        history_runs: history,
+        dashboard,
+        dashboard_verdict: d.verdict,
     })
+}
+
+/// Generate the data of each of the days before `anchor` in turn and run
+/// `verify` on it, as a daily schedule would have, so the ledger holds a
+/// history for the trends. The final generation then overwrites the shared
+/// files with today's data.
+fn seed_history(ws: &Workspace, opts: &DemoOptions, anchor: NaiveDate) -> Result<usize> {
+    let mut runs = 0;
+    for back in (1..=HISTORY_RUNS).rev() {
+        let day = anchor - chrono::Duration::days(i64::from(back));
+        generate::workspace(
+            &opts.dir,
+            &ws.policy,
+            opts.seed + u64::from(back),
+            opts.scale.max(1),
+            1,
+            day,
+        )?;
+        if let crate::verification::Started::Ran(_) = crate::verification::run(ws, false)? {
+            runs += 1;
+        }
+    }
+    Ok(runs)
 }
 
 /// A filled release-candidate summary citing the bundle, its README hashes

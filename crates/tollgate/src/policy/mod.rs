@@ -47,6 +47,18 @@ pub struct Policy {
     /// Attestations (SPEC §7).
     #[serde(default)]
     pub signing: SigningPolicy,
+    /// The readiness dashboard.
+    #[serde(default)]
+    pub dashboard: DashboardPolicy,
+}
+
+/// What the dashboard charts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardPolicy {
+    /// Gate ids drawn as trend charts across verification runs.
+    #[serde(default)]
+    pub trends: Vec<String>,
 }
 
 /// What `tollgate verify` runs before the gates, and when it is scheduled.
@@ -346,6 +358,13 @@ impl Policy {
                 return Err(bad(format!(
                     "gate_set '{}': members must share one file-based (non-events) source",
                     set.id
+                )));
+            }
+        }
+        for id in &self.dashboard.trends {
+            if !self.gates.iter().any(|g| &g.id == id) {
+                return Err(bad(format!(
+                    "dashboard.trends: '{id}' is not a declared gate id"
                 )));
             }
         }

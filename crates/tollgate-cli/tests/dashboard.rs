@@ -1,0 +1,298 @@
+//! The readiness dashboard and `tollgate serve` (SPEC §5): the page in a real
+//! headless Chromium, the JSON API's shapes, the self-contained file.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use common::*;
+
+/// A demo workspace (seeded history, a release, an approval, a dashboard).
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&[
+        "demo",
+        dir.path().join("ws").to_str().unwrap(),
+        "--seed",
+        "3",
+        "--days",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    dir
+}
+
+/// A running `tollgate serve` on a free loopback port, stopped with SIGTERM on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(ws: &Path) -> Server {
+        let mut child = tollgate()
+            .args([
+                "--workspace",
+                ws.to_str().unwrap(),
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_string();
+        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+        Server { child, base }
+    }
+
+    /// GET `path`: (status code, body).
+    fn get(&self, path: &str) -> (u16, String) {
+        let hostport = self.base.trim_start_matches("http://");
+        let mut s = TcpStream::connect(hostport).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+        let code = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (code, body.to_string())
+    }
+
+    fn json(&self, path: &str) -> serde_json::Value {
+        let (code, body) = self.get(path);
+        assert_eq!(code, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+    }
+
+    /// SIGTERM, then the exit status and what it printed.
+    #[cfg(unix)]
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let mut rest = String::new();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut rest)
+            .unwrap();
+        (self.child.wait().unwrap(), rest)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The structure of a JSON value: keys and value types, not the values.
+fn shape(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value::*;
+    match v {
+        Null => "null".into(),
+        Bool(_) => "bool".into(),
+        Number(_) => "number".into(),
+        String(_) => "string".into(),
+        Array(a) => Array(a.first().map(shape).into_iter().collect()),
+        Object(o) => Object(o.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+    }
+}
+
+/// Chromium, or `None` with a notice (CI sets TOLLGATE_REQUIRE_BROWSER=1 and installs it).
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|name| {
+            std::env::var_os("PATH")?
+                .to_str()?
+                .split(':')
+                .map(|d| Path::new(d).join(name))
+                .find(|p| p.is_file())
+        });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("TOLLGATE_REQUIRE_BROWSER").is_none(),
+            "TOLLGATE_REQUIRE_BROWSER is set but no chromium is installed"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOTICE: chromium not found; headless browser test skipped"
+        );
+    }
+    found
+}
+
+fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn served_page_renders_in_headless_chromium_and_the_api_answers() {
+    let dir = demo();
+    let ws = dir.path().join("ws");
+    let server = Server::start(&ws);
+
+    let status = server.json("/api/status");
+    assert_eq!(status["verdict"], "Blocked");
+    assert!(!status["reasons"].as_array().unwrap().is_empty());
+    assert_eq!(status["latest_release"]["version"], "0.1.0-demo");
+    let gates = server.json("/api/gates");
+    assert_eq!(gates["gates"].as_array().unwrap().len(), 27);
+    assert_eq!(gates["trends"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        gates["trends"][0]["points"].as_array().unwrap().len(),
+        5,
+        "4 seeded runs and the demo's own"
+    );
+    let runs = server.json("/api/runs");
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 5);
+    let release = server.json("/api/releases/0.1.0-demo");
+    assert_eq!(release["status"]["approvals"].as_array().unwrap().len(), 1);
+    let (code, body) = server.get("/api/releases/9.9.9");
+    assert_eq!(code, 404, "{body}");
+    let (code, _) = server.get("/api/releases/..%2F..%2Fetc");
+    assert_eq!(code, 404);
+
+    if let Some(browser) = chromium() {
+        let profile = dir.path().join("chromium-profile");
+        let out = headless(
+            &browser,
+            &profile,
+            &["--dump-dom", &format!("{}/", server.base)],
+        );
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(dom.contains("id=\"verdict\""), "{dom}");
+        assert!(dom.contains("BLOCKED"), "verdict banner");
+        let gates_table = dom
+            .split("<table id=\"gates\"")
+            .nth(1)
+            .expect("gates table in the DOM");
+        assert!(
+            gates_table.matches("<tr>").count() >= 28,
+            "header and 27 gate rows"
+        );
+        assert!(gates_table.contains("E-parse-p95"));
+        let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+        let _ = std::fs::remove_file(&shot);
+        let out = headless(
+            &browser,
+            &profile,
+            &[
+                "--window-size=1280,2400",
+                &format!("--screenshot={}", shot.display()),
+                &format!("{}/", server.base),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let png = std::fs::read(&shot).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 20_000,
+            "screenshot at {}",
+            shot.display()
+        );
+        eprintln!("dashboard screenshot: {}", shot.display());
+    }
+
+    #[cfg(unix)]
+    {
+        let (exit, rest) = server.stop();
+        assert!(exit.success(), "{exit:?}");
+        assert!(rest.contains("shut down"), "{rest}");
+    }
+}
+
+#[test]
+fn api_shapes_are_stable() {
+    let dir = demo();
+    let server = Server::start(&dir.path().join("ws"));
+    insta::assert_json_snapshot!("api_status", shape(&server.json("/api/status")));
+    insta::assert_json_snapshot!("api_gates", shape(&server.json("/api/gates")));
+    insta::assert_json_snapshot!("api_runs", shape(&server.json("/api/runs")));
+    insta::assert_json_snapshot!(
+        "api_release",
+        shape(&server.json("/api/releases/0.1.0-demo"))
+    );
+}
+
+#[test]
+fn written_dashboard_is_self_contained() {
+    let dir = demo();
+    let ws = dir.path().join("ws");
+    let out = dir.path().join("out");
+    let (code, v) = run_json(&[
+        "--workspace",
+        ws.to_str().unwrap(),
+        "dashboard",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    for banned in [
+        "http://", "https://", "<script", "<link", "src=", "@import", "url(",
+    ] {
+        assert!(!html.contains(banned), "index.html contains {banned}");
+    }
+    assert!(html.contains("<svg"), "inline charts");
+    assert!(html.contains("<caption>"), "semantic tables");
+    // The demo wrote one too, and the verdict is in words, not only colour.
+    let demo_page = std::fs::read_to_string(ws.join("Logs/Reports/dashboard/index.html")).unwrap();
+    assert!(demo_page.contains("✗ BLOCKED"));
+}
+
+#[test]
+fn an_empty_workspace_still_gets_a_page() {
+    let dir = minimal_workspace();
+    let out = dir.path().join("dash");
+    let (code, v) = run_json(&[
+        "--workspace",
+        dir.path().to_str().unwrap(),
+        "dashboard",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["dashboard"]["verdict"], "Ready");
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("No bundle published yet."));
+    assert!(html.contains("No verification runs recorded yet."));
+}

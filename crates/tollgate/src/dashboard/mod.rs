@@ -1,0 +1,439 @@
+//! The readiness dashboard (SPEC §5): one page answering "can we ship, and
+//! why not?". [`build`] gathers the facts (gates evaluated now with their
+//! ledger history, the newest bundle, the docs, the latest release's risk
+//! linkage, recent runs and releases); [`render`] turns them into a
+//! self-contained HTML page (askama template, inline CSS and SVG, no script).
+
+mod svg;
+
+use std::path::{Path, PathBuf};
+
+use askama::Template;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::gates::{self, baseline, GateResult};
+use crate::policy::gate::GateSeverity;
+use crate::policy::Workspace;
+use crate::record::ledger::Ledger;
+use crate::telemetry::stats::{fmt_num, round_away};
+
+/// Findings shown per section.
+const TOP: usize = 8;
+/// Runs and releases listed.
+const RECENT: usize = 10;
+
+/// Everything the page shows; also the JSON API's source.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dashboard {
+    pub generated_at: String,
+    pub workspace: String,
+    /// `Ready`, `Warn` or `Blocked`.
+    pub verdict: String,
+    /// The top reasons behind the verdict.
+    pub reasons: Vec<String>,
+    pub counts: crate::report::Counts,
+    pub gates: Vec<GateRow>,
+    pub trends: Vec<Trend>,
+    pub bundle: Option<BundleView>,
+    pub docs: Option<DocsView>,
+    pub risk: Option<RiskView>,
+    pub runs: Vec<RunRow>,
+    pub releases: Vec<ReleaseRow>,
+}
+
+/// One gate: its value now, its threshold, its verdict and its history.
+#[derive(Debug, Clone, Serialize)]
+pub struct GateRow {
+    pub id: String,
+    pub description: String,
+    pub severity: GateSeverity,
+    /// `Pass`, `Fail` or `InsufficientData`.
+    pub status: String,
+    pub value: String,
+    pub op: String,
+    pub threshold: String,
+    pub message: String,
+    /// Values of earlier verification runs and releases, oldest first, then now.
+    pub history: Vec<f64>,
+    #[serde(skip)]
+    pub sparkline: String,
+}
+
+impl GateRow {
+    /// A word and a symbol for the verdict, so colour is never the only signal.
+    pub fn badge(&self) -> String {
+        match (self.status.as_str(), self.severity) {
+            ("Pass", _) => "✓ PASS".into(),
+            (_, GateSeverity::Track) => "• TRACK".into(),
+            ("InsufficientData", _) => "? NO DATA".into(),
+            (_, GateSeverity::Warn) => "! WARN".into(),
+            _ => "✗ FAIL".into(),
+        }
+    }
+
+    /// CSS class of the verdict.
+    pub fn class(&self) -> &'static str {
+        match (self.status.as_str(), self.severity) {
+            ("Pass", _) => "pass",
+            (_, GateSeverity::Track) => "info",
+            (_, GateSeverity::Warn) => "warn",
+            _ => "block",
+        }
+    }
+}
+
+/// A trend line over verification runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trend {
+    pub gate: String,
+    pub title: String,
+    pub points: Vec<Point>,
+    #[serde(skip)]
+    pub svg: String,
+}
+
+/// One point of a trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct Point {
+    pub label: String,
+    pub value: f64,
+}
+
+/// The newest bundle's verification.
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleView {
+    pub name: String,
+    pub verdict: String,
+    pub areas: Vec<AreaView>,
+}
+
+/// One area of the bundle.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaView {
+    pub area: String,
+    pub verdict: String,
+    pub readme_hash: String,
+    pub findings: Vec<String>,
+}
+
+/// Docs drift: counts per rule and the top findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocsView {
+    pub verdict: String,
+    pub rules: Vec<RuleCount>,
+    pub top: Vec<String>,
+}
+
+/// Findings of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    pub rule: String,
+    pub count: usize,
+}
+
+/// Risk linkage of the latest release candidate.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskView {
+    pub version: String,
+    pub verdict: String,
+    pub risks: Vec<RiskRow>,
+    pub findings: Vec<String>,
+}
+
+/// One cited risk.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskRow {
+    pub cited: String,
+    pub title: String,
+    pub owner: String,
+    pub mitigation: String,
+}
+
+/// One verification run from the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRow {
+    pub seq: i64,
+    pub time: String,
+    pub stamp: String,
+    pub status: String,
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+/// One release with its approvals.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseRow {
+    pub version: String,
+    pub decision: String,
+    pub verifies: bool,
+    pub shippable: bool,
+    pub approvals: Vec<String>,
+}
+
+/// Gather the dashboard's facts for `ws`.
+pub fn build(ws: &Workspace) -> Result<Dashboard> {
+    let mut findings: Vec<Finding> = Vec::new();
+    let results = gates::run(ws, &[], None);
+    findings.extend(gates::findings(&results));
+    let history = baseline::load(ws)?;
+    let gates: Vec<GateRow> = results.iter().map(|g| gate_row(g, &history)).collect();
+    let trends = trends(ws, &gates, &history);
+
+    let bundle = match crate::evidence::catalog::list_bundles(&ws.bundles_dir())?.pop() {
+        Some(b) => {
+            let report = crate::signing::verify_bundle(ws, Path::new(&b.path), &[])?;
+            findings.extend(report.all_findings().into_iter().cloned());
+            Some(BundleView {
+                name: report.name.clone(),
+                verdict: report.verdict().to_string(),
+                areas: report
+                    .areas
+                    .iter()
+                    .map(|a| AreaView {
+                        area: a.area.clone(),
+                        verdict: a.verdict_or_derived(),
+                        readme_hash: a.readme_hash.clone(),
+                        findings: top(a.findings.iter()),
+                    })
+                    .collect(),
+            })
+        }
+        None => None,
+    };
+
+    let docs = match &ws.policy.docs {
+        Some(_) => {
+            let r = crate::governance::check(ws)?;
+            let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
+            for f in &r.findings {
+                *rules.entry(f.check.clone()).or_default() += 1;
+            }
+            let view = DocsView {
+                verdict: Verdict::of(&r.findings).to_string(),
+                rules: rules
+                    .into_iter()
+                    .map(|(rule, count)| RuleCount { rule, count })
+                    .collect(),
+                top: top(r.findings.iter()),
+            };
+            findings.extend(r.findings);
+            Some(view)
+        }
+        None => None,
+    };
+
+    let (runs, releases, risk) = ledger_views(ws)?;
+    if let Some(last) = runs.first().filter(|r| r.status == "Fail") {
+        findings.push(Finding::new(
+            "verify",
+            Severity::Block,
+            &last.stamp,
+            format!("the latest verification run ({}) failed", last.stamp),
+            Location::default(),
+        ));
+    }
+    let counts = crate::report::Counts::of(&findings);
+    let verdict = match Verdict::of(&findings) {
+        Verdict::Block => "Blocked",
+        Verdict::Warn => "Warn",
+        Verdict::Pass => "Ready",
+    };
+    let mut ranked: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity != Severity::Info)
+        .collect();
+    ranked.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Ok(Dashboard {
+        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        workspace: ws.root.display().to_string(),
+        verdict: verdict.into(),
+        reasons: top(ranked.into_iter()),
+        counts,
+        gates,
+        trends,
+        bundle,
+        docs,
+        risk,
+        runs,
+        releases,
+    })
+}
+
+/// A finding as one line: `[check] subject: message (path:line)`.
+fn line(f: &Finding) -> String {
+    let at = f.location.to_string();
+    let at = if at.is_empty() || at == "-" {
+        String::new()
+    } else {
+        format!(" ({at})")
+    };
+    format!("[{}] {}: {}{at}", f.check, f.subject, f.message)
+}
+
+fn top<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<String> {
+    findings.take(TOP).map(line).collect()
+}
+
+fn gate_row(g: &GateResult, history: &[baseline::Record]) -> GateRow {
+    let mut values: Vec<f64> = history
+        .iter()
+        .filter(|r| r.kind == "verify")
+        .filter_map(|r| r.values.get(&g.id).copied())
+        .collect();
+    values.extend(g.value);
+    GateRow {
+        id: g.id.clone(),
+        description: g.description.clone(),
+        severity: g.severity,
+        status: format!("{:?}", g.status),
+        value: g
+            .value
+            .map(|v| fmt_num(round_away(v, 3)))
+            .or_else(|| g.text.clone())
+            .unwrap_or_else(|| "—".into()),
+        op: g.op.to_string(),
+        threshold: g.threshold.to_string(),
+        message: g.message.clone(),
+        sparkline: svg::sparkline(&values, &g.id),
+        history: values,
+    }
+}
+
+/// The policy's trend gates over the recorded verification runs.
+fn trends(ws: &Workspace, gates: &[GateRow], history: &[baseline::Record]) -> Vec<Trend> {
+    ws.policy
+        .dashboard
+        .trends
+        .iter()
+        .filter_map(|id| gates.iter().find(|g| &g.id == id))
+        .map(|g| {
+            let points: Vec<Point> = history
+                .iter()
+                .filter(|r| r.kind == "verify")
+                .filter_map(|r| {
+                    r.values.get(&g.id).map(|v| Point {
+                        label: r.name.clone(),
+                        value: *v,
+                    })
+                })
+                .collect();
+            Trend {
+                svg: svg::trend(&points, &g.description),
+                gate: g.id.clone(),
+                title: g.description.clone(),
+                points,
+            }
+        })
+        .collect()
+}
+
+/// Recent runs, releases (newest first) and the newest release's risk linkage.
+fn ledger_views(ws: &Workspace) -> Result<(Vec<RunRow>, Vec<ReleaseRow>, Option<RiskView>)> {
+    let Some(ledger) = Ledger::existing(ws)? else {
+        return Ok((Vec::new(), Vec::new(), None));
+    };
+    let entries = ledger.entries()?;
+    let runs = entries
+        .iter()
+        .rev()
+        .filter(|e| e.kind == "verify")
+        .take(RECENT)
+        .map(|e| {
+            let p = e.payload_json();
+            let n = |k: &str| p["assertions"][k].as_u64().unwrap_or(0);
+            RunRow {
+                seq: e.seq,
+                time: e.time.clone(),
+                stamp: e.subject.clone(),
+                status: p["status"].as_str().unwrap_or("Unknown").to_string(),
+                passed: n("Passed"),
+                failed: n("Failed"),
+                skipped: n("Skipped"),
+            }
+        })
+        .collect();
+    let mut versions: Vec<&str> = Vec::new();
+    for e in entries.iter().rev().filter(|e| e.kind == "release") {
+        if !versions.contains(&e.subject.as_str()) {
+            versions.push(&e.subject);
+        }
+    }
+    let mut releases = Vec::new();
+    for v in versions.iter().take(RECENT) {
+        let Ok(st) = crate::release::status::status(ws, v) else {
+            continue;
+        };
+        releases.push(ReleaseRow {
+            version: st.version.clone(),
+            decision: st.decision.decision.clone(),
+            verifies: st.verifies(),
+            shippable: st.shippable,
+            approvals: st
+                .approvals
+                .iter()
+                .map(|a| {
+                    let o = a
+                        .override_reason
+                        .as_ref()
+                        .map(|r| format!(", override: {r}"))
+                        .unwrap_or_default();
+                    format!("{} ({}){o}", a.by, a.role)
+                })
+                .collect(),
+        });
+    }
+    let risk = match versions.first() {
+        Some(v) => risk_view(&crate::release::release_dir(ws, v), v),
+        None => None,
+    };
+    Ok((runs, releases, risk))
+}
+
+/// The risk linkage recorded in a release folder, if it has one.
+fn risk_view(dir: &Path, version: &str) -> Option<RiskView> {
+    let v = crate::read::json::load(&dir.join("risk-linkage.json")).ok()?;
+    let report = &v["report"];
+    let s = |x: &serde_json::Value| x.as_str().unwrap_or("").to_string();
+    let findings: Vec<Finding> =
+        serde_json::from_value(report["findings"].clone()).unwrap_or_default();
+    Some(RiskView {
+        version: version.to_string(),
+        verdict: s(&v["verdict"]),
+        risks: report["citations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| RiskRow {
+                cited: s(&c["cited"]),
+                title: s(&c["risk"]["title"]),
+                owner: s(&c["risk"]["owner"]),
+                mitigation: s(&c["risk"]["mitigation"]),
+            })
+            .collect(),
+        findings: top(findings.iter()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Page<'a> {
+    d: &'a Dashboard,
+}
+
+/// The page as self-contained HTML.
+pub fn render(d: &Dashboard) -> Result<String> {
+    Page { d }
+        .render()
+        .map_err(|e| Error::Usage(format!("dashboard template: {e}")))
+}
+
+/// Build, render and write `<out>/index.html` atomically.
+pub fn write(ws: &Workspace, out: &Path) -> Result<(PathBuf, Dashboard)> {
+    let d = build(ws)?;
+    let path = out.join("index.html");
+    crate::record::atomic::write_file(&path, render(&d)?.as_bytes())?;
+    Ok((path, d))
+}
