@@ -187,7 +187,11 @@ pub enum RiskCmd {
 #[derive(Subcommand)]
 pub enum DocsCmd {
     /// Find drift between the task board, its CSV and the other documents.
-    Check,
+    Check {
+        /// Accept losing more CSV rows against git HEAD than the policy allows.
+        #[arg(long)]
+        allow_large_edits: bool,
+    },
     /// Report the release checklist's unchecked items.
     Checklist,
     /// The doc-sync checklist of one task (StateTrace's DocSyncChecklist JSON).

@@ -48,9 +48,13 @@ fn run(cli: Cli) -> Result<u8> {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
         Command::Gates(args) => gates(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json),
-        Command::Docs(cli::DocsCmd::Check) => {
+        Command::Docs(cli::DocsCmd::Check { allow_large_edits }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
-            let r = tollgate::governance::check(&ws)?;
+            let opts = tollgate::governance::CheckOptions {
+                allow_large_edits,
+                ..Default::default()
+            };
+            let r = tollgate::governance::check_with(&ws, &opts)?;
             if cli.json {
                 emit_json(&serde_json::json!({
                     "verdict": Verdict::of(&r.findings), "counts": report::Counts::of(&r.findings), "report": r,

@@ -38,11 +38,16 @@ fn demo_generates_publishes_and_verifies() {
     assert_eq!(
         rules,
         [
+            "backlog.done",
             "board.missing-in-csv",
+            "board.narrative-duplicate",
+            "board.narrative-status",
             "board.status-mismatch",
             "board.table",
             "csv.malformed",
-            "csv.missing-on-board"
+            "csv.missing-on-board",
+            "docs.evidence-path",
+            "roadmap.overdue",
         ]
     );
     assert!(!v["checklist"]["findings"].as_array().unwrap().is_empty());

@@ -380,7 +380,10 @@ fn task_board(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
             "| {id} | {title} | {column} | {owner} | Evidence in Logs/ | {link} |{extra}\r\n"
         ));
     }
+    // Narrative columns; drift: "Queue delay gate" is under In Progress and Done.
+    md.push_str("\r\n## Backlog\r\n\r\n- **User action coverage** - [UX] ST-H-001: cover the six required actions.\r\n\r\n## In Progress\r\n\r\n- **Queue delay gate** - [Routing] ST-A-006: p95 <= 120 ms with >= 10 samples.\r\n\r\n## Done\r\n\r\n- **Release evidence bundle** - [Release] ST-G-007: bundle published and verified.\r\n- **Queue delay gate** - [Routing] closed too early.\r\n");
     g.write("docs/StateTrace_TaskBoard.md", &md)?;
+    plans(g, &tasks, anchor)?;
     let mut csv = String::from(
         "\"ID\",\"Title\",\"Column\",\"OwnerRole\",\"Deliverable\",\"PlanLink\",\"Notes\"\r\n",
     );
@@ -394,6 +397,35 @@ fn task_board(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
     // drift: two records, on no board, glued on one line
     csv.push_str(&format!("\"ST-G-020\",\"Glued one\",\"Backlog\",\"Release\",\"-\",\"{link}\",\"\"ST-G-021,Glued two,Backlog,Release,-,{link},\r\n"));
     g.write("docs/taskboard/TaskBoard.csv", &csv)
+}
+
+/// Plan G (listing every task), the plan index, the roadmap and the backlog.
+/// Drifts: a milestone past its date and not done, a done task still in the
+/// backlog, and a cited evidence file that does not exist.
+fn plans(g: &mut Gen, tasks: &[(String, String, &str, &str)], anchor: NaiveDate) -> Result<()> {
+    let mut plan = String::from("# Plan G - Release & Governance\r\n\r\n## Active work\r\n| ID | Title | Owner | Status |\r\n|----|-------|-------|--------|\r\n");
+    for (id, title, column, owner) in tasks {
+        plan.push_str(&format!("| {id} | {title} | {owner} | {column} |\r\n"));
+    }
+    plan.push_str("\r\n## Recent timeline\r\n\r\n- ST-G-020 and ST-G-021 were filed from the release retro.\r\n- Warm-run evidence: `Logs/IngestionMetrics/WarmRunTelemetry-latest-summary.json`.\r\n- Queue sweep evidence: `Logs/Reports/RoutingQueueSweep-20250101.json`.\r\n");
+    g.write("docs/plans/PlanG_ReleaseGovernance.md", &plan)?;
+    g.write(
+        "docs/plans/PlanIndex.md",
+        "# Plan Index\r\n\r\n| Plan | Focus | Plan file |\r\n|------|-------|-----------|\r\n| G | Release & governance | `docs/plans/PlanG_ReleaseGovernance.md` |\r\n",
+    )?;
+    let due = |days: i64| anchor - Duration::days(days);
+    g.write(
+        "docs/StateTrace_Quarterly_Roadmap.md",
+        &format!(
+            "# Roadmap\r\n\r\n| Milestone | Task board ID | Target date | Owner |\r\n|-----------|---------------|-------------|-------|\r\n| **M1 - Release evidence** | ST-G-007 | **{}** | Release |\r\n| **M2 - Parse budget** | ST-E-007 | **{}** | Telemetry |\r\n",
+            due(30),
+            due(3)
+        ),
+    )?;
+    g.write(
+        "docs/CODEX_BACKLOG.md",
+        "# Backlog\r\n\r\n| ID | Plan | Title |\r\n|----|------|-------|\r\n| ST-H-001 | Plan H | User action coverage |\r\n| ST-B-008 | Plan B | Warm-run regression evidence |\r\n",
+    )
 }
 
 /// A scheduled verification run that passed, as StateTrace writes it

@@ -175,11 +175,12 @@ fn seed_history(ws: &Workspace, opts: &DemoOptions, anchor: NaiveDate) -> Result
     let mut runs = 0;
     for back in (1..=HISTORY_RUNS).rev() {
         let day = anchor - chrono::Duration::days(i64::from(back));
+        // Scale 1: the history is for the trends, not for benchmarks.
         generate::workspace(
             &opts.dir,
             &ws.policy,
             opts.seed + u64::from(back),
-            opts.scale.max(1),
+            1,
             1,
             day,
         )?;

@@ -32,6 +32,21 @@ pub struct Tasks {
     pub malformed: Vec<Task>,
 }
 
+impl Tasks {
+    /// The task with `id` (case-insensitive), well-formed rows first.
+    pub fn find(&self, id: &str) -> Option<&Task> {
+        self.tasks
+            .iter()
+            .chain(&self.malformed)
+            .find(|t| t.id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// Whether a status (`Done - 2025-12-22`, `done`) says the task is done.
+pub fn is_done(status: &str) -> bool {
+    status.trim_start().to_ascii_lowercase().starts_with("done")
+}
+
 /// The whole-token task ID in `cell`, if any.
 fn id_in(cell: &str, id: &Regex) -> Option<String> {
     id.find(cell).map(|m| m.as_str().to_string())

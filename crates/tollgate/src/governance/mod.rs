@@ -2,8 +2,12 @@
 //! the other docs into facts; rules turn facts into findings.
 
 pub mod board;
+pub mod citations;
 pub mod doc_sync;
+pub mod history;
+pub mod narrative;
 pub mod risk;
+pub mod roadmap;
 pub mod rules;
 
 use serde::Serialize;
@@ -36,22 +40,207 @@ pub struct DocsReport {
     pub findings: Vec<Finding>,
 }
 
-/// Run every document rule of the policy.
+/// Options of `docs check`.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Skip the row-loss check against git HEAD.
+    pub allow_large_edits: bool,
+    /// The date roadmap milestones are judged against.
+    pub today: chrono::NaiveDate,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            allow_large_edits: false,
+            today: chrono::Local::now().date_naive(),
+        }
+    }
+}
+
+/// Run every document rule of the policy, as of today.
 pub fn check(ws: &Workspace) -> Result<DocsReport> {
+    check_with(ws, &CheckOptions::default())
+}
+
+/// Run every document rule of the policy.
+pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     let p = docs_policy(ws)?;
     let id = p.id_regex();
-    let board = board::read_board(&ws.path(&p.task_board), &p.task_board_section, &id)?;
-    let csv = board::read_csv(&ws.path(&p.task_board_csv), &id)?;
+    let board_path = ws.path(&p.task_board);
+    let csv_path = ws.path(&p.task_board_csv);
+    let board = board::read_board(&board_path, &p.task_board_section, &id)?;
+    let csv = board::read_csv(&csv_path, &id)?;
     let mut findings = rules::board_rules(p, &board, &csv);
+    let mut scanned: Vec<(String, String)> = Vec::new();
+    let board_text = crate::read::text::read_to_string(&board_path)?;
+    let cards = narrative::parse(&board_text, &p.narrative_columns, &id);
+    findings.extend(narrative::rules(p, &board.path, &cards, &board));
+    scanned.push((board.path.clone(), board_text));
+    let csv_text = crate::read::text::read_to_string(&csv_path)?;
+    if let Some(head) = history::head_text(&csv_path) {
+        let then = crate::read::csv::parse(&head, Some(&id));
+        let now = csv.tasks.len() + csv.malformed.len();
+        let before = then.records.len() + then.malformed.len();
+        findings.extend(history::large_edit_rule(
+            p,
+            &csv.path,
+            now,
+            before,
+            opts.allow_large_edits,
+        ));
+    }
+    scanned.push((csv.path.clone(), csv_text));
+    let mut plan_texts = std::collections::HashMap::new();
+    for t in &csv.tasks {
+        for link in citations::plan_links(t.plan_link.as_deref().unwrap_or("")) {
+            plan_texts
+                .entry(link.clone())
+                .or_insert_with(|| crate::read::text::read_to_string(&ws.path(&link)).ok());
+        }
+    }
+    findings.extend(citations::planlink_rules(p, &csv, &plan_texts, &id));
+    let mut plan_files = Vec::new();
     if let Some(glob) = &p.plans {
         let plans = board::read_plan_ids(&ws.path(glob), &id)?;
         findings.extend(rules::plan_rules(p, &plans, &board, &csv));
+        plan_files = doc_glob(ws, glob);
+        for f in &plan_files {
+            if let Ok(t) = crate::read::text::read_to_string(&ws.path(f)) {
+                scanned.push((ws.path(f).display().to_string(), t));
+            }
+        }
     }
+    if let Some((path, text)) = optional_doc(ws, p, &p.roadmap, &mut findings) {
+        let milestones = roadmap::parse_roadmap(&text, &id);
+        findings.extend(roadmap::roadmap_rules(
+            p,
+            &path,
+            &milestones,
+            &board,
+            &csv,
+            opts.today,
+        ));
+        scanned.push((path, text));
+    }
+    if let Some((path, text)) = optional_doc(ws, p, &p.backlog, &mut findings) {
+        let entries = roadmap::table_ids(&text, &id);
+        findings.extend(roadmap::backlog_rules(p, &path, &entries, &board, &csv));
+        scanned.push((path, text));
+    }
+    if let Some((path, text)) = optional_doc(ws, p, &p.plan_index, &mut findings) {
+        let cited = roadmap::parse_index(&text);
+        let exists = |c: &str| ws.path(c).exists();
+        findings.extend(roadmap::index_rules(p, &path, &cited, &exists, &plan_files));
+        scanned.push((path, text));
+    }
+    if let Some((path, text)) = optional_doc(ws, p, &p.release_checklist, &mut findings) {
+        scanned.push((path, text));
+    }
+    findings.extend(citation_findings(ws, p, &scanned));
     Ok(DocsReport {
         board_tasks: board.tasks.len(),
         csv_tasks: csv.tasks.len() + csv.malformed.len(),
         findings,
     })
+}
+
+/// Workspace-relative files matching a workspace-relative glob, sorted.
+fn doc_glob(ws: &Workspace, glob: &str) -> Vec<String> {
+    let full = ws.path(glob);
+    let (Some(dir), Some(leaf)) = (full.parent(), full.file_name()) else {
+        return Vec::new();
+    };
+    crate::select::matching(dir, &leaf.to_string_lossy())
+        .into_iter()
+        .map(|f| {
+            f.strip_prefix(&ws.root)
+                .unwrap_or(&f)
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
+
+/// A document the policy names, read; a missing one is a `docs.missing` finding.
+fn optional_doc(
+    ws: &Workspace,
+    p: &DocsPolicy,
+    rel: &Option<String>,
+    findings: &mut Vec<Finding>,
+) -> Option<(String, String)> {
+    let path = ws.path(rel.as_deref()?);
+    let shown = path.display().to_string();
+    match crate::read::text::read_to_string(&path) {
+        Ok(t) => Some((shown, t)),
+        Err(e) => {
+            findings.extend(rules::emit(
+                p,
+                "docs.missing",
+                &shown,
+                format!("cannot read a document the policy names: {e}"),
+                &shown,
+                1,
+            ));
+            None
+        }
+    }
+}
+
+/// Evidence paths and README hashes cited in `docs` (path, text).
+fn citation_findings(ws: &Workspace, p: &DocsPolicy, docs: &[(String, String)]) -> Vec<Finding> {
+    let paths = &ws.policy.paths;
+    let mut roots: Vec<String> = [
+        &paths.telemetry,
+        &paths.bundles,
+        &paths.verification,
+        &paths.release_evidence,
+        &paths.shared_cache,
+        &paths.reports,
+    ]
+    .iter()
+    .map(|r| r.split('/').next().unwrap_or(r).to_string())
+    .collect();
+    roots.sort();
+    roots.dedup();
+    let exists = |c: &str| ws.path(c).exists();
+    let mut readmes: Option<Vec<String>> = None;
+    let mut out = Vec::new();
+    for (path, text) in docs {
+        out.extend(citations::evidence_rules(
+            p,
+            path,
+            &citations::evidence_paths(text, &roots),
+            &exists,
+        ));
+        let hashes = citations::readme_hashes(text);
+        if !hashes.is_empty() {
+            let known = readmes.get_or_insert_with(|| bundle_readme_hashes(ws));
+            out.extend(citations::readme_rules(p, path, &hashes, known));
+        }
+    }
+    out
+}
+
+/// SHA-256 (upper-case) of every README of every bundle and area.
+fn bundle_readme_hashes(ws: &Workspace) -> Vec<String> {
+    let readme = crate::read::readme::README_FILE;
+    let mut files = Vec::new();
+    for b in std::fs::read_dir(ws.bundles_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        files.push(b.path().join(readme));
+        for a in std::fs::read_dir(b.path()).into_iter().flatten().flatten() {
+            files.push(a.path().join(readme));
+        }
+    }
+    files.retain(|f| f.is_file());
+    crate::evidence::hash::sha256_files(&files)
+        .into_iter()
+        .filter_map(|h| h.ok().map(|(h, _)| h.to_ascii_uppercase()))
+        .collect()
 }
 
 /// What `docs checklist` found.

@@ -7,19 +7,24 @@ use super::board::{Task, Tasks};
 use crate::finding::{Finding, Location};
 use crate::policy::DocsPolicy;
 
+/// A finding of `rule` at `path:line`, or `None` when the policy turns the rule off.
+pub fn emit(
+    p: &DocsPolicy,
+    rule: &str,
+    subject: &str,
+    msg: String,
+    path: &str,
+    line: usize,
+) -> Option<Finding> {
+    p.severity(rule)
+        .map(|sev| Finding::new(rule, sev, subject, msg, Location::file(path).at_line(line)))
+}
+
 /// Findings of every board/CSV rule the policy enables.
 pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut add = |rule: &str, subject: &str, msg: String, path: &str, line: usize| {
-        if let Some(sev) = p.severity(rule) {
-            out.push(Finding::new(
-                rule,
-                sev,
-                subject,
-                msg,
-                Location::file(path).at_line(line),
-            ));
-        }
+        out.extend(emit(p, rule, subject, msg, path, line));
     };
     // A structural problem names the task on its line, when there is one.
     let at = |ts: &Tasks, line: usize, doc: &'static str| -> String {
@@ -208,6 +213,10 @@ mod tests {
             require_backlog_entry: false,
             session_logs: None,
             plans: None,
+            plan_index: None,
+            roadmap: None,
+            narrative_columns: Vec::new(),
+            max_csv_row_loss: 20,
             rules: [
                 ("board.title-mismatch".to_string(), "warn".to_string()),
                 ("board.table".to_string(), "off".to_string()),

@@ -146,6 +146,18 @@ pub struct DocsPolicy {
     /// Plan documents (a glob); their tables' task IDs must be on a board.
     #[serde(default)]
     pub plans: Option<String>,
+    /// The plan index, whose table cites every plan file.
+    #[serde(default)]
+    pub plan_index: Option<String>,
+    /// The roadmap: milestones with a task ID and a target date.
+    #[serde(default)]
+    pub roadmap: Option<String>,
+    /// Headings of the board's narrative sections (cards as `- **Title**`).
+    #[serde(default)]
+    pub narrative_columns: Vec<String>,
+    /// In a git work tree, the CSV may lose at most this many rows against HEAD.
+    #[serde(default = "default_row_loss")]
+    pub max_csv_row_loss: usize,
     /// Rule id -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
     pub rules: std::collections::BTreeMap<String, String>,
@@ -168,6 +180,10 @@ impl DocsPolicy {
             _ => Some(Severity::Block),
         }
     }
+}
+
+fn default_row_loss() -> usize {
+    20
 }
 
 /// Raw telemetry rules.

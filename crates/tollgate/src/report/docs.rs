@@ -8,6 +8,9 @@ use crate::finding::{Finding, Verdict};
 use crate::governance::DocsReport;
 
 /// The grouped report.
+/// Findings listed per rule in human output; `--json` has them all.
+const PER_RULE: usize = 40;
+
 pub fn check_text(r: &DocsReport) -> String {
     let verdict = Verdict::of(&r.findings);
     let mut out = format!(
@@ -30,8 +33,14 @@ pub fn check_text(r: &DocsReport) -> String {
     }
     for (rule, fs) in &by_rule {
         out.push_str(&format!("\n{rule} ({}):\n", fs.len()));
-        for f in fs {
+        for f in fs.iter().take(PER_RULE) {
             out.push_str(&format!("  {}  {}: {}\n", f.location, f.subject, f.message));
+        }
+        if fs.len() > PER_RULE {
+            out.push_str(&format!(
+                "  ... and {} more (--json lists every finding)\n",
+                fs.len() - PER_RULE
+            ));
         }
     }
     out
