@@ -1,8 +1,10 @@
-//! Fuzz the markdown table reader and the CSV reader: rows and problems must
-//! point at real lines.
+//! Fuzz the markdown table reader, the CSV reader and the governance readers
+//! built on them (narrative cards, roadmap, backlog, plan index, citations):
+//! rows, cards and citations must point at real lines.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use tollgate::governance::{citations, narrative, roadmap};
 use tollgate::read::{csv, mdtable};
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +18,22 @@ fuzz_target!(|data: &[u8]| {
         for (l, _) in &t.problems {
             assert!(*l >= 1 && *l <= lines);
         }
+    }
+    let id = regex::Regex::new(r"\bST-[A-Z]{1,2}-\d{3}\b").unwrap();
+    let columns: Vec<String> = ["Backlog", "Ready", "In Progress", "Blocked", "Done"].map(String::from).to_vec();
+    for c in narrative::parse(&text, &columns, &id) {
+        assert!(c.line >= 1 && c.line <= lines);
+    }
+    for m in roadmap::parse_roadmap(&text, &id) {
+        assert!(m.line >= 1 && m.line <= lines);
+    }
+    let cited = roadmap::parse_index(&text)
+        .into_iter()
+        .chain(roadmap::table_ids(&text, &id))
+        .chain(citations::evidence_paths(&text, &["Logs".to_string()]))
+        .chain(citations::readme_hashes(&text));
+    for (line, _) in cited {
+        assert!(line >= 1 && line <= lines);
     }
     let c = csv::parse(&text, None);
     for r in c.records.iter().chain(&c.malformed) {

@@ -44,6 +44,11 @@ fn files(root: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn no_reader_panics_on_any_corpus_file() {
+    let docs = tollgate::policy::Policy::builtin("statetrace")
+        .unwrap()
+        .docs
+        .unwrap();
+    let id = docs.id_regex();
     let Some(root) = corpus() else { return };
     let all = files(&root);
     assert!(all.len() > 100);
@@ -79,6 +84,13 @@ fn no_reader_panics_on_any_corpus_file() {
                 let _ = tollgate::read::checklist::items(&t);
                 let _ = tollgate::read::rc_summary::parse(&t);
                 let _ = tollgate::governance::risk::register(&t);
+                use tollgate::governance::{citations, narrative, roadmap};
+                let _ = narrative::parse(&t, &docs.narrative_columns, &id);
+                let _ = roadmap::parse_roadmap(&t, &id);
+                let _ = roadmap::table_ids(&t, &id);
+                let _ = roadmap::parse_index(&t);
+                let _ = citations::evidence_paths(&t, &["Logs".to_string()]);
+                let _ = citations::readme_hashes(&t);
             }
         } else if name.ends_with(".csv") {
             if let Ok(t) = text::read_to_string(p) {
