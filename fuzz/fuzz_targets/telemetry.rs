@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let lines = data.split(|b| *b == b'\n').count();
     let mut seen = 0u64;
-    if let Ok(scan) = scan_reader(data, Path::new("fuzz.json"), |e, raw, line| {
+    if let Ok(scan) = scan_reader(data, Path::new("fuzz.json"), None, |e, raw, line| {
         assert!(line >= 1 && line <= lines);
         assert!(!raw.is_empty());
         let _ = e.name();

@@ -215,6 +215,19 @@ fn flat_fast_path_agrees_with_serde_on_every_corpus_line() {
                     panic!("{day}: fast path accepted what serde rejects: {e}")
                 });
                 assert_eq!(ev, slow, "{day}: {}", String::from_utf8_lossy(line));
+                // The gate's field lookup agrees with serde's value for every key.
+                let obj: serde_json::Value = serde_json::from_slice(line).unwrap();
+                let keys: Vec<&str> = obj
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                if let Some(values) = flat::lookup(line, &keys) {
+                    for (k, v) in keys.iter().zip(values) {
+                        assert_eq!(v.as_ref(), obj.get(*k), "{day}: {k}");
+                    }
+                }
             }
         }
     }

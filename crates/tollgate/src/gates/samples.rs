@@ -76,14 +76,15 @@ fn wants_text(g: &GateSpec) -> bool {
     )
 }
 
-/// `select` (minus `minus`) of one JSON object, or `None` when absent.
-fn selected(g: &GateSpec, obj: &Value) -> Option<Value> {
-    let v = get_path(obj, g.select.as_deref()?)?;
+/// `select` (minus `minus`) of one event or object, its fields looked up
+/// by name (top-level or dotted path), or `None` when absent.
+fn selected_field<'a>(g: &GateSpec, field: &dyn Fn(&str) -> Option<&'a Value>) -> Option<Value> {
+    let v = field(g.select.as_deref()?)?;
     match g.minus.as_deref() {
         None => Some(v.clone()),
         Some(m) => {
             let a = v.as_f64()?;
-            let b = get_path(obj, m)?.as_f64()?;
+            let b = field(m)?.as_f64()?;
             serde_json::Number::from_f64(a - b).map(Value::Number)
         }
     }
@@ -125,7 +126,7 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
     for o in &objects {
         if g.aggregate == Aggregate::Count && g.select.is_none() {
             s.count += 1;
-        } else if let Some(v) = selected(g, o) {
+        } else if let Some(v) = selected_field(g, &|k| get_path(o, k)) {
             s.push(&v, wants_text(g));
         }
     }
@@ -163,15 +164,41 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
     let want_text = wants_text(g);
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
     let mut kept = 0u64;
-    let scan = telemetry::scan(f, |e, raw, _| {
+    // The fields this gate reads: select, minus, group_by, then the filters.
+    let keys: Vec<&str> = [
+        g.select.as_deref(),
+        g.minus.as_deref(),
+        g.group_by.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(g.filter.keys().map(String::as_str))
+    .collect();
+    let flat_keys = keys.iter().all(|k| !k.contains('.'));
+    let scan = telemetry::scan_event(f, want, |e, raw, _| {
         if !e.name().eq_ignore_ascii_case(want) {
             return;
         }
-        let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
-            return;
+        // Flat lines give their fields without a second full parse.
+        let fast = flat_keys
+            .then(|| crate::read::flat::lookup(raw, &keys))
+            .flatten();
+        let fields: Vec<Option<Value>> = match fast {
+            Some(v) => v,
+            None => {
+                let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
+                    return;
+                };
+                keys.iter().map(|k| get_path(&obj, k).cloned()).collect()
+            }
+        };
+        let field = |k: &str| {
+            keys.iter()
+                .position(|x| *x == k)
+                .and_then(|i| fields[i].as_ref())
         };
         let field_text = |k: &str| {
-            obj.get(k).and_then(|v| {
+            field(k).and_then(|v| {
                 v.as_str()
                     .map(str::to_string)
                     .or_else(|| v.as_f64().map(|n| n.to_string()))
@@ -192,7 +219,7 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
         let s = groups.entry(group).or_default();
         if g.aggregate == Aggregate::Count && g.select.is_none() {
             s.count += 1;
-        } else if let Some(v) = selected(g, &obj) {
+        } else if let Some(v) = selected_field(g, &field) {
             s.push(&v, want_text);
         }
         kept += 1;
@@ -206,8 +233,8 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
         .unwrap_or_default();
     let issues = scan.malformed + scan.duplicates;
     let note = format!(
-        "{name}: {} events read, {kept} {want} event(s) kept{}",
-        scan.events,
+        "{name}: {} lines, {kept} {want} event(s) kept{}",
+        scan.lines,
         if issues > 0 {
             format!(
                 ", {} malformed and {} duplicate lines skipped",

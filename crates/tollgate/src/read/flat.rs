@@ -10,6 +10,59 @@ use super::telemetry::{Event, Flag, Num, Text};
 
 /// Parse a flat object line into an [`Event`], or `None` to fall back.
 pub fn parse(line: &[u8]) -> Option<Event<'_>> {
+    let mut ev = Event::default();
+    let mut seen = 0u64;
+    fields(line, |key, value| {
+        if let Some(bit) = assign(&mut ev, key, value)? {
+            if seen & bit != 0 {
+                return None; // duplicate known field: serde reports it
+            }
+            seen |= bit;
+        }
+        Some(())
+    })?;
+    Some(ev)
+}
+
+/// The top-level values of `keys` in a flat object line (`None` per absent
+/// key), as serde would give them; `None` when the line is not a flat
+/// object or repeats a wanted key, so the caller parses it with serde.
+pub fn lookup(line: &[u8], keys: &[&str]) -> Option<Vec<Option<serde_json::Value>>> {
+    let mut out: Vec<Option<serde_json::Value>> = vec![None; keys.len()];
+    fields(line, |key, value| {
+        if let Some(i) = keys.iter().position(|k| k.as_bytes() == key) {
+            if out[i].is_some() {
+                return None;
+            }
+            let v = json(value)?;
+            // The same key may be wanted twice (select and group_by).
+            for (j, k) in keys.iter().enumerate().skip(i + 1) {
+                if k.as_bytes() == key {
+                    out[j] = Some(v.clone());
+                }
+            }
+            out[i] = Some(v);
+        }
+        Some(())
+    })?;
+    Some(out)
+}
+
+fn json(v: Raw<'_>) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    Some(match v {
+        Raw::Str(s) => Value::String(s.into_owned()),
+        Raw::Scalar("null") => Value::Null,
+        Raw::Scalar("true") => Value::Bool(true),
+        Raw::Scalar("false") => Value::Bool(false),
+        Raw::Scalar(n) => serde_json::from_str(n).ok()?,
+        Raw::Array => return None,
+    })
+}
+
+/// Call `each(key, value)` for every top-level field of a flat object line;
+/// `None` when the line is not one (or `each` gives up).
+fn fields<'a>(line: &'a [u8], mut each: impl FnMut(&'a [u8], Raw<'a>) -> Option<()>) -> Option<()> {
     if line.len() < 2 || line[0] != b'{' || line[line.len() - 1] != b'}' {
         return None;
     }
@@ -21,11 +74,9 @@ pub fn parse(line: &[u8]) -> Option<Event<'_>> {
     {
         return None;
     }
-    let mut ev = Event::default();
-    let mut seen = 0u64;
     let mut pos = skip_ws(line, 1);
     if line[pos] == b'}' {
-        return (pos == line.len() - 1).then_some(ev);
+        return (pos == line.len() - 1).then_some(());
     }
     loop {
         // "key"
@@ -43,16 +94,11 @@ pub fn parse(line: &[u8]) -> Option<Event<'_>> {
         }
         pos = skip_ws(line, pos + 1);
         let (value, next) = value(line, pos)?;
-        if let Some(bit) = assign(&mut ev, key, value)? {
-            if seen & bit != 0 {
-                return None; // duplicate known field: serde reports it
-            }
-            seen |= bit;
-        }
+        each(key, value)?;
         pos = skip_ws(line, next);
         match line.get(pos) {
             Some(b',') => pos = skip_ws(line, pos + 1),
-            Some(b'}') if pos == line.len() - 1 => return Some(ev),
+            Some(b'}') if pos == line.len() - 1 => return Some(()),
             _ => return None,
         }
     }

@@ -264,13 +264,56 @@ impl FileScan {
 /// skipped whole.
 pub fn scan(path: &Path, on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(file, path, on_event)
+    scan_reader(file, path, None, on_event)
 }
 
-/// [`scan`] over any reader; `path` names the source in reports.
+/// [`scan`] limited to events named `event` (case-insensitive): a line whose
+/// literal `"EventName":"..."` names another event is skipped before it is
+/// parsed, hashed or checked for order, so `lines` counts every line but
+/// duplicates and order are judged among the wanted events only. Lines the
+/// literal test cannot judge (nested objects, escapes, spacing) are parsed.
+pub fn scan_event(
+    path: &Path,
+    event: &str,
+    on_event: impl FnMut(&Event, &[u8], usize),
+) -> Result<FileScan> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let filter = EventFilter {
+        key: memchr::memmem::Finder::new(br#""EventName":""#),
+        want: event.trim().as_bytes().to_vec(),
+    };
+    scan_reader(file, path, Some(&filter), on_event)
+}
+
+/// The event-name prefilter of [`scan_event`].
+pub struct EventFilter {
+    key: memchr::memmem::Finder<'static>,
+    want: Vec<u8>,
+}
+
+impl EventFilter {
+    /// Whether `line` surely names another event.
+    fn skips(&self, line: &[u8]) -> bool {
+        if memchr::memchr(b'{', line.get(1..).unwrap_or_default()).is_some() {
+            return false;
+        }
+        let Some(at) = self.key.find(line) else {
+            return false;
+        };
+        let rest = &line[at + self.key.needle().len()..];
+        let Some(close) = memchr::memchr2(b'"', b'\\', rest) else {
+            return false;
+        };
+        rest[close] == b'"' && !rest[..close].trim_ascii().eq_ignore_ascii_case(&self.want)
+    }
+}
+
+/// [`scan`] over any reader, optionally limited by an [`EventFilter`];
+/// `path` names the source in reports.
 pub fn scan_reader(
     mut reader: impl Read,
     path: &Path,
+    filter: Option<&EventFilter>,
     mut on_event: impl FnMut(&Event, &[u8], usize),
 ) -> Result<FileScan> {
     let mut lines = LineState {
@@ -281,6 +324,7 @@ pub fn scan_reader(
         recent: vec![0u64; DUPLICATE_WINDOW],
         latest: String::new(),
         seen_content: false,
+        filter,
     };
     // Lines are cut out of a large buffer in place (no copy per line); a
     // partial line at the end moves to the front before the next read.
@@ -343,7 +387,8 @@ enum Flow {
 }
 
 /// Per-file state of the line checks.
-struct LineState {
+struct LineState<'f> {
+    filter: Option<&'f EventFilter>,
     scan: FileScan,
     /// Line hashes by slot (`hash % DUPLICATE_WINDOW`); 0 means empty.
     recent: Vec<u64>,
@@ -352,7 +397,7 @@ struct LineState {
     seen_content: bool,
 }
 
-impl LineState {
+impl LineState<'_> {
     fn line(
         &mut self,
         line: &[u8],
@@ -366,6 +411,9 @@ impl LineState {
         scan.lines += 1;
         let first = !self.seen_content;
         self.seen_content = true;
+        if !first && self.filter.is_some_and(|f| f.skips(line)) {
+            return Flow::Go;
+        }
         let h = xxhash_rust::xxh3::xxh3_64(line).max(1);
         let slot = &mut self.recent[(h % DUPLICATE_WINDOW as u64) as usize];
         if *slot == h {
@@ -440,6 +488,42 @@ fn is_before(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn scan_event_parses_only_lines_that_may_name_the_event() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("2026-01-01.json");
+        let lines = [
+            r#"{"EventName":"ParseDuration","DurationSeconds":1}"#,
+            r#"{"EventName":"DatabaseWriteLatency","LatencyMs":5}"#,
+            r#"{"EventName":" databasewritelatency ","LatencyMs":6}"#,
+            r#"{"EventName": "DatabaseWriteLatency","LatencyMs":7}"#,
+            r#"{"Inner":{"EventName":"Other"},"EventName":"DatabaseWriteLatency","LatencyMs":8}"#,
+            r#"{"EventName":"Database\u0057riteLatency","LatencyMs":9}"#,
+            r#"{"EventName":"ParseDuration","DurationSeconds":2}"#,
+        ];
+        std::fs::write(&f, lines.join("\n")).unwrap();
+        let mut got = Vec::new();
+        let scan = scan_event(&f, "DatabaseWriteLatency", |e, _, line| {
+            got.push((e.name().to_string(), line))
+        })
+        .unwrap();
+        let wanted: Vec<usize> = got
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("DatabaseWriteLatency"))
+            .map(|(_, l)| *l)
+            .collect();
+        assert_eq!(
+            wanted,
+            [2, 3, 4, 5, 6],
+            "every spelling of the event reaches the caller"
+        );
+        assert_eq!(scan.lines, 7);
+        assert!(
+            !got.iter().any(|(_, l)| *l == 7),
+            "another event is not parsed"
+        );
+    }
+
     fn scan_text(text: &str) -> (FileScan, Vec<(String, usize)>) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("2025-01-01.json");
@@ -509,9 +593,9 @@ mod tests {
                 seen.push((e.name().to_string(), raw.len(), line))
             };
             let s = if trickle {
-                scan_reader(Trickle(text.as_bytes()), Path::new("t"), &mut record).unwrap()
+                scan_reader(Trickle(text.as_bytes()), Path::new("t"), None, &mut record).unwrap()
             } else {
-                scan_reader(text.as_bytes(), Path::new("t"), &mut record).unwrap()
+                scan_reader(text.as_bytes(), Path::new("t"), None, &mut record).unwrap()
             };
             assert_eq!(s.events, 3);
             let names: Vec<(&str, usize)> = seen.iter().map(|(n, _, l)| (n.as_str(), *l)).collect();
