@@ -3,10 +3,10 @@
 # over >= 2 GB of StateTrace-shaped JSON lines, against DuckDB (read_json +
 # SQL) and jq computing the same aggregate, in one run; page cache warm.
 # Also peak RSS of rollup over 0.5 GB and over the whole input.
-# Usage: bench/rollup.sh [SCALE] [DAYS] [RUNS]   (default 2800 8 3: ~2.1 GB)
+# Usage: bench/rollup.sh [SCALE] [DAYS] [RUNS]   (default 3300 8 3: ~2.1 GB)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale=${1:-2800}; days=${2:-8}; runs=${3:-3}
+scale=${1:-3300}; days=${2:-8}; runs=${3:-3}
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq; }
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb
 cargo build --release -q

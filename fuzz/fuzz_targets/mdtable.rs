@@ -7,6 +7,12 @@ use libfuzzer_sys::fuzz_target;
 use tollgate::governance::{citations, narrative, roadmap};
 use tollgate::read::{csv, mdtable};
 
+/// The statetrace profile's ID pattern and narrative columns, built once.
+static DOCS: std::sync::LazyLock<(regex::Regex, Vec<String>)> = std::sync::LazyLock::new(|| {
+    let d = tollgate::policy::Policy::builtin("statetrace").unwrap().docs.unwrap();
+    (d.id_regex(), d.narrative_columns.clone())
+});
+
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let lines = text.split('\n').count();
@@ -19,17 +25,16 @@ fuzz_target!(|data: &[u8]| {
             assert!(*l >= 1 && *l <= lines);
         }
     }
-    let id = regex::Regex::new(r"\bST-[A-Z]{1,2}-\d{3}\b").unwrap();
-    let columns: Vec<String> = ["Backlog", "Ready", "In Progress", "Blocked", "Done"].map(String::from).to_vec();
-    for c in narrative::parse(&text, &columns, &id) {
+    let (id, columns) = &*DOCS;
+    for c in narrative::parse(&text, columns, id) {
         assert!(c.line >= 1 && c.line <= lines);
     }
-    for m in roadmap::parse_roadmap(&text, &id) {
+    for m in roadmap::parse_roadmap(&text, id) {
         assert!(m.line >= 1 && m.line <= lines);
     }
     let cited = roadmap::parse_index(&text)
         .into_iter()
-        .chain(roadmap::table_ids(&text, &id))
+        .chain(roadmap::table_ids(&text, id))
         .chain(citations::evidence_paths(&text, &["Logs".to_string()]))
         .chain(citations::readme_hashes(&text));
     for (line, _) in cited {

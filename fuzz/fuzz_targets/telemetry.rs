@@ -1,12 +1,13 @@
 //! Fuzz the streaming JSON-lines telemetry reader: any bytes, any line
-//! structure; every reported problem must point at a real line.
+//! structure; every reported problem must point at a real line, and the
+//! event-name prefilter delivers exactly the wanted events a full scan does.
 #![no_main]
 
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use tollgate::read::flat;
-use tollgate::read::telemetry::{scan_reader, Event};
+use tollgate::read::telemetry::{scan_reader, Event, EventFilter};
 
 fuzz_target!(|data: &[u8]| {
     // The flat fast path either declines or agrees with serde exactly.
@@ -28,5 +29,24 @@ fuzz_target!(|data: &[u8]| {
         for f in &scan.findings {
             assert!(f.location.line.is_none_or(|l| l >= 1 && l <= lines));
         }
+    }
+    // With no repeated line (so duplicate detection cannot differ), the
+    // filtered scan hands over the same wanted events as the full one.
+    let mut distinct: Vec<&[u8]> = data.split(|b| *b == b'\n').map(|l| l.trim_ascii()).filter(|l| !l.is_empty()).collect();
+    let n = distinct.len();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() == n {
+        let want = "DatabaseWriteLatency";
+        let wanted = |filter: Option<&EventFilter>| {
+            let mut got = Vec::new();
+            let r = scan_reader(data, Path::new("fuzz.json"), filter, |e, _, line| {
+                if e.name().eq_ignore_ascii_case(want) {
+                    got.push(line);
+                }
+            });
+            r.ok().map(|_| got)
+        };
+        assert_eq!(wanted(None), wanted(Some(&EventFilter::new(want))));
     }
 });

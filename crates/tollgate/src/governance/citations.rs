@@ -3,6 +3,7 @@
 //! against facts the caller gathered from disk.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -17,7 +18,9 @@ pub type Cited = (usize, String);
 /// Backticked paths under one of `roots` (`Logs/...`), without globs or
 /// placeholders, `\` turned into `/` and any `#anchor` dropped.
 pub fn evidence_paths(doc: &str, roots: &[String]) -> Vec<Cited> {
-    let tick = Regex::new(r"`([^`\n]+)`").expect("valid regex");
+    static TICK: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"`([^`\n]+)`").expect("valid regex"));
+    let tick = &*TICK;
     let mut out = Vec::new();
     for (i, line) in doc.lines().enumerate() {
         for c in tick.captures_iter(line) {
@@ -43,20 +46,27 @@ pub fn evidence_paths(doc: &str, roots: &[String]) -> Vec<Cited> {
 /// Hex strings of 12 to 64 digits (at least one letter) cited shortly after
 /// the word README (`README SHA256 \`E355...\``, `README hashes Telemetry 7B96... / Routing 0B42...`).
 pub fn readme_hashes(doc: &str) -> Vec<Cited> {
-    let readme = Regex::new(r"(?i)readme").expect("valid regex");
-    let hex = Regex::new(r"\b[0-9A-Fa-f]{12,64}\b").expect("valid regex");
+    static README: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)readme").expect("valid regex"));
+    static HEX: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b[0-9A-Fa-f]{12,64}\b").expect("valid regex"));
+    let (readme, hex) = (&*README, &*HEX);
     let mut out = Vec::new();
     for (i, line) in doc.lines().enumerate() {
         let mut from = 0;
         for m in readme.find_iter(line) {
             let start = m.end().max(from);
             let rest = &line[start..];
-            let end = ["|", ";", ". "]
+            let mut end = ["|", ";", ". "]
                 .iter()
                 .filter_map(|stop| rest.find(stop))
                 .min()
                 .map_or(line.len(), |e| start + e)
                 .min(start + 200);
+            // At most 200 bytes, cut at a character boundary.
+            while !line.is_char_boundary(end) {
+                end -= 1;
+            }
             let window = line.get(start..end).unwrap_or("");
             for h in hex.find_iter(window) {
                 if h.as_str().chars().any(|c| c.is_ascii_alphabetic()) {
@@ -208,6 +218,14 @@ mod tests {
             ("docs.evidence-path", Some(1))
         );
         assert!(evidence_rules(&p, "board.md", &got, &|_| true).is_empty());
+    }
+
+    #[test]
+    fn readme_windows_end_at_character_boundaries() {
+        let long = format!("README {}", "é".repeat(150));
+        assert!(readme_hashes(&long).is_empty());
+        let twice = format!("readme {} readme ABCDEF1234567", "é".repeat(120));
+        assert_eq!(readme_hashes(&twice), [(1, "ABCDEF1234567".to_string())]);
     }
 
     #[test]

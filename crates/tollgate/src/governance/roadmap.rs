@@ -1,6 +1,8 @@
 //! The roadmap, the backlog and the plan index: tables that point at task
 //! IDs or plan files, and the rules that hold them to the boards.
 
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
 use regex::Regex;
 
@@ -23,7 +25,9 @@ pub struct Milestone {
 
 /// Milestones of every roadmap table (a table with a milestone and a target-date column).
 pub fn parse_roadmap(doc: &str, id: &Regex) -> Vec<Milestone> {
-    let date = Regex::new(r"\d{4}-\d{2}-\d{2}").expect("valid regex");
+    static DATE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d{4}-\d{2}-\d{2}").expect("valid regex"));
+    let date = &*DATE;
     let mut out = Vec::new();
     for t in mdtable::tables(doc) {
         let (Some(name), Some(target)) = (

@@ -278,11 +278,7 @@ pub fn scan_event(
     on_event: impl FnMut(&Event, &[u8], usize),
 ) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let filter = EventFilter {
-        key: memchr::memmem::Finder::new(br#""EventName":""#),
-        want: event.trim().as_bytes().to_vec(),
-    };
-    scan_reader(file, path, Some(&filter), on_event)
+    scan_reader(file, path, Some(&EventFilter::new(event)), on_event)
 }
 
 /// The event-name prefilter of [`scan_event`].
@@ -292,6 +288,14 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
+    /// A filter for events named `event` (case-insensitive, trimmed).
+    pub fn new(event: &str) -> EventFilter {
+        EventFilter {
+            key: memchr::memmem::Finder::new(br#""EventName":""#),
+            want: event.trim().as_bytes().to_vec(),
+        }
+    }
+
     /// Whether `line` surely names another event.
     fn skips(&self, line: &[u8]) -> bool {
         if memchr::memchr(b'{', line.get(1..).unwrap_or_default()).is_some() {
