@@ -190,13 +190,6 @@ mod tests {
     use super::*;
     use crate::governance::board::Task;
 
-    fn policy() -> DocsPolicy {
-        crate::policy::Policy::builtin("statetrace")
-            .unwrap()
-            .docs
-            .unwrap()
-    }
-
     #[test]
     fn evidence_paths_are_concrete_paths_under_the_roots() {
         let roots = vec!["Logs".to_string()];
@@ -209,7 +202,7 @@ mod tests {
                 (1, "Logs/Verification/V.json".to_string())
             ]
         );
-        let p = policy();
+        let (p, _) = crate::governance::statetrace_docs();
         let exists = |c: &str| c.ends_with("V.json");
         let f = evidence_rules(&p, "board.md", &got, &exists);
         assert_eq!(f.len(), 1);
@@ -240,7 +233,7 @@ mod tests {
                 (2, "0B42A27E7FB9".to_string())
             ]
         );
-        let p = policy();
+        let (p, _) = crate::governance::statetrace_docs();
         let readmes = vec![
             "E35558FDF7E72E3DBD96".to_string(),
             "7B965A2F154C255F".to_string(),
@@ -261,7 +254,7 @@ mod tests {
 
     #[test]
     fn planlinks_must_exist_and_mention_the_task() {
-        let p = policy();
+        let (p, _) = crate::governance::statetrace_docs();
         let id = p.id_regex();
         let row = |id: &str, link: &str, line| Task {
             id: id.into(),

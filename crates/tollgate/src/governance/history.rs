@@ -56,10 +56,7 @@ mod tests {
 
     #[test]
     fn losing_many_rows_against_head_is_reported_unless_allowed() {
-        let p = crate::policy::Policy::builtin("statetrace")
-            .unwrap()
-            .docs
-            .unwrap();
+        let (p, _) = crate::governance::statetrace_docs();
         assert!(large_edit_rule(&p, "t.csv", 100, 120, false).is_none());
         let f = large_edit_rule(&p, "t.csv", 100, 121, false).unwrap();
         assert!(

@@ -16,6 +16,17 @@ use crate::error::{Error, Result};
 use crate::finding::Finding;
 use crate::policy::{DocsPolicy, Workspace};
 
+/// The statetrace profile's `[docs]` and its ID pattern, for the rules' unit tests.
+#[cfg(test)]
+fn statetrace_docs() -> (DocsPolicy, regex::Regex) {
+    let p = crate::policy::Policy::builtin("statetrace")
+        .expect("builtin profile")
+        .docs
+        .expect("statetrace has [docs]");
+    let id = p.id_regex();
+    (p, id)
+}
+
 /// The policy's `[docs]`, or a usage error naming what is missing.
 fn docs_policy(ws: &Workspace) -> Result<&DocsPolicy> {
     ws.policy

@@ -137,15 +137,6 @@ mod tests {
     use super::*;
     use crate::governance::board::Task;
 
-    fn setup() -> (DocsPolicy, Regex) {
-        let p = crate::policy::Policy::builtin("statetrace")
-            .unwrap()
-            .docs
-            .unwrap();
-        let id = p.id_regex();
-        (p, id)
-    }
-
     fn snapshot() -> Tasks {
         Tasks {
             path: "board.md".into(),
@@ -162,7 +153,7 @@ mod tests {
 
     #[test]
     fn cards_are_read_under_their_column_headings() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let doc = "# Board\n## Backlog\n- **Alpha** - [x]\n  - note\n## In Progress (WIP=2)\n- **Beta** ST-A-001 work\n## Notes\n- **Gamma**\n";
         let cards = parse(doc, &p.narrative_columns, &id);
         let got: Vec<_> = cards
@@ -175,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_card_in_two_columns_is_reported_once_per_extra_column() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let twice = "## Backlog\n- **Streaks > 8** - a\n## Blocked\n- **Streaks  > 8** - b\n";
         let f = rules(
             &p,
@@ -200,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_column_that_contradicts_the_snapshot_is_reported() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let wrong = "## Done\n- **Queue metrics** - finished\n";
         let f = rules(
             &p,

@@ -220,15 +220,6 @@ mod tests {
     use super::*;
     use crate::governance::board::Task;
 
-    fn setup() -> (DocsPolicy, Regex) {
-        let p = crate::policy::Policy::builtin("statetrace")
-            .unwrap()
-            .docs
-            .unwrap();
-        let id = p.id_regex();
-        (p, id)
-    }
-
     fn board(tasks: &[(&str, &str)]) -> Tasks {
         Tasks {
             path: "board.md".into(),
@@ -251,7 +242,7 @@ mod tests {
 
     #[test]
     fn roadmap_milestones_are_read_with_ids_and_dates() {
-        let (_, id) = setup();
+        let (_, id) = crate::governance::statetrace_docs();
         let m = parse_roadmap(ROADMAP, &id);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].name, "M1 - Base");
@@ -262,7 +253,7 @@ mod tests {
 
     #[test]
     fn overdue_milestones_that_are_not_done() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
         let m = parse_roadmap(ROADMAP, &id);
         let open = board(&[("ST-B-010", "In Progress"), ("ST-A-007", "Ready")]);
@@ -283,7 +274,7 @@ mod tests {
 
     #[test]
     fn milestones_must_cite_a_known_task() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let today = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
         let m = parse_roadmap(ROADMAP, &id);
         let f = roadmap_rules(
@@ -305,7 +296,7 @@ mod tests {
 
     #[test]
     fn backlog_entries_must_be_live_tasks() {
-        let (p, id) = setup();
+        let (p, id) = crate::governance::statetrace_docs();
         let doc = "| ID | Plan | Title |\n|---|---|---|\n| ST-G-001 | G | a |\n| ST-G-002 | G | b |\n| ST-G-003 | G | c |\n";
         let entries = table_ids(doc, &id);
         let b = board(&[("ST-G-001", "Done - 2025-12-22"), ("ST-G-002", "Ready")]);
@@ -331,7 +322,7 @@ mod tests {
 
     #[test]
     fn the_plan_index_cites_every_plan_and_only_real_ones() {
-        let (p, _) = setup();
+        let (p, _) = crate::governance::statetrace_docs();
         let doc = "| Plan | Plan file |\n|---|---|\n| A | `docs/plans/PlanA_X.md` |\n| B | `docs/plans/PlanB_Y.md` |\n";
         let cited = parse_index(doc);
         assert_eq!(cited[0], (3, "docs/plans/PlanA_X.md".to_string()));
