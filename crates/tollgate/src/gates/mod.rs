@@ -8,7 +8,6 @@ mod samples;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use self::samples::Samples;
 use crate::finding::{Finding, Location, Severity};
@@ -446,10 +445,6 @@ pub fn run(ws: &Workspace, only: &[String], base: Option<&baseline::Record>) -> 
 }
 
 /// A JSON value at a dotted path (`Statistics.QueueBuildDelayMs.P95`).
-pub fn get_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(v, |cur, key| cur.get(key))
-}
-
 /// Evaluate a gate set: each candidate file (newest first) is judged on every
 /// member; the newest file decides, and when it fails the candidate with the
 /// fewest failing criteria is named as the near-miss, with what it lacks.

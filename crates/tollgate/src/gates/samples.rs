@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::get_path;
 use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, GateSpec, Source};
+use crate::read::json::get_path;
+use crate::read::telemetry::{EventQuery, Scalar};
 use crate::read::{analyzer, queue_delay, shared_cache, telemetry, warm_run};
 use crate::telemetry::rollup::Tally;
 use crate::telemetry::stats::Distribution;
@@ -38,19 +39,19 @@ impl Samples {
         }
     }
 
-    fn push(&mut self, v: &Value, want_text: bool) {
-        let number = match v {
-            Value::Number(n) => n.as_f64(),
-            Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
-            _ => None,
+    fn push(&mut self, v: &Scalar, want_text: bool) {
+        let number = v.number();
+        // The text form is made only where it is used.
+        let text = |v: &Scalar| match v {
+            Scalar::Str(s) => Some(s.trim().to_string()),
+            Scalar::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+            Scalar::Number(n) => Some(
+                serde_json::from_str::<serde_json::Number>(n)
+                    .map_or_else(|_| n.to_string(), |n| n.to_string()),
+            ),
+            Scalar::Null | Scalar::Other => None,
         };
-        let text = match v {
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        if number.is_none() && text.is_none() {
+        if number.is_none() && !matches!(v, Scalar::Str(_) | Scalar::Bool(_) | Scalar::Number(_)) {
             return;
         }
         self.count += 1;
@@ -58,7 +59,8 @@ impl Samples {
             self.numbers.add(n);
             self.first_number.get_or_insert(n);
         }
-        if let Some(t) = text {
+        if want_text || (self.first_text.is_none() && number.is_none()) {
+            let t = text(v).unwrap_or_default();
             if want_text {
                 self.texts.add(&t);
             }
@@ -78,15 +80,28 @@ fn wants_text(g: &GateSpec) -> bool {
 
 /// `select` (minus `minus`) of one event or object, its fields looked up
 /// by name (top-level or dotted path), or `None` when absent.
-fn selected_field<'a>(g: &GateSpec, field: &dyn Fn(&str) -> Option<&'a Value>) -> Option<Value> {
+fn selected_field<'a>(
+    g: &GateSpec,
+    field: &dyn Fn(&str) -> Option<Scalar<'a>>,
+) -> Option<Scalar<'a>> {
     let v = field(g.select.as_deref()?)?;
     match g.minus.as_deref() {
-        None => Some(v.clone()),
+        None => Some(v),
         Some(m) => {
-            let a = v.as_f64()?;
-            let b = field(m)?.as_f64()?;
-            serde_json::Number::from_f64(a - b).map(Value::Number)
+            let a = v.number()?;
+            let b = field(m)?.number()?;
+            serde_json::Number::from_f64(a - b).map(|n| Scalar::Number(n.to_string().into()))
         }
+    }
+}
+
+/// A field as text for grouping and filters: strings as written, numbers
+/// in their shortest form.
+fn key_text<'a>(v: &'a Scalar) -> Option<std::borrow::Cow<'a, str>> {
+    match v {
+        Scalar::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Scalar::Number(_) => v.number().map(|n| n.to_string().into()),
+        _ => None,
     }
 }
 
@@ -126,7 +141,7 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
     for o in &objects {
         if g.aggregate == Aggregate::Count && g.select.is_none() {
             s.count += 1;
-        } else if let Some(v) = selected_field(g, &|k| get_path(o, k)) {
+        } else if let Some(v) = selected_field(g, &|k| get_path(o, k).map(Scalar::from_value)) {
             s.push(&v, wants_text(g));
         }
     }
@@ -174,35 +189,18 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
     .flatten()
     .chain(g.filter.keys().map(String::as_str))
     .collect();
-    let flat_keys = keys.iter().all(|k| !k.contains('.'));
-    let scan = telemetry::scan_event(f, want, |e, raw, _| {
-        if !e.name().eq_ignore_ascii_case(want) {
-            return;
-        }
-        // Flat lines give their fields without a second full parse.
-        let fast = flat_keys
-            .then(|| crate::read::flat::lookup(raw, &keys))
-            .flatten();
-        let fields: Vec<Option<Value>> = match fast {
-            Some(v) => v,
-            None => {
-                let Ok(obj) = serde_json::from_slice::<Value>(raw) else {
-                    return;
-                };
-                keys.iter().map(|k| get_path(&obj, k).cloned()).collect()
-            }
-        };
+    let query = EventQuery::new(want, &keys);
+    let scan = telemetry::scan_event(f, &query, |_, fields, _| {
         let field = |k: &str| {
             keys.iter()
                 .position(|x| *x == k)
-                .and_then(|i| fields[i].as_ref())
+                .and_then(|i| fields[i].clone())
         };
         let field_text = |k: &str| {
-            field(k).and_then(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .or_else(|| v.as_f64().map(|n| n.to_string()))
-            })
+            keys.iter()
+                .position(|x| *x == k)
+                .and_then(|i| fields[i].as_ref())
+                .and_then(key_text)
         };
         if !g
             .filter
@@ -214,9 +212,12 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
         let group = g
             .group_by
             .as_deref()
-            .map(|k| field_text(k).unwrap_or_else(|| "(none)".into()))
+            .map(|k| field_text(k).unwrap_or(std::borrow::Cow::Borrowed("(none)")))
             .unwrap_or_default();
-        let s = groups.entry(group).or_default();
+        let s = match groups.get_mut(group.as_ref()) {
+            Some(s) => s,
+            None => groups.entry(group.into_owned()).or_default(),
+        };
         if g.aggregate == Aggregate::Count && g.select.is_none() {
             s.count += 1;
         } else if let Some(v) = selected_field(g, &field) {

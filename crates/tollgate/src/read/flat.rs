@@ -6,13 +6,32 @@
 
 use std::borrow::Cow;
 
-use super::telemetry::{Event, Flag, Num, Text};
+use super::telemetry::{Event, Flag, Num, Scalar, Text};
 
 /// Parse a flat object line into an [`Event`], or `None` to fall back.
 pub fn parse(line: &[u8]) -> Option<Event<'_>> {
+    parse_with(line, &[], &mut [])
+}
+
+/// [`parse`], also storing the top-level value of each of `keys` in the
+/// same slot of `out` (`None` when absent), as serde would give them. A
+/// repeated key keeps its last value, as `serde_json::Value` does; a dotted
+/// key is a path into nested objects, which a flat line has none of.
+pub fn parse_with<'a>(
+    line: &'a [u8],
+    keys: &[&str],
+    out: &mut [Option<Scalar<'a>>],
+) -> Option<Event<'a>> {
+    debug_assert_eq!(keys.len(), out.len());
+    out.iter_mut().for_each(|o| *o = None);
     let mut ev = Event::default();
     let mut seen = 0u64;
     fields(line, |key, value| {
+        for (i, k) in keys.iter().enumerate() {
+            if k.as_bytes() == key && !k.contains('.') {
+                out[i] = Some(value.clone());
+            }
+        }
         if let Some(bit) = assign(&mut ev, key, value)? {
             if seen & bit != 0 {
                 return None; // duplicate known field: serde reports it
@@ -24,54 +43,25 @@ pub fn parse(line: &[u8]) -> Option<Event<'_>> {
     Some(ev)
 }
 
-/// The top-level values of `keys` in a flat object line (`None` per absent
-/// key), as serde would give them; `None` when the line is not a flat
-/// object or repeats a wanted key, so the caller parses it with serde.
-pub fn lookup(line: &[u8], keys: &[&str]) -> Option<Vec<Option<serde_json::Value>>> {
-    let mut out: Vec<Option<serde_json::Value>> = vec![None; keys.len()];
-    fields(line, |key, value| {
-        if let Some(i) = keys.iter().position(|k| k.as_bytes() == key) {
-            if out[i].is_some() {
-                return None;
-            }
-            let v = json(value)?;
-            // The same key may be wanted twice (select and group_by).
-            for (j, k) in keys.iter().enumerate().skip(i + 1) {
-                if k.as_bytes() == key {
-                    out[j] = Some(v.clone());
-                }
-            }
-            out[i] = Some(v);
-        }
-        Some(())
-    })?;
-    Some(out)
-}
-
-fn json(v: Raw<'_>) -> Option<serde_json::Value> {
-    use serde_json::Value;
-    Some(match v {
-        Raw::Str(s) => Value::String(s.into_owned()),
-        Raw::Scalar("null") => Value::Null,
-        Raw::Scalar("true") => Value::Bool(true),
-        Raw::Scalar("false") => Value::Bool(false),
-        Raw::Scalar(n) => serde_json::from_str(n).ok()?,
-        Raw::Array => return None,
-    })
-}
-
 /// Call `each(key, value)` for every top-level field of a flat object line;
 /// `None` when the line is not one (or `each` gives up).
-fn fields<'a>(line: &'a [u8], mut each: impl FnMut(&'a [u8], Raw<'a>) -> Option<()>) -> Option<()> {
+fn fields<'a>(
+    line: &'a [u8],
+    mut each: impl FnMut(&'a [u8], Scalar<'a>) -> Option<()>,
+) -> Option<()> {
     if line.len() < 2 || line[0] != b'{' || line[line.len() - 1] != b'}' {
         return None;
     }
     // Nested objects, invalid UTF-8 and raw control bytes (which JSON
     // forbids inside strings) go to serde.
-    if memchr::memchr(b'{', &line[1..]).is_some()
-        || line.iter().any(|b| *b < 0x20)
-        || (!line.is_ascii() && std::str::from_utf8(line).is_err())
-    {
+    if memchr::memchr(b'{', &line[1..]).is_some() {
+        return None;
+    }
+    // One branch-free (vectorised) pass for both byte checks.
+    let (low, high) = line
+        .iter()
+        .fold((u8::MAX, 0u8), |(lo, hi), b| (lo.min(*b), hi.max(*b)));
+    if low < 0x20 || (high >= 0x80 && std::str::from_utf8(line).is_err()) {
         return None;
     }
     let mut pos = skip_ws(line, 1);
@@ -120,15 +110,8 @@ fn skip_ws(line: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// A raw value.
-enum Raw<'a> {
-    Str(Cow<'a, str>),
-    Scalar(&'a str),
-    Array,
-}
-
 /// The value at `pos` and the position after it.
-fn value(line: &[u8], pos: usize) -> Option<(Raw<'_>, usize)> {
+fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
     match *line.get(pos)? {
         b'"' => {
             let end = string_end(line, pos)?;
@@ -138,7 +121,7 @@ fn value(line: &[u8], pos: usize) -> Option<(Raw<'_>, usize)> {
             } else {
                 Cow::Borrowed(utf8(body))
             };
-            Some((Raw::Str(text), end + 1))
+            Some((Scalar::Str(text), end + 1))
         }
         b'[' => {
             // Scalars only (no `{` in the line): find the matching `]`.
@@ -151,7 +134,7 @@ fn value(line: &[u8], pos: usize) -> Option<(Raw<'_>, usize)> {
                     b']' => {
                         depth -= 1;
                         if depth == 0 {
-                            return Some((Raw::Array, i + 1));
+                            return Some((Scalar::Other, i + 1));
                         }
                     }
                     _ => {}
@@ -165,8 +148,21 @@ fn value(line: &[u8], pos: usize) -> Option<(Raw<'_>, usize)> {
                 .iter()
                 .position(|b| matches!(b, b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n'))?;
             let s = utf8(&line[pos..pos + len]);
-            (matches!(s, "true" | "false" | "null") || is_json_number(s.as_bytes()))
-                .then_some((Raw::Scalar(s), pos + len))
+            let v = match s {
+                "true" => Scalar::Bool(true),
+                "false" => Scalar::Bool(false),
+                "null" => Scalar::Null,
+                // serde rejects a number beyond f64's range, so decline it
+                // too (only an exponent or 309+ digits can get there).
+                _ if is_json_number(s.as_bytes())
+                    && (!(s.len() > 300 || s.contains(['e', 'E']))
+                        || s.parse::<f64>().is_ok_and(f64::is_finite)) =>
+                {
+                    Scalar::Number(Cow::Borrowed(s))
+                }
+                _ => return None,
+            };
+            Some((v, pos + len))
         }
     }
 }
@@ -222,32 +218,26 @@ fn string_end(line: &[u8], open: usize) -> Option<usize> {
     }
 }
 
-fn text(v: Raw<'_>) -> Text<'_> {
+fn text(v: Scalar<'_>) -> Text<'_> {
     match v {
-        Raw::Str(s) => Text(Some(s)),
-        Raw::Scalar("null") | Raw::Array => Text(None),
-        Raw::Scalar("true") => Text(Some(Cow::Borrowed("True"))),
-        Raw::Scalar("false") => Text(Some(Cow::Borrowed("False"))),
-        Raw::Scalar(n) => Text(n.parse::<f64>().ok().map(|x| {
+        Scalar::Str(s) => Text(Some(s)),
+        Scalar::Null | Scalar::Other => Text(None),
+        Scalar::Bool(b) => Text(Some(Cow::Borrowed(if b { "True" } else { "False" }))),
+        Scalar::Number(n) => Text(n.parse::<f64>().ok().map(|x| {
             Cow::Owned(if n.contains(['.', 'e', 'E']) {
                 x.to_string()
             } else {
-                n.to_string()
+                n.into_owned()
             })
         })),
     }
 }
 
-fn num(v: Raw<'_>) -> Num {
-    Num(match v {
-        Raw::Str(s) => s.trim().parse::<f64>().ok(),
-        Raw::Scalar(n) => n.parse::<f64>().ok(),
-        Raw::Array => None,
-    }
-    .filter(|x| x.is_finite()))
+fn num(v: Scalar<'_>) -> Num {
+    Num(v.number())
 }
 
-fn flag(v: Raw<'_>) -> Flag {
+fn flag(v: Scalar<'_>) -> Flag {
     let t = text(v);
     Flag(t.get().and_then(|s| match s.to_ascii_lowercase().as_str() {
         "true" | "1" => Some(true),
@@ -257,7 +247,7 @@ fn flag(v: Raw<'_>) -> Flag {
 }
 
 /// Store a known field; `Some(bit)` for known keys, `Some(None)` for others.
-fn assign<'a>(ev: &mut Event<'a>, key: &[u8], v: Raw<'a>) -> Option<Option<u64>> {
+fn assign<'a>(ev: &mut Event<'a>, key: &[u8], v: Scalar<'a>) -> Option<Option<u64>> {
     let bit = |n: u32| Some(Some(1u64 << n));
     match key {
         b"EventName" => {
@@ -402,6 +392,8 @@ mod tests {
             br#"{"EventName":"A","Nested":{"Site":"inner"},"Site":"outer"}"#,
             br#"{"EventName":"A","LatencyMs":01}"#,
             br#"{"EventName":"A","LatencyMs":1.}"#,
+            br#"{"EventName":"A","LatencyMs":1e400}"#,
+            br#"{"EventName":"A","Other":-2e-400,"Big":18446744073709551616}"#,
             br#"{"EventName":"A","EventName":"B"}"#,
             br#"{"EventName":"A",}"#,
             b"{\"EventName\":\"A\tB\"}",

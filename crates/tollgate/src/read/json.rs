@@ -82,6 +82,11 @@ pub fn str_list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The value at a dotted path (`a.b.c`) of nested objects.
+pub fn get_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |cur, key| cur.get(key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,6 +146,43 @@ impl<'de> Deserialize<'de> for Flag {
     }
 }
 
+/// One top-level value of an event, as a gate reads it: borrowed from the
+/// line where it can be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    /// A JSON number, as written (or as serde prints it).
+    Number(Cow<'a, str>),
+    Bool(bool),
+    Null,
+    /// An array or object.
+    Other,
+}
+
+impl<'a> Scalar<'a> {
+    /// The value as serde gives it, borrowing its strings.
+    pub fn from_value(v: &'a serde_json::Value) -> Scalar<'a> {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => Scalar::Str(Cow::Borrowed(s)),
+            Value::Number(n) => Scalar::Number(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Null => Scalar::Null,
+            Value::Array(_) | Value::Object(_) => Scalar::Other,
+        }
+    }
+
+    /// A finite number, from a JSON number or a numeric string.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Str(s) => s.trim().parse::<f64>().ok(),
+            Scalar::Number(n) => n.parse::<f64>().ok(),
+            _ => None,
+        }
+        .filter(|x| x.is_finite())
+    }
+}
+
 /// The fields of a telemetry event that tollgate reads. Every field is
 /// optional; unknown fields are skipped.
 #[derive(Debug, Default, PartialEq, Deserialize)]
@@ -257,79 +294,88 @@ impl FileScan {
     }
 }
 
-/// Stream the events of one JSON-lines file to `on_event(event, raw line,
-/// line number)`; the raw line lets a caller read fields `Event` lacks.
-/// Duplicate lines are skipped; out-of-order events are passed on (they are
-/// real data) and reported. A pretty-printed JSON document is reported and
-/// skipped whole.
-pub fn scan(path: &Path, on_event: impl FnMut(&Event, &[u8], usize)) -> Result<FileScan> {
+/// Stream the events of one JSON-lines file to `on_event(event, line
+/// number)`. Duplicate lines are skipped; out-of-order events are passed on
+/// (they are real data) and reported. A pretty-printed JSON document is
+/// reported and skipped whole.
+pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, usize)) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(file, path, None, on_event)
+    scan_reader(file, path, None, |e, _, n| on_event(e, n))
 }
 
-/// [`scan`] limited to events named `event` (case-insensitive): a line whose
+/// [`scan`] limited to the events a query names, each delivered with the
+/// query's fields (`on_event(event, fields, line number)`). A line whose
 /// literal `"EventName":"..."` names another event is skipped before it is
-/// parsed, hashed or checked for order, so `lines` counts every line but
-/// duplicates and order are judged among the wanted events only. Lines the
+/// parsed, hashed or checked for order, so `lines` counts every line while
+/// `events`, duplicates and order count the wanted events only. Lines the
 /// literal test cannot judge (nested objects, escapes, spacing) are parsed.
 pub fn scan_event(
     path: &Path,
-    event: &str,
-    on_event: impl FnMut(&Event, &[u8], usize),
+    query: &EventQuery,
+    on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<FileScan> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(file, path, Some(&EventFilter::new(event)), on_event)
+    scan_reader(file, path, Some(query), on_event)
 }
 
-/// The event-name prefilter of [`scan_event`].
-pub struct EventFilter {
+/// Which events a scan wants, and which of their fields.
+pub struct EventQuery {
     key: memchr::memmem::Finder<'static>,
-    want: Vec<u8>,
+    want: String,
+    keys: Vec<String>,
 }
 
-impl EventFilter {
-    /// A filter for events named `event` (case-insensitive, trimmed).
-    pub fn new(event: &str) -> EventFilter {
-        EventFilter {
+impl EventQuery {
+    /// Events named `event` (case-insensitive, trimmed) and their top-level
+    /// fields (or dotted paths) `keys`.
+    pub fn new(event: &str, keys: &[&str]) -> EventQuery {
+        EventQuery {
             key: memchr::memmem::Finder::new(br#""EventName":""#),
-            want: event.trim().as_bytes().to_vec(),
+            want: event.trim().to_string(),
+            keys: keys.iter().map(|k| k.to_string()).collect(),
         }
+    }
+
+    fn wants(&self, ev: &Event) -> bool {
+        ev.name().eq_ignore_ascii_case(&self.want)
     }
 
     /// Whether `line` surely names another event.
     fn skips(&self, line: &[u8]) -> bool {
-        if memchr::memchr(b'{', line.get(1..).unwrap_or_default()).is_some() {
-            return false;
-        }
-        let Some(at) = self.key.find(line) else {
-            return false;
+        let needle = self.key.needle();
+        // The common shape names the event first: then it is a top-level
+        // key whatever follows, and no search is needed.
+        let rest = if line.len() > needle.len() && line[0] == b'{' && line[1..].starts_with(needle)
+        {
+            &line[1 + needle.len()..]
+        } else {
+            if memchr::memchr(b'{', line.get(1..).unwrap_or_default()).is_some() {
+                return false;
+            }
+            let Some(at) = self.key.find(line) else {
+                return false;
+            };
+            &line[at + needle.len()..]
         };
-        let rest = &line[at + self.key.needle().len()..];
         let Some(close) = memchr::memchr2(b'"', b'\\', rest) else {
             return false;
         };
-        rest[close] == b'"' && !rest[..close].trim_ascii().eq_ignore_ascii_case(&self.want)
+        rest[close] == b'"'
+            && !rest[..close]
+                .trim_ascii()
+                .eq_ignore_ascii_case(self.want.as_bytes())
     }
 }
 
-/// [`scan`] over any reader, optionally limited by an [`EventFilter`];
-/// `path` names the source in reports.
+/// [`scan`] over any reader, optionally limited by an [`EventQuery`] (the
+/// fields are empty without one); `path` names the source in reports.
 pub fn scan_reader(
     mut reader: impl Read,
     path: &Path,
-    filter: Option<&EventFilter>,
-    mut on_event: impl FnMut(&Event, &[u8], usize),
+    query: Option<&EventQuery>,
+    mut on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<FileScan> {
-    let mut lines = LineState {
-        scan: FileScan {
-            path: path.to_path_buf(),
-            ..Default::default()
-        },
-        recent: vec![0u64; DUPLICATE_WINDOW],
-        latest: String::new(),
-        seen_content: false,
-        filter,
-    };
+    let mut lines = LineState::new(path, query);
     // Lines are cut out of a large buffer in place (no copy per line); a
     // partial line at the end moves to the front before the next read.
     let mut buf = vec![0u8; READ_CHUNK];
@@ -364,13 +410,10 @@ pub fn scan_reader(
             None => break,
         };
         line_no += 1;
-        let mut line = &buf[start..line_end];
+        let line = &buf[start..line_end];
         start = (line_end + 1).min(end);
         scanned = start;
-        if line_no == 1 {
-            line = super::text::strip_bom(line);
-        }
-        if lines.line(line.trim_ascii(), line_no, &mut on_event) == Flow::Stop {
+        if lines.feed(line, line_no, &mut on_event) == Flow::Stop {
             return Ok(lines.scan);
         }
         if next.is_none() {
@@ -392,7 +435,8 @@ enum Flow {
 
 /// Per-file state of the line checks.
 struct LineState<'f> {
-    filter: Option<&'f EventFilter>,
+    query: Option<&'f EventQuery>,
+    keys: Vec<&'f str>,
     scan: FileScan,
     /// Line hashes by slot (`hash % DUPLICATE_WINDOW`); 0 means empty.
     recent: Vec<u64>,
@@ -401,12 +445,40 @@ struct LineState<'f> {
     seen_content: bool,
 }
 
-impl LineState<'_> {
+impl<'f> LineState<'f> {
+    fn new(path: &Path, query: Option<&'f EventQuery>) -> LineState<'f> {
+        LineState {
+            scan: FileScan {
+                path: path.to_path_buf(),
+                ..Default::default()
+            },
+            recent: vec![0u64; DUPLICATE_WINDOW],
+            latest: String::new(),
+            seen_content: false,
+            query,
+            keys: query.map_or(Vec::new(), |q| q.keys.iter().map(String::as_str).collect()),
+        }
+    }
+
+    /// One raw line, numbered from 1: a BOM on the first line and the
+    /// surrounding whitespace (CR included) are not part of the event.
+    fn feed(
+        &mut self,
+        mut line: &[u8],
+        line_no: usize,
+        on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize),
+    ) -> Flow {
+        if line_no == 1 {
+            line = super::text::strip_bom(line);
+        }
+        self.line(line.trim_ascii(), line_no, on_event)
+    }
+
     fn line(
         &mut self,
         line: &[u8],
         line_no: usize,
-        on_event: &mut impl FnMut(&Event, &[u8], usize),
+        on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize),
     ) -> Flow {
         if line.is_empty() {
             return Flow::Go;
@@ -415,7 +487,7 @@ impl LineState<'_> {
         scan.lines += 1;
         let first = !self.seen_content;
         self.seen_content = true;
-        if !first && self.filter.is_some_and(|f| f.skips(line)) {
+        if !first && self.query.is_some_and(|q| q.skips(line)) {
             return Flow::Go;
         }
         let h = xxhash_rust::xxh3::xxh3_64(line).max(1);
@@ -427,14 +499,10 @@ impl LineState<'_> {
             return Flow::Go;
         }
         *slot = h;
-        let parsed = if let Some(ev) = super::flat::parse(line) {
-            Ok(ev)
-        } else if line.starts_with(b"{") {
-            serde_json::from_slice::<Event>(line).map_err(|e| e.to_string())
-        } else {
-            Err("not a JSON object".to_string())
-        };
-        match parsed {
+        let mut doc = None;
+        let mut fields = vec![None; self.keys.len()];
+        match parse_line(line, &self.keys, &mut doc, &mut fields) {
+            Ok(ev) if self.query.is_some_and(|q| !q.wants(&ev)) => {}
             Ok(ev) => {
                 scan.events += 1;
                 if let Some(ts) = ev.timestamp.get() {
@@ -448,7 +516,7 @@ impl LineState<'_> {
                         self.latest.push_str(ts);
                     }
                 }
-                on_event(&ev, line, line_no);
+                on_event(&ev, &fields, line_no);
             }
             Err(e) => {
                 if first && (line == b"[" || line == b"{" || line.starts_with(b"[")) {
@@ -471,6 +539,34 @@ impl LineState<'_> {
         }
         Flow::Go
     }
+}
+
+/// Parse one line into an event and the values of `keys` (`fields`, one
+/// slot per key), on the flat fast path when it can; `doc` holds the serde
+/// document the fields borrow from when it cannot.
+fn parse_line<'a>(
+    line: &'a [u8],
+    keys: &[&str],
+    doc: &'a mut Option<serde_json::Value>,
+    fields: &mut [Option<Scalar<'a>>],
+) -> std::result::Result<Event<'a>, String> {
+    if let Some(ev) = super::flat::parse_with(line, keys, fields) {
+        return Ok(ev);
+    }
+    if !line.starts_with(b"{") {
+        return Err("not a JSON object".to_string());
+    }
+    let ev = serde_json::from_slice::<Event>(line).map_err(|e| e.to_string())?;
+    // serde skips unknown fields without checking their UTF-8, so a line
+    // that is a valid event may still not be a valid document: its fields
+    // are then absent.
+    if let (false, Ok(v)) = (keys.is_empty(), serde_json::from_slice(line)) {
+        let doc = doc.insert(v);
+        for (slot, k) in fields.iter_mut().zip(keys) {
+            *slot = super::json::get_path(doc, k).map(Scalar::from_value);
+        }
+    }
+    Ok(ev)
 }
 
 /// Whether timestamp `a` is earlier than `b`. Same-shape stamps (same length
@@ -507,25 +603,51 @@ mod tests {
         ];
         std::fs::write(&f, lines.join("\n")).unwrap();
         let mut got = Vec::new();
-        let scan = scan_event(&f, "DatabaseWriteLatency", |e, _, line| {
-            got.push((e.name().to_string(), line))
+        let query = EventQuery::new("DatabaseWriteLatency", &["LatencyMs", "Inner.EventName"]);
+        let scan = scan_event(&f, &query, |e, fields, line| {
+            assert!(e.name().eq_ignore_ascii_case("DatabaseWriteLatency"));
+            got.push((
+                line,
+                fields[0].as_ref().and_then(Scalar::number),
+                match &fields[1] {
+                    Some(Scalar::Str(s)) => Some(s.to_string()),
+                    _ => None,
+                },
+            ))
         })
         .unwrap();
-        let wanted: Vec<usize> = got
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("DatabaseWriteLatency"))
-            .map(|(_, l)| *l)
-            .collect();
+        let lines_and_latency: Vec<(usize, Option<f64>)> =
+            got.iter().map(|(l, v, _)| (*l, *v)).collect();
         assert_eq!(
-            wanted,
-            [2, 3, 4, 5, 6],
-            "every spelling of the event reaches the caller"
+            lines_and_latency,
+            [
+                (2, Some(5.0)),
+                (3, Some(6.0)),
+                (4, Some(7.0)),
+                (5, Some(8.0)),
+                (6, Some(9.0))
+            ],
+            "every spelling of the event reaches the caller, with its fields, and no other event"
         );
-        assert_eq!(scan.lines, 7);
-        assert!(
-            !got.iter().any(|(_, l)| *l == 7),
-            "another event is not parsed"
-        );
+        assert_eq!(got[3].2.as_deref(), Some("Other"), "a dotted path");
+        assert_eq!(got[0].2, None, "a dotted path on a flat line");
+        assert_eq!((scan.lines, scan.events), (7, 5));
+    }
+
+    #[test]
+    fn a_valid_event_that_is_not_a_valid_document_keeps_its_place() {
+        // serde ignores an unknown field without checking its UTF-8; found by
+        // the telemetry fuzz target.
+        let mut line = br#"{"EventName":"A","Site":"S","X":"bad "}"#.to_vec();
+        line[35] = 0xB1;
+        let query = EventQuery::new("a", &["Site"]);
+        let mut got = Vec::new();
+        let s = scan_reader(&line[..], Path::new("t"), Some(&query), |_, f, n| {
+            got.push((n, f[0].is_some()))
+        })
+        .unwrap();
+        assert_eq!((s.events, s.malformed), (1, 0));
+        assert_eq!(got, [(1, false)]);
     }
 
     fn scan_text(text: &str) -> (FileScan, Vec<(String, usize)>) {
@@ -533,7 +655,7 @@ mod tests {
         let p = dir.path().join("2025-01-01.json");
         std::fs::write(&p, text).unwrap();
         let mut seen = Vec::new();
-        let s = scan(&p, |e, _, line| seen.push((e.name().to_string(), line))).unwrap();
+        let s = scan(&p, |e, line| seen.push((e.name().to_string(), line))).unwrap();
         (s, seen)
     }
 
@@ -591,23 +713,31 @@ mod tests {
         let text = format!(
             "{{\"EventName\":\"A\"}}\r\n{{\"EventName\":\"B\",\"Pad\":\"{long}\"}}\n\n{{\"EventName\":\"C\"}}"
         );
+        let read = |trickle: bool| -> Box<dyn Read + '_> {
+            if trickle {
+                Box::new(Trickle(text.as_bytes()))
+            } else {
+                Box::new(text.as_bytes())
+            }
+        };
         for trickle in [false, true] {
             let mut seen = Vec::new();
-            let mut record = |e: &Event, raw: &[u8], line: usize| {
-                seen.push((e.name().to_string(), raw.len(), line))
+            let record = |e: &Event, _: &[Option<Scalar>], line: usize| {
+                seen.push((e.name().to_string(), line))
             };
-            let s = if trickle {
-                scan_reader(Trickle(text.as_bytes()), Path::new("t"), None, &mut record).unwrap()
-            } else {
-                scan_reader(text.as_bytes(), Path::new("t"), None, &mut record).unwrap()
-            };
+            let s = scan_reader(read(trickle), Path::new("t"), None, record).unwrap();
             assert_eq!(s.events, 3);
-            let names: Vec<(&str, usize)> = seen.iter().map(|(n, _, l)| (n.as_str(), *l)).collect();
-            assert_eq!(names, vec![("A", 1), ("B", 2), ("C", 4)]);
-            assert_eq!(
-                seen[1].1,
-                long.len() + r#"{"EventName":"B","Pad":""}"#.len()
-            );
+            assert_eq!(seen, [("A".into(), 1), ("B".into(), 2), ("C".into(), 4)]);
+            let mut pad = 0;
+            let query = EventQuery::new("b", &["Pad"]);
+            scan_reader(read(trickle), Path::new("t"), Some(&query), |_, f, _| {
+                pad = match &f[0] {
+                    Some(Scalar::Str(s)) => s.len(),
+                    _ => 0,
+                }
+            })
+            .unwrap();
+            assert_eq!(pad, long.len());
         }
     }
 

@@ -93,7 +93,7 @@ pub fn shared_cache_file(path: &Path) -> Result<(Value, FileScan)> {
     let mut store = Tally::default();
     let mut sites: BySite<SiteOps> = BySite::default();
     let mut span = Span::default();
-    let report = scan(path, |e, _, _| {
+    let report = scan(path, |e, _| {
         if let Some(t) = e.timestamp.get() {
             span.add(t);
         }
@@ -176,7 +176,7 @@ pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)
     let mut sites: BySite<(u64, Tally, Tally)> = BySite::default();
     let mut scans = Vec::new();
     for p in paths {
-        scans.push(scan(p, |e, _, _| {
+        scans.push(scan(p, |e, _| {
             if e.name() != "InterfaceSyncTiming" {
                 return;
             }
@@ -257,7 +257,7 @@ pub fn queue_delay(paths: &[PathBuf], t: QueueThresholds) -> Result<(Value, Vec<
     let mut duration = Distribution::default();
     let mut scans = Vec::new();
     for p in paths {
-        scans.push(scan(p, |e, _, _| {
+        scans.push(scan(p, |e, _| {
             if e.name() == "InterfacePortQueueMetrics" {
                 if let Some(v) = e.queue_build_delay_ms.0.or(e.queue_delay_ms.0) {
                     delay.add(v);

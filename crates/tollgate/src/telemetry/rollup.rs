@@ -393,7 +393,7 @@ pub fn rollup_file(path: &Path, opts: &RollupOptions) -> Result<(Vec<Row>, FileS
     let mut all = Acc::default();
     // lower-cased site -> (first-seen spelling, accumulator)
     let mut sites: BTreeMap<String, (String, Acc)> = BTreeMap::new();
-    let scan_report = scan(path, |e, _, _| {
+    let scan_report = scan(path, |e, _| {
         all.add(e);
         if let Some(site) = e.site.get() {
             sites
