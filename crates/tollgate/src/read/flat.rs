@@ -10,37 +10,44 @@ use super::telemetry::{Event, Flag, Num, Scalar, Text};
 
 /// Parse a flat object line into an [`Event`], or `None` to fall back.
 pub fn parse(line: &[u8]) -> Option<Event<'_>> {
-    parse_with(line, &[], &mut [])
+    let mut ev = Event::default();
+    parse_into(line, &[], &mut [], &mut ev)?;
+    Some(ev)
 }
 
-/// [`parse`], also storing the top-level value of each of `keys` in the
-/// same slot of `out` (`None` when absent), as serde would give them. A
-/// repeated key keeps its last value, as `serde_json::Value` does; a dotted
-/// key is a path into nested objects, which a flat line has none of.
-pub fn parse_with<'a>(
+/// [`parse`] into `ev` (which is only whole on `Some`; the event is large,
+/// and is filled in place rather than moved), also storing the top-level
+/// value of each of `keys` in the same slot of `out` (`None` when absent),
+/// as serde would give them. A repeated key keeps its last value, as
+/// `serde_json::Value` does; a dotted key is a path into nested objects,
+/// which a flat line has none of.
+pub fn parse_into<'a>(
     line: &'a [u8],
     keys: &[&str],
     out: &mut [Option<Scalar<'a>>],
-) -> Option<Event<'a>> {
+    ev: &mut Event<'a>,
+) -> Option<()> {
     debug_assert_eq!(keys.len(), out.len());
     out.iter_mut().for_each(|o| *o = None);
-    let mut ev = Event::default();
     let mut seen = 0u64;
-    fields(line, |key, value| {
-        for (i, k) in keys.iter().enumerate() {
-            if k.as_bytes() == key && !k.contains('.') {
-                out[i] = Some(value.clone());
+    fields(
+        line,
+        #[inline(always)]
+        |key, value| {
+            for (i, k) in keys.iter().enumerate() {
+                if k.as_bytes() == key && !k.contains('.') {
+                    out[i] = Some(value.clone());
+                }
             }
-        }
-        if let Some(bit) = assign(&mut ev, key, value)? {
-            if seen & bit != 0 {
-                return None; // duplicate known field: serde reports it
+            if let Some(bit) = assign(ev, key, value)? {
+                if seen & bit != 0 {
+                    return None; // duplicate known field: serde reports it
+                }
+                seen |= bit;
             }
-            seen |= bit;
-        }
-        Some(())
-    })?;
-    Some(ev)
+            Some(())
+        },
+    )
 }
 
 /// Call `each(key, value)` for every top-level field of a flat object line;
@@ -54,14 +61,13 @@ fn fields<'a>(
     }
     // Nested objects, invalid UTF-8 and raw control bytes (which JSON
     // forbids inside strings) go to serde.
-    if memchr::memchr(b'{', &line[1..]).is_some() {
-        return None;
-    }
-    // One branch-free (vectorised) pass for both byte checks.
-    let (low, high) = line
+    // One branch-free (vectorised) pass for the three byte checks.
+    let (low, high, braces) = line[1..]
         .iter()
-        .fold((u8::MAX, 0u8), |(lo, hi), b| (lo.min(*b), hi.max(*b)));
-    if low < 0x20 || (high >= 0x80 && std::str::from_utf8(line).is_err()) {
+        .fold((u8::MAX, 0u8, 0u8), |(lo, hi, br), b| {
+            (lo.min(*b), hi.max(*b), br | u8::from(*b == b'{'))
+        });
+    if braces != 0 || low < 0x20 || (high >= 0x80 && std::str::from_utf8(line).is_err()) {
         return None;
     }
     let mut pos = skip_ws(line, 1);
@@ -73,7 +79,7 @@ fn fields<'a>(
         if line.get(pos) != Some(&b'"') {
             return None;
         }
-        let key_end = pos + 1 + memchr::memchr2(b'"', b'\\', &line[pos + 1..])?;
+        let key_end = pos + 1 + quote_or_escape(&line[pos + 1..])?;
         if line[key_end] != b'"' {
             return None; // escaped key: let serde decide
         }
@@ -110,13 +116,15 @@ fn skip_ws(line: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The value at `pos` and the position after it.
+/// The value at `pos` and the position after it. Inlined: returned
+/// through memory, the value stalls its reader on store forwarding.
+#[inline(always)]
 fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
     match *line.get(pos)? {
         b'"' => {
-            let end = string_end(line, pos)?;
+            let (end, escaped) = string_end(line, pos)?;
             let body = &line[pos + 1..end];
-            let text = if memchr::memchr(b'\\', body).is_some() {
+            let text = if escaped {
                 Cow::Owned(serde_json::from_slice::<String>(&line[pos..=end]).ok()?)
             } else {
                 Cow::Borrowed(utf8(body))
@@ -129,7 +137,7 @@ fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
             let mut i = pos;
             while i < line.len() {
                 match line[i] {
-                    b'"' => i = string_end(line, i)?,
+                    b'"' => i = string_end(line, i)?.0,
                     b'[' => depth += 1,
                     b']' => {
                         depth -= 1;
@@ -205,19 +213,44 @@ fn is_json_number(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Index of the quote closing the string that opens at `open`.
-fn string_end(line: &[u8], open: usize) -> Option<usize> {
-    let mut i = open + 1;
+/// Index of the first `"` or `\\` in `s`. Keys and values are mostly
+/// short, so the first 32 bytes are tested 8 at a time inline, and only a
+/// longer tail goes to memchr.
+#[inline]
+pub(crate) fn quote_or_escape(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // Flags the zero bytes of `v`; the lowest flag is always a real one.
+    let zeros = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mut i = 0;
+    while i + 8 <= s.len() && i < 32 {
+        let chunk: [u8; 8] = s[i..i + 8].try_into().expect("8 bytes");
+        let w = u64::from_le_bytes(chunk);
+        let m = zeros(w ^ (ONES * u64::from(b'"'))) | zeros(w ^ (ONES * u64::from(b'\\')));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    memchr::memchr2(b'"', b'\\', &s[i..]).map(|j| i + j)
+}
+
+/// Index of the quote closing the string that opens at `open`, and whether
+/// the string has an escape.
+#[inline]
+fn string_end(line: &[u8], open: usize) -> Option<(usize, bool)> {
+    let (mut i, mut escaped) = (open + 1, false);
     loop {
-        i += memchr::memchr2(b'"', b'\\', &line[i..])?;
+        i += quote_or_escape(line.get(i..)?)?;
         if line[i] == b'\\' {
-            i += 2;
+            (i, escaped) = (i + 2, true);
         } else {
-            return Some(i);
+            return Some((i, escaped));
         }
     }
 }
 
+#[inline]
 fn text(v: Scalar<'_>) -> Text<'_> {
     match v {
         Scalar::Str(s) => Text(Some(s)),
@@ -233,10 +266,12 @@ fn text(v: Scalar<'_>) -> Text<'_> {
     }
 }
 
+#[inline]
 fn num(v: Scalar<'_>) -> Num {
     Num(v.number())
 }
 
+#[inline]
 fn flag(v: Scalar<'_>) -> Flag {
     let t = text(v);
     Flag(t.get().and_then(|s| match s.to_ascii_lowercase().as_str() {
@@ -247,6 +282,7 @@ fn flag(v: Scalar<'_>) -> Flag {
 }
 
 /// Store a known field; `Some(bit)` for known keys, `Some(None)` for others.
+#[inline]
 fn assign<'a>(ev: &mut Event<'a>, key: &[u8], v: Scalar<'a>) -> Option<Option<u64>> {
     let bit = |n: u32| Some(Some(1u64 << n));
     match key {
@@ -409,6 +445,25 @@ mod tests {
         assert!(
             parse(lines[3]).is_none() && parse(lines[4]).is_none() && parse(lines[6]).is_none()
         );
+    }
+
+    #[test]
+    fn quote_or_escape_finds_the_first_of_either() {
+        for len in 0..80 {
+            for at in 0..len {
+                for mark in [b'"', b'\\'] {
+                    let mut s = vec![b'a'; len];
+                    s[at] = mark;
+                    if at + 1 < len {
+                        s[at + 1] = b'"';
+                    }
+                    assert_eq!(quote_or_escape(&s), Some(at), "{len} {at}");
+                }
+            }
+            assert_eq!(quote_or_escape(&vec![0x21u8; len]), None);
+        }
+        // Bytes next to the marks (0x21, 0x5b, 0x5d) and high bytes never match.
+        assert_eq!(quote_or_escape(b"!#[]\xff\xfe\x01\""), Some(7));
     }
 
     #[test]
