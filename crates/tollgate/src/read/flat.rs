@@ -256,11 +256,14 @@ fn text(v: Scalar<'_>) -> Text<'_> {
         Scalar::Str(s) => Text(Some(s)),
         Scalar::Null | Scalar::Other => Text(None),
         Scalar::Bool(b) => Text(Some(Cow::Borrowed(if b { "True" } else { "False" }))),
+        // serde gives integers that fit 64 bits as written, all else as f64.
         Scalar::Number(n) => Text(n.parse::<f64>().ok().map(|x| {
-            Cow::Owned(if n.contains(['.', 'e', 'E']) {
-                x.to_string()
-            } else {
+            let integer = !n.contains(['.', 'e', 'E'])
+                && (n.parse::<u64>().is_ok() || n.parse::<i64>().is_ok_and(|v| v != 0));
+            Cow::Owned(if integer {
                 n.into_owned()
+            } else {
+                x.to_string()
             })
         })),
     }
@@ -429,6 +432,7 @@ mod tests {
             br#"{"EventName":"A","LatencyMs":01}"#,
             br#"{"EventName":"A","LatencyMs":1.}"#,
             br#"{"EventName":"A","LatencyMs":1e400}"#,
+            br#"{"EventName":77777777777777777777777777777777777777777777777777777777777777661,"Site":-0,"Hostname":-9223372036854775808,"Status":18446744073709551616}"#,
             br#"{"EventName":"A","Other":-2e-400,"Big":18446744073709551616}"#,
             br#"{"EventName":"A","EventName":"B"}"#,
             br#"{"EventName":"A",}"#,
