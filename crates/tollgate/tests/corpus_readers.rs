@@ -244,3 +244,72 @@ fn flat_fast_path_agrees_with_serde_on_every_corpus_line() {
     eprintln!("{fast} of {all} corpus lines take the flat fast path");
     assert!(fast * 2 > all);
 }
+
+/// Lines of the table rows (header included) a strict CommonMark (GFM
+/// tables) parser reads.
+fn commonmark_rows(doc: &str) -> Vec<usize> {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let line = |at: usize| doc[..at].matches('\n').count() + 1;
+    Parser::new_ext(doc, Options::ENABLE_TABLES)
+        .into_offset_iter()
+        .filter(|(e, _)| matches!(e, Event::Start(Tag::TableHead | Tag::TableRow)))
+        .map(|(_, r)| line(r.start))
+        .collect()
+}
+
+#[test]
+fn corpus_tables_lose_no_row_a_strict_parser_keeps_or_drops() {
+    use tollgate::read::{markdown::Outline, mdtable};
+    let Some(root) = corpus() else { return };
+    let (mut our_rows, mut code_lines) = (0, 0);
+    for p in files(&root)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+    {
+        let Ok(doc) = text::read_to_string(p) else {
+            continue;
+        };
+        let outline = Outline::parse(&doc);
+        let mut ours = std::collections::HashSet::new();
+        for t in mdtable::tables(&doc) {
+            ours.insert(t.header_line);
+            if !t.headers.is_empty() {
+                ours.insert(t.header_line + 1);
+            }
+            ours.extend(t.rows.iter().map(|r| r.line));
+            our_rows += t.rows.len();
+        }
+        let strict = commonmark_rows(&doc);
+        for l in &strict {
+            assert!(
+                ours.contains(l),
+                "{}:{l}: a CommonMark row we lost",
+                p.display()
+            );
+        }
+        for (n, line) in text::numbered_lines(&doc) {
+            if !line.trim_start().starts_with('|') {
+                continue;
+            }
+            if outline.is_code(n) {
+                code_lines += 1;
+            } else {
+                assert!(ours.contains(&n), "{}:{n}: a row we lost", p.display());
+            }
+        }
+    }
+    // Fenced ASCII mock-ups in the plans are not tables.
+    assert!(code_lines > 300, "{code_lines}");
+    assert!(our_rows > 700, "{our_rows}");
+
+    let board =
+        text::read_to_string(&root.join("statetrace/docs/StateTrace_TaskBoard.md")).unwrap();
+    let snapshot = mdtable::table_under(&board, "Current board snapshot").unwrap();
+    let last = snapshot.rows.last().unwrap().line;
+    let strict = commonmark_rows(&board)
+        .into_iter()
+        .filter(|l| (snapshot.header_line + 1..=last).contains(l))
+        .count();
+    // CommonMark ends the table at the first landmark comment.
+    assert_eq!((strict, snapshot.rows.len()), (3, 108));
+}

@@ -10,6 +10,8 @@ use super::board::{is_done, Tasks};
 use super::rules::emit;
 use crate::finding::Finding;
 use crate::policy::DocsPolicy;
+use crate::read::markdown::Outline;
+use crate::read::text::numbered_lines;
 
 /// One narrative card.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,19 +26,27 @@ pub struct Card {
 /// Cards under the `columns` headings of `doc` (a heading names a column
 /// when it starts with the column's name, e.g. `In Progress (WIP=2)`).
 pub fn parse(doc: &str, columns: &[String], id: &Regex) -> Vec<Card> {
+    let outline = Outline::parse(doc);
     let mut out = Vec::new();
     let mut current: Option<&String> = None;
-    for (i, raw) in doc.lines().enumerate() {
-        let line = raw.trim_end();
-        if let Some(h) = line.strip_prefix("## ") {
-            let h = h.trim().to_lowercase();
-            current = columns.iter().find(|c| h.starts_with(&c.to_lowercase()));
+    for (n, line) in numbered_lines(doc) {
+        if outline.is_code(n) {
             continue;
         }
-        if line.starts_with("# ") {
-            current = None;
+        if let Some(h) = outline.heading_on(n) {
+            let title = h.text.to_lowercase();
+            match h.level {
+                1 => current = None,
+                2 => {
+                    current = columns
+                        .iter()
+                        .find(|c| title.starts_with(&c.to_lowercase()))
+                }
+                _ => {}
+            }
             continue;
         }
+        let line = line.trim_end();
         let (Some(col), Some(rest)) = (current, line.strip_prefix("- **")) else {
             continue;
         };
@@ -47,7 +57,7 @@ pub fn parse(doc: &str, columns: &[String], id: &Regex) -> Vec<Card> {
             column: col.clone(),
             title: rest[..end].trim().to_string(),
             id: id.find(line).map(|m| m.as_str().to_string()),
-            line: i + 1,
+            line: n,
         });
     }
     out
@@ -154,7 +164,7 @@ mod tests {
     #[test]
     fn cards_are_read_under_their_column_headings() {
         let (p, id) = crate::governance::statetrace_docs();
-        let doc = "# Board\n## Backlog\n- **Alpha** - [x]\n  - note\n## In Progress (WIP=2)\n- **Beta** ST-A-001 work\n## Notes\n- **Gamma**\n";
+        let doc = "# Board\n## Backlog\n- **Alpha** - [x]\n  - note\n## In Progress (WIP=2)\n- **Beta** ST-A-001 work\n## Notes\n- **Gamma**\n```\n## Done\n- **Code** sample\n```\n";
         let cards = parse(doc, &p.narrative_columns, &id);
         let got: Vec<_> = cards
             .iter()

@@ -1,6 +1,7 @@
 //! Markdown checklists (`- [ ] item`, `- [x] item`, also `*` bullets), each
 //! item with its line and the heading it sits under.
 
+use super::markdown::Outline;
 use super::text::numbered_lines;
 
 /// One checklist item.
@@ -13,16 +14,15 @@ pub struct Item {
     pub section: Option<String>,
 }
 
-/// Every checklist item of `text`, in order.
+/// Every checklist item of `text`, in order (none inside fenced code).
 pub fn items(text: &str) -> Vec<Item> {
-    let mut section = None;
+    let outline = Outline::parse(text);
     let mut out = Vec::new();
     for (n, line) in numbered_lines(text) {
-        let t = line.trim_start();
-        if let Some(h) = t.strip_prefix('#') {
-            section = Some(h.trim_start_matches('#').trim().to_string());
+        if outline.is_code(n) || outline.heading_on(n).is_some() {
             continue;
         }
+        let t = line.trim_start();
         let Some(rest) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) else {
             continue;
         };
@@ -36,7 +36,7 @@ pub fn items(text: &str) -> Vec<Item> {
             line: n,
             checked,
             text: rest[3..].trim().to_string(),
-            section: section.clone(),
+            section: outline.heading_before(n).map(|h| h.text.clone()),
         });
     }
     out
@@ -48,7 +48,7 @@ mod tests {
 
     #[test]
     fn items_with_lines_and_sections() {
-        let doc = "# Guide\r\n## Checklist\r\n- [ ] One\r\n<!-- x -->\r\n- [x] Two\r\n*  [X] Three\r\n- [] not an item\r\n- plain\r\n## Next\r\n  - [ ] Nested\r\n";
+        let doc = "# Guide\r\n## Checklist\r\n- [ ] One\r\n<!-- x -->\r\n- [x] Two\r\n*  [X] Three\r\n- [] not an item\r\n- plain\r\n## Next\r\n  - [ ] Nested\r\n```md\r\n# Example\r\n- [ ] in a code block\r\n```\r\n";
         let all = items(doc);
         let got: Vec<(usize, bool, &str, &str)> = all
             .iter()

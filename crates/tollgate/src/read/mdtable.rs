@@ -5,14 +5,17 @@
 //! Every row keeps its line number; everything irregular is a problem with
 //! its line, and no row is dropped.
 
+use super::markdown::Outline;
 use super::readme::table_cells;
 use super::text::numbered_lines;
 
-/// One table.
+/// One table. Rows with no header row above them form a table with no
+/// `headers` (and a problem saying so), so that they are not lost.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
     /// The nearest heading above the table (without `#`s).
     pub heading: Option<String>,
+    /// The header's line (a headerless table: its first row's).
     pub header_line: usize,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
@@ -72,24 +75,48 @@ fn is_comment(line: &str) -> bool {
     t.starts_with("<!--") && t.ends_with("-->")
 }
 
-/// Every table in `text`, in order.
+/// Every table in `text`, in order. Lines inside fenced code blocks are
+/// not tables; headings come from the CommonMark structure.
 pub fn tables(text: &str) -> Vec<Table> {
-    let lines: Vec<(usize, &str)> = numbered_lines(text).collect();
+    let outline = Outline::parse(text);
+    // Code lines are blanked out of the table grammar, but keep their place.
+    let lines: Vec<(usize, Option<&str>)> = numbered_lines(text)
+        .map(|(n, l)| (n, (!outline.is_code(n)).then_some(l)))
+        .collect();
+    let row_at = |j: usize| lines.get(j).and_then(|(_, l)| *l).is_some_and(is_row);
+    let separator_at = |j: usize| lines.get(j).and_then(|(_, l)| *l).is_some_and(is_separator);
+    let blank_at = |j: usize| lines[j].1.is_some_and(|l| l.trim().is_empty());
+    let comment_at = |j: usize| lines[j].1.is_some_and(is_comment);
     let mut out = Vec::new();
-    let mut heading = None;
     let mut i = 0;
     while i < lines.len() {
         let (n, line) = lines[i];
-        if let Some(h) = line.trim_start().strip_prefix('#') {
-            heading = Some(h.trim_start_matches('#').trim().to_string());
-        }
-        let header_next = lines.get(i + 1).is_some_and(|(_, l)| is_separator(l));
-        if !(is_row(line) && header_next) {
-            i += 1;
+        if row_at(i) && !separator_at(i + 1) {
+            // Rows with no header above: kept as a headerless table, reported.
+            let mut t = Table {
+                heading: outline.heading_before(n).map(|h| h.text.clone()),
+                header_line: n,
+                problems: vec![(
+                    n,
+                    "table row without a header row and separator line above it".to_string(),
+                )],
+                ..Default::default()
+            };
+            while row_at(i) && !separator_at(i + 1) {
+                let (n, line) = lines[i];
+                let cells = table_cells(line.unwrap_or_default());
+                t.rows.push(Row { line: n, cells });
+                i += 1;
+            }
+            out.push(t);
             continue;
         }
+        let Some(line) = line.filter(|_| row_at(i) && separator_at(i + 1)) else {
+            i += 1;
+            continue;
+        };
         let mut t = Table {
-            heading: heading.clone(),
+            heading: outline.heading_before(n).map(|h| h.text.clone()),
             header_line: n,
             headers: table_cells(line),
             ..Default::default()
@@ -97,8 +124,8 @@ pub fn tables(text: &str) -> Vec<Table> {
         i += 2;
         while i < lines.len() {
             let (n, line) = lines[i];
-            if is_row(line) {
-                let cells = table_cells(line);
+            if row_at(i) {
+                let cells = table_cells(line.unwrap_or_default());
                 if cells.len() != t.headers.len() {
                     t.problems.push((
                         n,
@@ -111,17 +138,14 @@ pub fn tables(text: &str) -> Vec<Table> {
                 }
                 t.rows.push(Row { line: n, cells });
                 i += 1;
-            } else if is_comment(line) {
+            } else if comment_at(i) {
                 i += 1;
-            } else if line.trim().is_empty() {
+            } else if blank_at(i) {
                 // A blank line ends a table in CommonMark; here a following
                 // row (after blanks or comments) still belongs to it, unless
                 // it is the header of a new table.
-                let next = (i..lines.len())
-                    .find(|&j| !lines[j].1.trim().is_empty() && !is_comment(lines[j].1));
-                let continues = next.is_some_and(|j| {
-                    is_row(lines[j].1) && !lines.get(j + 1).is_some_and(|(_, l)| is_separator(l))
-                });
+                let next = (i..lines.len()).find(|&j| !blank_at(j) && !comment_at(j));
+                let continues = next.is_some_and(|j| row_at(j) && !separator_at(j + 1));
                 if !continues {
                     break;
                 }
@@ -200,6 +224,57 @@ mod tests {
         let all = tables(doc);
         assert_eq!(all.len(), 2, "{all:#?}");
         assert!(all[0].problems.is_empty());
+    }
+
+    /// Lines of the body rows a strict CommonMark (GFM tables) parser reads.
+    fn commonmark_rows(doc: &str) -> Vec<usize> {
+        use pulldown_cmark::{Event, Options, Parser, Tag};
+        let line = |at: usize| doc[..at].matches('\n').count() + 1;
+        Parser::new_ext(doc, Options::ENABLE_TABLES)
+            .into_offset_iter()
+            .filter(|(e, _)| matches!(e, Event::Start(Tag::TableRow)))
+            .map(|(_, r)| line(r.start))
+            .collect()
+    }
+
+    #[test]
+    fn keeps_and_reports_every_row_commonmark_drops() {
+        let strict = commonmark_rows(DOC);
+        let ours: Vec<usize> = tables(DOC)
+            .iter()
+            .flat_map(|t| t.rows.iter().map(|r| r.line))
+            .collect();
+        // CommonMark ends the table at the comment: rows 8, 10 and 11 are
+        // paragraph text to it.
+        assert_eq!(strict, vec![6, 18]);
+        assert_eq!(ours, vec![6, 8, 10, 11, 18]);
+        assert!(strict.iter().all(|l| ours.contains(l)));
+    }
+
+    #[test]
+    fn code_blocks_are_not_tables_or_headings() {
+        let doc = "## Real\n\n```text\n# comment\n| mock | up |\n|------|----|\n| a | b |\n```\n| K | V |\n|---|---|\n| k | v |\n";
+        let all = tables(doc);
+        assert_eq!(all.len(), 1, "{all:#?}");
+        assert_eq!(all[0].header_line, 9);
+        assert_eq!(all[0].heading.as_deref(), Some("Real"));
+        assert_eq!(commonmark_rows(doc), vec![11]);
+    }
+
+    #[test]
+    fn rows_without_a_header_are_kept_and_reported() {
+        let doc = "# H\n| 11 | stray |\n| 12 | more |\n| A | B |\n|---|---|\n| 1 | 2 |\n";
+        let all = tables(doc);
+        assert_eq!(all.len(), 2, "{all:#?}");
+        assert!(all[0].headers.is_empty());
+        assert_eq!(
+            all[0].rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert_eq!(all[0].problems.len(), 1);
+        assert_eq!(all[0].problems[0].0, 2);
+        assert_eq!((all[1].header_line, all[1].rows.len()), (4, 1));
+        assert!(all[1].problems.is_empty());
     }
 
     #[test]

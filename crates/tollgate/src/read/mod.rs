@@ -9,6 +9,7 @@ pub mod csv;
 pub mod flat;
 pub mod json;
 pub mod manifest;
+pub mod markdown;
 pub mod mdtable;
 pub mod queue_delay;
 pub mod rc_summary;
