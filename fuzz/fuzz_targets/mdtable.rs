@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tollgate::governance::{citations, narrative, roadmap};
-use tollgate::read::{csv, mdtable};
+use tollgate::read::{csv, markdown, mdtable, text};
 
 /// The statetrace profile's ID pattern and narrative columns, built once.
 static DOCS: std::sync::LazyLock<(regex::Regex, Vec<String>)> = std::sync::LazyLock::new(|| {
@@ -16,13 +16,26 @@ static DOCS: std::sync::LazyLock<(regex::Regex, Vec<String>)> = std::sync::LazyL
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let lines = text.split('\n').count();
+    let mut covered = std::collections::HashSet::new();
     for t in mdtable::tables(&text) {
         assert!(t.header_line >= 1 && t.header_line <= lines);
+        covered.insert(t.header_line);
+        covered.insert(t.header_line + 1);
         for r in &t.rows {
-            assert!(r.line > t.header_line && r.line <= lines);
+            // A headerless table starts at its first row.
+            let first = t.headers.is_empty() && r.line == t.header_line;
+            assert!((r.line > t.header_line || first) && r.line <= lines);
+            covered.insert(r.line);
         }
         for (l, _) in &t.problems {
             assert!(*l >= 1 && *l <= lines);
+        }
+    }
+    // No row is lost: every `|` line outside fenced code is in a table.
+    let outline = markdown::Outline::parse(&text);
+    for (n, line) in text::numbered_lines(&text) {
+        if line.trim_start().starts_with('|') && !outline.is_code(n) {
+            assert!(covered.contains(&n), "line {n} lost");
         }
     }
     let (id, columns) = &*DOCS;
