@@ -306,6 +306,44 @@ fn a_failing_step_fails_the_run_with_its_exit_code_and_transcript() {
 }
 
 #[test]
+fn a_failed_run_does_not_fail_the_runs_after_it() {
+    let dir = workspace(&[("guard", "test ! -e broken")]);
+    let ws = dir.path();
+    let mut policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
+    policy.push_str(
+        "\n[[gate]]\nid = \"runs-pass\"\nplan = \"G\"\ndescription = \"Newest run passed\"\nsource = \"verification\"\nselect = \"Status\"\naggregate = \"value\"\nop = \"==\"\nthreshold = \"Pass\"\n",
+    );
+    std::fs::write(ws.join("tollgate.toml"), policy).unwrap();
+    std::fs::write(ws.join("broken"), "").unwrap();
+    let (code, v) = run_json(&["--workspace", w(ws), "verify"]);
+    assert_eq!((code, v["summary"]["Status"].as_str()), (1, Some("Fail")));
+    let (code, g) = run_json(&["--workspace", w(ws), "gates", "--only", "runs-pass"]);
+    assert_eq!(
+        (code, g["gates"][0]["status"].as_str()),
+        (1, Some("Fail")),
+        "{g}"
+    );
+    // Fixed: the next run passes. It does not judge itself by the failed run
+    // before it; `gates` then judges the newest run, even within one second.
+    std::fs::remove_file(ws.join("broken")).unwrap();
+    let (code, v) = run_json(&["--workspace", w(ws), "verify"]);
+    assert_eq!(code, 0, "{v}");
+    let judged: Vec<&str> = v["summary"]["Gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["id"].as_str())
+        .collect();
+    assert!(!judged.contains(&"runs-pass"), "{judged:?}");
+    let (code, g) = run_json(&["--workspace", w(ws), "gates", "--only", "runs-pass"]);
+    assert_eq!(
+        (code, g["gates"][0]["status"].as_str()),
+        (0, Some("Pass")),
+        "{g}"
+    );
+}
+
+#[test]
 fn skipped_assertions_fail_when_the_policy_demands_zero() {
     // No bundle published: the bundle assertion is skipped.
     let dir = minimal_workspace();

@@ -44,16 +44,46 @@ fn latest_copies(files: &[PathBuf]) -> HashSet<PathBuf> {
     dups
 }
 
-/// `files` without latest-copies, newest first.
+/// The counter that tells apart files stamped in the same second
+/// (`...-20261125-013603-4.json` is the fifth; no counter is the first).
+fn same_second_counter(path: &Path) -> u32 {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name.split_once('.').map_or(name.as_str(), |(s, _)| s);
+    let Some((before, n)) = stem.rsplit_once('-') else {
+        return 0;
+    };
+    let after_stamp = before.len() >= 15
+        && before.is_char_boundary(before.len() - 15)
+        && before[before.len() - 15..]
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| {
+                if i == 8 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+    match n.parse::<u32>() {
+        Ok(n) if after_stamp && n < 1000 => n,
+        _ => 0,
+    }
+}
+
+/// `files` without latest-copies, newest first; files stamped in the same
+/// second go by their counter.
 pub fn newest_first(files: Vec<PathBuf>) -> Vec<PathBuf> {
     let copies = latest_copies(&files);
-    let mut keyed: Vec<(NaiveDateTime, PathBuf)> = files
+    let mut keyed: Vec<(NaiveDateTime, u32, PathBuf)> = files
         .into_iter()
         .filter(|p| !copies.contains(p))
-        .map(|p| (newness(&p), p))
+        .map(|p| (newness(&p), same_second_counter(&p), p))
         .collect();
     keyed.sort_by(|a, b| b.cmp(a));
-    keyed.into_iter().map(|(_, p)| p).collect()
+    keyed.into_iter().map(|(_, _, p)| p).collect()
 }
 
 /// Files directly in `dir` whose names match the glob `pattern`, sorted by
@@ -97,5 +127,40 @@ mod tests {
         assert_eq!(names, ["Q-20251226-130219.json", "Q-20251224-090000.json"]);
         // A latest file that copies nothing is kept (judged by its mtime).
         assert_eq!(newest_first(matching(d, "S-*.json")).len(), 1);
+    }
+
+    #[test]
+    fn files_stamped_in_the_same_second_go_by_their_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for n in [
+            "V-20261125-013603",
+            "V-20261125-013603-1",
+            "V-20261125-013603-10",
+        ] {
+            std::fs::write(d.join(format!("{n}.json")), n).unwrap();
+        }
+        std::fs::write(d.join("V-20261125-013603-2.json"), "2").unwrap();
+        std::fs::write(d.join("V-20261125-013602-9.json"), "older").unwrap();
+        let names: Vec<_> = newest_first(matching(d, "V-*.json"))
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "V-20261125-013603-10.json",
+                "V-20261125-013603-2.json",
+                "V-20261125-013603-1.json",
+                "V-20261125-013603.json",
+                "V-20261125-013602-9.json"
+            ]
+        );
+        assert_eq!(same_second_counter(Path::new("2025-12-23.json")), 0);
+        assert_eq!(
+            same_second_counter(Path::new("S-20251224-090000-summary.json")),
+            0
+        );
+        assert_eq!(same_second_counter(Path::new("-7.json")), 0);
     }
 }

@@ -76,6 +76,18 @@ fn iso(t: NaiveDateTime) -> String {
     }
 }
 
+/// When a demo day's data begins: 06:00, or midnight when 06:00 is still
+/// ahead (a demo run before six), so that no generated file is stamped later
+/// than the runs made on it.
+fn day_start(day: NaiveDate) -> NaiveDateTime {
+    let six = day.and_hms_opt(6, 0, 0).unwrap_or_default();
+    if six > chrono::Local::now().naive_local() {
+        day.and_hms_opt(0, 0, 0).unwrap_or_default()
+    } else {
+        six
+    }
+}
+
 /// Generate the whole workspace under `root`.
 pub fn workspace(
     root: &Path,
@@ -96,7 +108,7 @@ pub fn workspace(
         let day = first + Duration::days(i64::from(d));
         daily.push(telemetry_day(&mut g, day, scale)?);
     }
-    let stamp = anchor.and_hms_opt(6, 0, 0).unwrap_or_default();
+    let stamp = day_start(anchor);
     let st = stamp.format("%Y%m%d-%H%M%S").to_string();
     host_universe(&mut g)?;
     warm_run(&mut g, &st, stamp)?;
@@ -115,7 +127,7 @@ fn telemetry_day(g: &mut Gen, day: NaiveDate, scale: u32) -> Result<PathBuf> {
     std::fs::create_dir_all(path.parent().unwrap_or(g.root)).map_err(|e| Error::io(&path, e))?;
     let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let mut t = day.and_hms_opt(6, 0, 0).unwrap_or_default();
+    let mut t = day_start(day);
     let mut line = String::with_capacity(512);
     let hosts = hosts();
     let runs = 2 * scale;

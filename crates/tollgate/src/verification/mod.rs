@@ -131,7 +131,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     let mut findings = Vec::new();
     let mut counts = Assertions::default();
     let step_results = run_steps(ws, &transcript_path, &mut findings, &mut counts)?;
-    let gate_results = gates::run(ws, &[], None);
+    let gate_results = gates::run_for_verification(ws);
     tally_gates(&gate_results, &mut counts);
     findings.extend(gates::findings(&gate_results));
     let bundle = check_bundle(ws, &mut findings, &mut counts);
