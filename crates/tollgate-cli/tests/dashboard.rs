@@ -207,13 +207,15 @@ fn served_page_renders_in_headless_chromium_and_the_api_answers() {
             "header and 27 gate rows"
         );
         assert!(gates_table.contains("E-parse-p95"));
+        // Tall enough for the whole demo page, releases included.
         let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
         let _ = std::fs::remove_file(&shot);
         let out = headless(
             &browser,
             &profile,
             &[
-                "--window-size=1280,2400",
+                "--window-size=1280,5200",
+                "--hide-scrollbars",
                 &format!("--screenshot={}", shot.display()),
                 &format!("{}/", server.base),
             ],
