@@ -2,6 +2,8 @@
 # Benchmark: `tollgate rollup` and one event gate (p95 of LatencyMs per Site)
 # over >= 2 GB of StateTrace-shaped JSON lines, against DuckDB (read_json +
 # SQL) and jq computing the same aggregate, in one run; page cache warm.
+# DuckDB also computes the rollup's core (count, avg, p95, max, sum per day,
+# event and scope) to compare with `tollgate rollup` on like work.
 # Also peak RSS of rollup over 0.5 GB and over the whole input.
 # Usage: bench/rollup.sh [SCALE] [DAYS] [RUNS]   (default 3300 8 3: ~2.1 GB)
 set -euo pipefail
@@ -46,6 +48,22 @@ rows = con.sql("""select Site, quantile_cont(LatencyMs, 0.95) from read_json('$d
   where EventName = 'DatabaseWriteLatency' group by Site order by Site""").fetchall()
 print(" ".join(f"{s}={v:.3f}" for s, v in rows))
 PY
+# The rollup's core in SQL: count, avg, p95, max, sum, deleted rows and
+# distinct hosts per day, event and site, and per day and event (scope All).
+cat > "$work/duck_rollup.py" <<PY
+import duckdb
+con = duckdb.connect()
+con.sql("""with e as (
+  select EventName, Site, left(Timestamp, 10) as Day, Hostname, DeletedRows,
+         coalesce(DurationSeconds, LatencyMs, Rows, SiteCacheFetchDurationMs, QueueBuildDelayMs) as v
+  from read_json('$dir/????-??-??.json', format='newline_delimited', columns={
+    'EventName':'VARCHAR','Site':'VARCHAR','Timestamp':'VARCHAR','Hostname':'VARCHAR',
+    'DurationSeconds':'DOUBLE','LatencyMs':'DOUBLE','Rows':'DOUBLE','DeletedRows':'DOUBLE',
+    'SiteCacheFetchDurationMs':'DOUBLE','QueueBuildDelayMs':'DOUBLE'}))
+  select Day, EventName, Site, count(*), avg(v), quantile_cont(v, 0.95), max(v), sum(v),
+         sum(DeletedRows), count(distinct Hostname)
+  from e group by grouping sets ((Day, EventName, Site), (Day, EventName))""").fetchall()
+PY
 # jq parses and projects every line; sort and awk compute the same linear p95.
 cat > "$work/jq.sh" <<'SH'
 jq -r 'select(.EventName=="DatabaseWriteLatency") | "\(.Site) \(.LatencyMs)"' "$@" | LC_ALL=C sort -k1,1 -k2,2g | awk '
@@ -64,19 +82,22 @@ echo "  jq:       $(bash "$work/jq.sh" "${files[@]}")"
 t_roll=$(median "$runs" "$bin" --workspace "$ws" rollup --out "$work/r.csv")
 t_gate=$(median "$runs" "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
 t_duck=$(median "$runs" python3 "$work/duck.py")
+t_duck_roll=$(median "$runs" python3 "$work/duck_rollup.py")
 t_jq=$(median "$runs" bash "$work/jq.sh" "${files[@]}")
 rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
 rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
 rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)
-python3 - "$bytes" "$half_bytes" "$(nproc)" "$t_roll" "$t_gate" "$t_duck" "$t_jq" "$rss_half" "$rss_full" "$rss_gate" "${#files[@]}" <<'PY'
+rss_duck_roll=$( { /usr/bin/time -f %M python3 "$work/duck_rollup.py" > /dev/null; } 2>&1 | tail -1)
+python3 - "$bytes" "$half_bytes" "$(nproc)" "$t_roll" "$t_gate" "$t_duck" "$t_jq" "$rss_half" "$rss_full" "$rss_gate" "${#files[@]}" "$t_duck_roll" "$rss_duck_roll" <<'PY'
 import sys
 b, hb, cores = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 roll, gate, duck, jq = map(float, sys.argv[4:8])
 rh, rf, rg, n = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+duck_roll, rdr = float(sys.argv[12]), int(sys.argv[13])
 mb = b / 1e6
 print(f"input: {n} day files, {b/1e9:.2f} GB, {cores} cores, page cache warm, median of runs")
-for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("jq | sort | awk", jq)]:
+for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("duckdb rollup core SQL", duck_roll), ("jq | sort | awk", jq)]:
     print(f"{name:24} {t:8.3f} s  {mb/t:8.0f} MB/s  {mb/t/cores:6.0f} MB/s/core")
-print(f"ratios: gate vs duckdb {duck/gate:.1f}x, rollup vs duckdb {duck/roll:.1f}x, gate vs jq {jq/gate:.0f}x")
-print(f"peak RSS rollup: {rh/1024:.1f} MB over {hb/1e9:.2f} GB, {rf/1024:.1f} MB over {b/1e9:.2f} GB; gate: {rg/1024:.1f} MB")
+print(f"ratios: gate vs duckdb {duck/gate:.1f}x, rollup vs duckdb's rollup core {duck_roll/roll:.1f}x, gate vs jq {jq/gate:.0f}x")
+print(f"peak RSS rollup: {rh/1024:.1f} MB over {hb/1e9:.2f} GB, {rf/1024:.1f} MB over {b/1e9:.2f} GB; gate: {rg/1024:.1f} MB; duckdb rollup core: {rdr/1024:.1f} MB")
 PY
