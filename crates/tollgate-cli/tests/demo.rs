@@ -65,6 +65,25 @@ fn demo_generates_publishes_and_verifies() {
         out.starts_with("ledger: 9 entries"),
         "4 seeded runs, 2 publishes, verify, release, approval: {out}"
     );
+    // The release's risk linkage resolves the summary's RR-011 to its owner;
+    // a release without a summary records that it cites no risk.
+    let linkage = |version: &str| -> serde_json::Value {
+        let p = target.join(format!("Logs/ReleaseEvidence/{version}/risk-linkage.json"));
+        serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+    };
+    let demo = linkage("0.1.0-demo");
+    assert_eq!(
+        demo["report"]["citations"][0]["risk"]["owner"],
+        "Ingestion Lead"
+    );
+    let (code, _) = run_json(&["--workspace", ws, "release", "0.2.0"]);
+    assert_eq!(code, 1);
+    let bare = linkage("0.2.0");
+    assert_eq!(bare["verdict"], "Block");
+    assert_eq!(
+        bare["report"]["findings"][0]["check"],
+        "release.risk-linkage"
+    );
     let (code, _) = run_json(&[
         "--workspace",
         ws,

@@ -361,23 +361,40 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
         findings.extend(docs.findings);
     }
 
-    // The risk linkage of the release-candidate summary.
-    match &req.rc_summary {
-        Some(p) => {
-            let risk = crate::governance::risk_check(ws, p)?;
+    // The risk linkage of the release-candidate summary. Without a summary,
+    // the file still records that the release cites no risk.
+    let register = ws
+        .policy
+        .docs
+        .as_ref()
+        .and_then(|d| d.risk_register.clone());
+    let risk = match (&req.rc_summary, register) {
+        (Some(p), _) => {
             copy(p, staging, "ReleaseCandidateSummary.md")?;
-            write_json(staging, "risk-linkage.json", &serde_json::json!({ "verdict": Verdict::of(&risk.findings), "report": risk }))?;
             inputs.insert("ReleaseCandidateSummary".into(), Value::String(p.display().to_string()));
-            findings.extend(risk.findings);
+            Some(crate::governance::risk_check(ws, p)?)
         }
-        None if ws.policy.docs.as_ref().is_some_and(|d| d.risk_register.is_some()) => findings.push(finding(
-            "release.risk-linkage",
-            Severity::Block,
-            &req.version,
-            "no release-candidate summary (--rc-summary), so the release cites no risk-register entries".into(),
-            Location::default(),
-        )),
-        None => {}
+        (None, Some(register)) => Some(crate::governance::RiskReport {
+            summary: String::new(),
+            register,
+            citations: Vec::new(),
+            findings: vec![finding(
+                "release.risk-linkage",
+                Severity::Block,
+                &req.version,
+                "no release-candidate summary (--rc-summary), so the release cites no risk-register entries".into(),
+                Location::default(),
+            )],
+        }),
+        (None, None) => None,
+    };
+    if let Some(risk) = risk {
+        write_json(
+            staging,
+            "risk-linkage.json",
+            &serde_json::json!({ "verdict": Verdict::of(&risk.findings), "report": risk }),
+        )?;
+        findings.extend(risk.findings);
     }
 
     let (blocking, rest): (Vec<Finding>, Vec<Finding>) = findings
