@@ -20,6 +20,28 @@ fn gate<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 }
 
 #[test]
+fn corpus_human_table_names_the_files_each_gate_read() {
+    let Some(c) = corpus() else { return };
+    let (code, out, _) = run(&[
+        "--workspace",
+        c.to_str().unwrap(),
+        "gates",
+        "--only",
+        "PlanB",
+    ]);
+    assert_eq!(code, 1);
+    let row = out
+        .lines()
+        .find(|l| l.starts_with("B-warm-improvement "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        row.contains("FAIL") && row.contains("WarmRunTelemetry-"),
+        "{row}"
+    );
+    assert!(out.lines().nth(1).unwrap().ends_with("SOURCE"), "{out}");
+}
+
+#[test]
 fn corpus_warm_improvement_46_2_blocks_against_60() {
     let Some(c) = corpus() else { return };
     let (code, v) = corpus_gates(&c, "B-warm-improvement");

@@ -5,7 +5,30 @@ use crate::finding::Verdict;
 use crate::gates::{GateResult, Status};
 use crate::telemetry::stats::{fmt_num, round_away};
 
-/// The gates table: verdict first, one row per gate, `--explain` steps under each.
+/// The file names a gate read (the first three, then how many more).
+fn source_names(files: &[String]) -> String {
+    let name = |f: &String| {
+        std::path::Path::new(f)
+            .file_name()
+            .map_or_else(|| f.clone(), |n| n.to_string_lossy().into_owned())
+    };
+    let mut out = files
+        .iter()
+        .take(3)
+        .map(name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > 3 {
+        out.push_str(&format!(" +{} more", files.len() - 3));
+    }
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
+/// The gates table: verdict first, one row per gate with the files it read,
+/// `--explain` steps under each.
 pub fn table(results: &[GateResult], verdict: Verdict, explain: bool) -> String {
     let findings = crate::gates::findings(results);
     let mut out = format!(
@@ -15,8 +38,8 @@ pub fn table(results: &[GateResult], verdict: Verdict, explain: bool) -> String 
     );
     let w = results.iter().map(|r| r.id.len()).max().unwrap_or(2).max(2);
     out.push_str(&format!(
-        "{:<w$}  {:<6} {:>12}  {:<12} {:>7}  {:<6} VERDICT\n",
-        "ID", "PLAN", "VALUE", "THRESHOLD", "SAMPLES", "SEV"
+        "{:<w$}  {:<6} {:>12}  {:<12} {:>7}  {:<6} {:<16} SOURCE\n",
+        "ID", "PLAN", "VALUE", "THRESHOLD", "SAMPLES", "SEV", "VERDICT"
     ));
     for r in results {
         let value = r
@@ -30,13 +53,14 @@ pub fn table(results: &[GateResult], verdict: Verdict, explain: bool) -> String 
             Status::InsufficientData => "InsufficientData",
         };
         out.push_str(&format!(
-            "{:<w$}  {:<6} {:>12}  {:<12} {:>7}  {:<6} {verdict}\n",
+            "{:<w$}  {:<6} {:>12}  {:<12} {:>7}  {:<6} {verdict:<16} {}\n",
             r.id,
             r.plan,
             value,
             format!("{} {}", r.op, r.threshold),
             r.samples,
-            format!("{:?}", r.severity).to_lowercase()
+            format!("{:?}", r.severity).to_lowercase(),
+            source_names(&r.files)
         ));
         if explain {
             for step in &r.explain {
