@@ -12,7 +12,7 @@ use super::board::Tasks;
 use crate::policy::{DocsPolicy, Workspace};
 
 /// One document's part of the checklist.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DocState {
     pub path: Option<String>,
     pub exists: bool,
@@ -39,12 +39,30 @@ pub struct DocSyncChecklist {
 }
 
 /// The CSV integrity part.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Integrity {
     pub passed: bool,
     pub problems: Vec<String>,
     pub row_count: usize,
     pub minimum_row_count: usize,
+}
+
+/// What the documents say about one task: read from disk by [`gather`],
+/// judged by [`decide`] without touching it.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFacts {
+    pub task_board: DocState,
+    pub task_board_csv: DocState,
+    /// The CSV row's PlanLink, when it has one.
+    pub plan_link: Option<String>,
+    pub integrity: Integrity,
+    /// Each path of the PlanLink.
+    pub plans: Vec<DocState>,
+    pub backlog: DocState,
+    /// Whether any session log matches the policy's glob.
+    pub session_logs_exist: bool,
+    /// The newest session log citing the task, with its text.
+    pub session_log: Option<(DocState, String)>,
 }
 
 /// The first line of `path` citing `id` as a whole token, if the file exists.
@@ -54,8 +72,7 @@ fn find(path: &Path, id: &Regex) -> DocState {
         return DocState {
             path: shown,
             exists: path.exists(),
-            contains_task_id: false,
-            line: None,
+            ..Default::default()
         };
     };
     let line = crate::read::text::numbered_lines(&text)
@@ -69,27 +86,27 @@ fn find(path: &Path, id: &Regex) -> DocState {
     }
 }
 
-/// Build the checklist for `task`.
-pub fn checklist(
+/// The paths of a PlanLink, which may list several (`,` or `;`).
+fn plan_paths(link: Option<&str>) -> impl Iterator<Item = &str> {
+    link.into_iter()
+        .flat_map(|l| l.split([',', ';']))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Read what the board, CSV, plans, backlog and session logs say of `task`.
+pub fn gather(
     ws: &Workspace,
     p: &DocsPolicy,
     task: &str,
     csv: &Tasks,
     integrity_problems: Vec<String>,
-) -> DocSyncChecklist {
+) -> TaskFacts {
     let id = Regex::new(&format!(
         r"(?i)(^|[^A-Za-z0-9-]){}($|[^A-Za-z0-9])",
         regex::escape(task)
     ))
     .expect("escaped id is a valid regex");
-    let mut missing = Vec::new();
-    let board_path = ws.path(&p.task_board);
-    let task_board = find(&board_path, &id);
-    if !task_board.exists {
-        missing.push("TaskBoardMissing");
-    } else if !task_board.contains_task_id {
-        missing.push("TaskBoardRowMissing");
-    }
     let csv_path = ws.path(&p.task_board_csv);
     let row = csv
         .tasks
@@ -99,109 +116,109 @@ pub fn checklist(
     let plan_link = row
         .and_then(|r| r.plan_link.clone())
         .filter(|l| !l.trim().is_empty());
-    let task_board_csv = DocState {
-        path: Some(csv_path.display().to_string()),
-        exists: csv_path.exists(),
-        contains_task_id: row.is_some(),
-        line: row.map(|r| r.line),
-    };
-    if !task_board_csv.exists {
-        missing.push("TaskBoardCsvMissing");
-    } else if row.is_none() {
-        missing.push("TaskBoardCsvRowMissing");
-    }
-    let integrity = Integrity {
-        passed: integrity_problems.is_empty(),
-        problems: integrity_problems,
-        row_count: csv.tasks.len(),
-        minimum_row_count: p.min_csv_rows,
-    };
-    if !integrity.passed {
-        missing.push("TaskBoardIntegrityFailed");
-    }
-    let plans: Vec<DocState> = plan_link
-        .iter()
-        .flat_map(|l| {
-            l.split([',', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| find(&ws.path(s), &id))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    if plans.is_empty() {
-        missing.push("PlanPathMissing");
-    } else if !plans.iter().any(|s| s.exists) {
-        missing.push("PlanMissing");
-    } else if !plans.iter().any(|s| s.contains_task_id) {
-        missing.push("PlanEntryMissing");
-    }
-    let backlog = p
-        .backlog
-        .as_deref()
-        .map(|b| find(&ws.path(b), &id))
-        .unwrap_or(DocState {
-            path: None,
-            exists: false,
-            contains_task_id: false,
-            line: None,
-        });
-    if p.require_backlog_entry && !backlog.contains_task_id {
-        missing.push("BacklogEntryMissing");
-    }
-    // The newest session log citing the task, and what it references.
     let logs = p
         .session_logs
         .as_deref()
         .map(|g| session_logs(&ws.path(g)))
         .unwrap_or_default();
-    let log = logs
+    let session_log = logs
         .iter()
         .map(|l| find(l, &id))
-        .find(|s| s.contains_task_id);
-    let mut references = Vec::new();
-    let session_log = match log {
-        None => {
-            missing.push(if logs.is_empty() {
-                "SessionLogMissing"
-            } else {
-                "SessionLogTaskMissing"
-            });
-            DocState {
-                path: None,
-                exists: !logs.is_empty(),
-                contains_task_id: false,
-                line: None,
-            }
-        }
-        Some(state) => {
+        .find(|s| s.contains_task_id)
+        .map(|state| {
             let text = state
                 .path
                 .as_deref()
                 .and_then(|p| crate::read::text::read_to_string(Path::new(p)).ok())
-                .unwrap_or_default()
-                .to_lowercase()
-                .replace('\\', "/");
-            let mut docs: Vec<(&str, String)> = vec![
-                ("TaskBoard", p.task_board.clone()),
-                ("TaskBoardCsv", p.task_board_csv.clone()),
-            ];
-            if let Some(b) = &p.backlog {
-                docs.push(("Backlog", b.clone()));
+                .unwrap_or_default();
+            (state, text)
+        });
+    TaskFacts {
+        task_board: find(&ws.path(&p.task_board), &id),
+        task_board_csv: DocState {
+            path: Some(csv_path.display().to_string()),
+            exists: csv_path.exists(),
+            contains_task_id: row.is_some(),
+            line: row.map(|r| r.line),
+        },
+        plans: plan_paths(plan_link.as_deref())
+            .map(|s| find(&ws.path(s), &id))
+            .collect(),
+        plan_link,
+        integrity: Integrity {
+            passed: integrity_problems.is_empty(),
+            problems: integrity_problems,
+            row_count: csv.tasks.len(),
+            minimum_row_count: p.min_csv_rows,
+        },
+        backlog: p
+            .backlog
+            .as_deref()
+            .map(|b| find(&ws.path(b), &id))
+            .unwrap_or_default(),
+        session_logs_exist: !logs.is_empty(),
+        session_log,
+    }
+}
+
+/// The docs a session log should name (key, policy path): the board, the
+/// CSV, the backlog and each plan of the PlanLink.
+fn synced_docs<'a>(p: &'a DocsPolicy, plan_link: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+    let mut docs = vec![
+        ("TaskBoard", p.task_board.as_str()),
+        ("TaskBoardCsv", p.task_board_csv.as_str()),
+    ];
+    docs.extend(p.backlog.as_deref().map(|b| ("Backlog", b)));
+    docs.extend(plan_paths(plan_link).map(|pl| ("Plan", pl)));
+    docs
+}
+
+/// Judge the facts: every Missing code SPEC §3 and StateTrace define.
+pub fn decide(p: &DocsPolicy, task: &str, f: TaskFacts) -> DocSyncChecklist {
+    let mut missing = Vec::new();
+    if !f.task_board.exists {
+        missing.push("TaskBoardMissing");
+    } else if !f.task_board.contains_task_id {
+        missing.push("TaskBoardRowMissing");
+    }
+    if !f.task_board_csv.exists {
+        missing.push("TaskBoardCsvMissing");
+    } else if !f.task_board_csv.contains_task_id {
+        missing.push("TaskBoardCsvRowMissing");
+    }
+    if !f.integrity.passed {
+        missing.push("TaskBoardIntegrityFailed");
+    }
+    if f.plans.is_empty() {
+        missing.push("PlanPathMissing");
+    } else if !f.plans.iter().any(|s| s.exists) {
+        missing.push("PlanMissing");
+    } else if !f.plans.iter().any(|s| s.contains_task_id) {
+        missing.push("PlanEntryMissing");
+    }
+    if p.require_backlog_entry && !f.backlog.contains_task_id {
+        missing.push("BacklogEntryMissing");
+    }
+    let mut references: Vec<String> = Vec::new();
+    let session_log = match f.session_log {
+        None => {
+            missing.push(if f.session_logs_exist {
+                "SessionLogTaskMissing"
+            } else {
+                "SessionLogMissing"
+            });
+            DocState {
+                exists: f.session_logs_exist,
+                ..Default::default()
             }
-            for pl in plan_link
-                .iter()
-                .flat_map(|l| l.split([',', ';']))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-            {
-                docs.push(("Plan", pl.to_string()));
-            }
-            for (key, rel) in docs {
+        }
+        Some((state, text)) => {
+            let text = text.to_lowercase().replace('\\', "/");
+            for (key, rel) in synced_docs(p, f.plan_link.as_deref()) {
                 let rel = rel.to_lowercase().replace('\\', "/");
-                let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
-                if (text.contains(&rel) || text.contains(&name))
-                    && !references.contains(&key.to_string())
+                let name = rel.rsplit('/').next().unwrap_or(&rel);
+                if (text.contains(&rel) || text.contains(name))
+                    && !references.iter().any(|r| r == key)
                 {
                     references.push(key.to_string());
                 }
@@ -214,12 +231,12 @@ pub fn checklist(
     };
     DocSyncChecklist {
         task_id: task.to_string(),
-        task_board,
-        task_board_csv,
-        plan_link,
-        task_board_integrity: integrity,
-        plan: plans,
-        backlog,
+        task_board: f.task_board,
+        task_board_csv: f.task_board_csv,
+        plan_link: f.plan_link,
+        task_board_integrity: f.integrity,
+        plan: f.plans,
+        backlog: f.backlog,
         backlog_required: p.require_backlog_entry,
         session_log,
         session_log_references: references,
@@ -253,12 +270,7 @@ impl DocSyncChecklist {
             }
             v
         };
-        let none = DocState {
-            path: None,
-            exists: false,
-            contains_task_id: false,
-            line: None,
-        };
+        let none = DocState::default();
         let plan = self
             .plan
             .iter()
@@ -280,5 +292,105 @@ impl DocSyncChecklist {
             "Passed": self.passed,
             "Missing": self.missing,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::governance::statetrace_docs;
+
+    fn cited(line: usize) -> DocState {
+        DocState {
+            path: Some("doc.md".into()),
+            exists: true,
+            contains_task_id: true,
+            line: Some(line),
+        }
+    }
+
+    fn uncited() -> DocState {
+        DocState {
+            path: Some("doc.md".into()),
+            exists: true,
+            ..Default::default()
+        }
+    }
+
+    /// The facts of a fully synced task; its session log names the board
+    /// and, with Windows separators, the plan.
+    fn synced(p: &DocsPolicy) -> TaskFacts {
+        TaskFacts {
+            task_board: cited(3),
+            task_board_csv: cited(4),
+            plan_link: Some("docs/plans/PlanG_ReleaseGovernance.md".into()),
+            integrity: Integrity {
+                passed: true,
+                ..Default::default()
+            },
+            plans: vec![cited(5)],
+            backlog: uncited(),
+            session_logs_exist: true,
+            session_log: Some((
+                cited(7),
+                format!(
+                    "Synced {} and docs\\plans\\PLANG_ReleaseGovernance.md",
+                    p.task_board
+                ),
+            )),
+        }
+    }
+
+    fn missing(p: &DocsPolicy, f: TaskFacts) -> Vec<String> {
+        decide(p, "ST-G-007", f).missing
+    }
+
+    #[test]
+    fn a_synced_task_passes_and_each_gap_has_its_own_code() {
+        let (p, _) = statetrace_docs();
+        let c = decide(&p, "ST-G-007", synced(&p));
+        assert!(c.passed, "{:?}", c.missing);
+        assert_eq!(c.session_log_references, ["TaskBoard", "Plan"]);
+        type Break = fn(&mut TaskFacts);
+        let cases: [(&str, Break); 11] = [
+            ("TaskBoardMissing", |f| f.task_board = DocState::default()),
+            ("TaskBoardRowMissing", |f| f.task_board = uncited()),
+            ("TaskBoardCsvMissing", |f| {
+                f.task_board_csv = DocState::default()
+            }),
+            ("TaskBoardCsvRowMissing", |f| f.task_board_csv = uncited()),
+            ("TaskBoardIntegrityFailed", |f| f.integrity.passed = false),
+            ("PlanPathMissing", |f| f.plans.clear()),
+            ("PlanMissing", |f| f.plans = vec![DocState::default()]),
+            ("PlanEntryMissing", |f| f.plans = vec![uncited(), uncited()]),
+            ("SessionLogMissing", |f| {
+                f.session_log = None;
+                f.session_logs_exist = false;
+            }),
+            ("SessionLogTaskMissing", |f| f.session_log = None),
+            ("SessionLogReferencesMissing", |f| {
+                f.session_log = Some((cited(1), "nothing synced".into()))
+            }),
+        ];
+        for (code, break_it) in cases {
+            let mut f = synced(&p);
+            break_it(&mut f);
+            assert_eq!(missing(&p, f), [code]);
+        }
+        // One plan of a multi-path PlanLink citing the task is enough.
+        let mut f = synced(&p);
+        f.plans.insert(0, uncited());
+        assert!(missing(&p, f).is_empty());
+    }
+
+    #[test]
+    fn the_backlog_counts_only_when_the_policy_requires_it() {
+        let (mut p, _) = statetrace_docs();
+        assert!(missing(&p, synced(&p)).is_empty());
+        p.require_backlog_entry = true;
+        assert_eq!(missing(&p, synced(&p)), ["BacklogEntryMissing"]);
+        let mut f = synced(&p);
+        f.backlog = cited(9);
+        assert!(missing(&p, f).is_empty());
     }
 }

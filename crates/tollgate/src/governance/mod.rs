@@ -365,5 +365,6 @@ pub fn task(ws: &Workspace, task: &str) -> Result<doc_sync::DocSyncChecklist> {
         .filter(|f| f.check == "csv.integrity" && f.severity == crate::finding::Severity::Block)
         .map(|f| format!("{}: {}", f.location, f.message))
         .collect();
-    Ok(doc_sync::checklist(ws, p, task, &csv, integrity))
+    let facts = doc_sync::gather(ws, p, task, &csv, integrity);
+    Ok(doc_sync::decide(p, task, facts))
 }
