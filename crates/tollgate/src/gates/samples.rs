@@ -11,7 +11,7 @@ use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::get_path;
 use crate::read::telemetry::{EventQuery, Scalar};
 use crate::read::{analyzer, queue_delay, shared_cache, telemetry, warm_run};
-use crate::telemetry::rollup::Tally;
+use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
 
 /// Samples of one group.

@@ -3,13 +3,12 @@
 //! them, written as clean JSON (no PowerShell `Format-Table` records).
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::rollup::Tally;
+use super::fold::{Folded, Tally};
 use super::stats::{round_away, Distribution};
 use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, Source, Threshold};
@@ -54,20 +53,6 @@ pub struct SiteOps {
     pub total: u64,
 }
 
-/// Groups by a case-insensitive key, keeping the first-seen spelling.
-#[derive(Debug, Default)]
-struct BySite<T>(BTreeMap<String, (String, T)>);
-
-impl<T: Default> BySite<T> {
-    fn entry(&mut self, site: &str) -> &mut T {
-        &mut self
-            .0
-            .entry(site.to_lowercase())
-            .or_insert_with(|| (site.to_string(), T::default()))
-            .1
-    }
-}
-
 /// First and last event times of a file, as written.
 #[derive(Debug, Default)]
 struct Span {
@@ -91,7 +76,7 @@ impl Span {
 pub fn shared_cache_file(path: &Path) -> Result<(Value, FileScan)> {
     let mut state = Tally::default();
     let mut store = Tally::default();
-    let mut sites: BySite<SiteOps> = BySite::default();
+    let mut sites: Folded<SiteOps> = Folded::default();
     let mut span = Span::default();
     let report = scan(path, |e, _| {
         if let Some(t) = e.timestamp.get() {
@@ -132,7 +117,6 @@ pub fn shared_cache_file(path: &Path) -> Result<(Value, FileScan)> {
     o.insert("FirstTimestamp".into(), json!(span.first.map(|x| x.1)));
     o.insert("LastTimestamp".into(), json!(span.last.map(|x| x.1)));
     let mut list: Vec<SiteOps> = sites
-        .0
         .into_values()
         .map(|(name, mut s)| {
             s.site = name;
@@ -173,7 +157,7 @@ pub fn shared_cache(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)> {
 /// `SiteCacheProviderReason` of every `InterfaceSyncTiming` event (falling
 /// back to the provider, then `Unknown`). `Total` counts every reason.
 pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)> {
-    let mut sites: BySite<(u64, Tally, Tally)> = BySite::default();
+    let mut sites: Folded<(u64, Tally, Tally)> = Folded::default();
     let mut scans = Vec::new();
     for p in paths {
         scans.push(scan(p, |e, _| {
@@ -189,7 +173,6 @@ pub fn provider_reasons(paths: &[PathBuf]) -> Result<(Vec<Value>, Vec<FileScan>)
         })?);
     }
     let rows = sites
-        .0
         .into_values()
         .map(|(site, (total, reasons, providers))| {
             let mut o = Map::new();

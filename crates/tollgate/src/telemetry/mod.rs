@@ -2,6 +2,7 @@
 //! figure is derived from raw events, each file read once, streaming.
 
 pub mod analyze;
+pub mod fold;
 pub mod rollup;
 pub mod stats;
 

@@ -11,11 +11,11 @@
 //!   is added from `InterfacePortQueueMetrics`, which the gates need;
 //! - rows sort by Date, Scope (case-insensitive), Metric, then Notes.
 
-use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::fold::{Folded, FoldedSet, Tally};
 use super::stats::{fmt_num, round_away, round_even, Distribution};
 use crate::error::Result;
 use crate::read::telemetry::{scan, Event, FileScan};
@@ -39,63 +39,21 @@ pub struct Row {
     pub notes: Option<String>,
 }
 
-/// A case-insensitive tally that keeps the first-seen spelling of each key.
-#[derive(Debug, Default, Clone)]
-pub struct Tally(BTreeMap<String, (String, u64)>);
-
-impl Tally {
-    pub fn add(&mut self, key: &str) {
-        self.0
-            .entry(key.to_lowercase())
-            .or_insert_with(|| (key.to_string(), 0))
-            .1 += 1;
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Add another tally's counts (this tally's spellings win).
-    pub fn merge(&mut self, other: &Tally) {
-        for (k, (shown, n)) in &other.0 {
-            self.0
-                .entry(k.clone())
-                .or_insert_with(|| (shown.clone(), 0))
-                .1 += n;
-        }
-    }
-
-    /// `k=v,k=v`, keys sorted case-insensitively.
-    pub fn joined(&self) -> String {
-        self.0
-            .values()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-
-    pub fn get(&self, key: &str) -> u64 {
-        self.0.get(&key.to_lowercase()).map_or(0, |x| x.1)
-    }
-
-    /// `(key, count)` in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.0.values().map(|(k, v)| (k.as_str(), *v))
-    }
-}
-
 /// Accumulators for one Date × Scope.
 #[derive(Debug, Default)]
 struct Acc {
+    /// The scope's sample values are counted from its finer scopes
+    /// ([`Acc::merge_values`]); only moments are added per event.
+    values_later: bool,
     parse: Distribution,
     parse_failures: u64,
     latency: Distribution,
     rows_events: u64,
     rows_sum: f64,
     deleted_sum: f64,
-    row_hosts: HashSet<String>,
+    row_hosts: FoldedSet,
     skipped_events: u64,
-    skipped_hosts: HashSet<String>,
+    skipped_hosts: FoldedSet,
     fetch: Distribution,
     fetch_zero: u64,
     fetch_status: Tally,
@@ -119,11 +77,43 @@ fn executed(status: Option<&str>) -> bool {
 }
 
 impl Acc {
+    /// The distributions, for [`Acc::merge_values`].
+    fn distributions_mut(&mut self) -> [&mut Distribution; 7] {
+        [
+            &mut self.parse,
+            &mut self.latency,
+            &mut self.fetch,
+            &mut self.drift,
+            &mut self.cmp_duration,
+            &mut self.cmp_counts,
+            &mut self.queue_delay,
+        ]
+    }
+
+    /// Count the sample values of a finer scope (see `values_later`).
+    fn merge_values(&mut self, finer: &mut Acc) {
+        for (mine, theirs) in self
+            .distributions_mut()
+            .into_iter()
+            .zip(finer.distributions_mut())
+        {
+            mine.merge_values(theirs);
+        }
+    }
+
     fn add(&mut self, e: &Event) {
+        let later = self.values_later;
+        let put = |d: &mut Distribution, v: f64| {
+            if later {
+                d.add_moments(v);
+            } else {
+                d.add(v);
+            }
+        };
         match e.name() {
             "ParseDuration" => {
                 if let Some(v) = e.duration_seconds.0 {
-                    self.parse.add(v);
+                    put(&mut self.parse, v);
                     if e.success.0 == Some(false) {
                         self.parse_failures += 1;
                     }
@@ -131,7 +121,7 @@ impl Acc {
             }
             "DatabaseWriteLatency" => {
                 if let Some(v) = e.latency_ms.0 {
-                    self.latency.add(v);
+                    put(&mut self.latency, v);
                 }
             }
             "RowsWritten" => {
@@ -139,18 +129,18 @@ impl Acc {
                 self.rows_sum += e.rows.0.unwrap_or(0.0);
                 self.deleted_sum += e.deleted_rows.0.unwrap_or(0.0);
                 if let Some(h) = e.hostname.get() {
-                    self.row_hosts.insert(h.to_lowercase());
+                    self.row_hosts.insert(h);
                 }
             }
             "SkippedDuplicate" => {
                 self.skipped_events += 1;
                 if let Some(h) = e.hostname.get() {
-                    self.skipped_hosts.insert(h.to_lowercase());
+                    self.skipped_hosts.insert(h);
                 }
             }
             "InterfaceSyncTiming" => {
                 match e.site_cache_fetch_duration_ms.0 {
-                    Some(v) if v > 0.0 => self.fetch.add(v),
+                    Some(v) if v > 0.0 => put(&mut self.fetch, v),
                     _ => self.fetch_zero += 1,
                 }
                 if let Some(s) = e.site_cache_fetch_status.get() {
@@ -173,7 +163,7 @@ impl Acc {
             }
             "DriftDetectionTime" => {
                 if let Some(v) = e.duration_minutes.0 {
-                    self.drift.add(v);
+                    put(&mut self.drift, v);
                 }
             }
             "DiffCompareDurationMs" => {
@@ -182,7 +172,7 @@ impl Acc {
                     self.cmp_duration_status.add(s);
                 }
                 if let (true, Some(v)) = (executed(status), e.duration_ms.0) {
-                    self.cmp_duration.add(v);
+                    put(&mut self.cmp_duration, v);
                 }
             }
             "DiffCompareResultCounts" => {
@@ -200,7 +190,7 @@ impl Acc {
                 }
                 let part_sum: f64 = parts.iter().map(|p| p.unwrap_or(0.0)).sum();
                 let total = e.total_count.0.filter(|t| *t > 0.0).unwrap_or(part_sum);
-                self.cmp_counts.add(total);
+                put(&mut self.cmp_counts, total);
                 for (acc, p) in self.cmp_parts.iter_mut().zip(parts) {
                     *acc += p.unwrap_or(0.0);
                 }
@@ -211,7 +201,7 @@ impl Acc {
             "UserAction" => self.actions.add(e.action.get().unwrap_or("(unspecified)")),
             "InterfacePortQueueMetrics" => {
                 if let Some(v) = e.queue_build_delay_ms.0.or(e.queue_delay_ms.0) {
-                    self.queue_delay.add(v);
+                    put(&mut self.queue_delay, v);
                 }
             }
             _ => {}
@@ -390,21 +380,27 @@ pub fn rollup_file(path: &Path, opts: &RollupOptions) -> Result<(Vec<Row>, FileS
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut all = Acc::default();
-    // lower-cased site -> (first-seen spelling, accumulator)
-    let mut sites: BTreeMap<String, (String, Acc)> = BTreeMap::new();
+    // `All` is every site plus the events without one: its values are
+    // counted from those scopes once the file is read.
+    let mut all = Acc {
+        values_later: true,
+        ..Acc::default()
+    };
+    let mut unsited = Acc::default();
+    let mut sites: Folded<Acc> = Folded::default();
     let scan_report = scan(path, |e, _| {
         all.add(e);
-        if let Some(site) = e.site.get() {
-            sites
-                .entry(site.to_lowercase())
-                .or_insert_with(|| (site.to_string(), Acc::default()))
-                .1
-                .add(e);
+        match e.site.get() {
+            Some(site) => sites.entry(site).add(e),
+            None => unsited.add(e),
         }
     })?;
+    all.merge_values(&mut unsited);
+    for (_, acc) in sites.iter_mut() {
+        all.merge_values(acc);
+    }
     let mut rows = all.rows(&date, "All", &opts.required_actions);
-    for (name, acc) in sites.values() {
+    for (name, acc) in sites.iter() {
         rows.extend(acc.rows(&date, name, &opts.required_actions));
     }
     Ok((rows, scan_report))
@@ -558,8 +554,12 @@ mod tests {
             "{\"EventName\":\"InterfacePortQueueMetrics\",\"Site\":\"BOYO\",\"QueueBuildDelayMs\":30}\n",
         ));
         // One scope per site, never one per character (the original's `B`, `O`).
-        let scopes: HashSet<&str> = rows.iter().map(|r| r.scope.as_str()).collect();
-        assert_eq!(scopes, HashSet::from(["All", "sw1", "BOYO"]));
+        let scopes: std::collections::HashSet<&str> =
+            rows.iter().map(|r| r.scope.as_str()).collect();
+        assert_eq!(
+            scopes,
+            std::collections::HashSet::from(["All", "sw1", "BOYO"])
+        );
         let a = find(&rows, "sw1", "UserAction");
         assert_eq!((&a.count, &a.notes), (&s("2"), &s("Action=ScanLogs")));
         let c = find(&rows, "sw1", "UserActionCoverage");
