@@ -61,15 +61,13 @@ fn fields<'a>(
     }
     // Nested objects, invalid UTF-8 and raw control bytes (which JSON
     // forbids inside strings) go to serde.
-    // One branch-free (vectorised) pass for the three byte checks.
-    let (low, high, braces) = line[1..]
-        .iter()
-        .fold((u8::MAX, 0u8, 0u8), |(lo, hi, br), b| {
-            (lo.min(*b), hi.max(*b), br | u8::from(*b == b'{'))
-        });
-    if braces != 0 || low < 0x20 || (high >= 0x80 && std::str::from_utf8(line).is_err()) {
+    let bytes = ByteChecks::of(&line[1..]);
+    if bytes.brace || bytes.low < 0x20 || (bytes.high >= 0x80 && std::str::from_utf8(line).is_err())
+    {
         return None;
     }
+    // Without a backslash in the line, strings end at the next quote.
+    let escapes = bytes.backslash;
     let mut pos = skip_ws(line, 1);
     if line[pos] == b'}' {
         return (pos == line.len() - 1).then_some(());
@@ -79,7 +77,7 @@ fn fields<'a>(
         if line.get(pos) != Some(&b'"') {
             return None;
         }
-        let key_end = pos + 1 + quote_or_escape(&line[pos + 1..])?;
+        let key_end = pos + 1 + next_mark(&line[pos + 1..], escapes)?;
         if line[key_end] != b'"' {
             return None; // escaped key: let serde decide
         }
@@ -89,7 +87,7 @@ fn fields<'a>(
             return None;
         }
         pos = skip_ws(line, pos + 1);
-        let (value, next) = value(line, pos)?;
+        let (value, next) = value(line, pos, escapes)?;
         each(key, value)?;
         pos = skip_ws(line, next);
         match line.get(pos) {
@@ -109,7 +107,50 @@ fn utf8(bytes: &[u8]) -> &str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
+/// The byte checks of a flat line, from one vectorised pass.
+struct ByteChecks {
+    low: u8,
+    high: u8,
+    brace: bool,
+    backslash: bool,
+}
+
+impl ByteChecks {
+    #[inline]
+    fn of(bytes: &[u8]) -> ByteChecks {
+        // Lane-wise accumulators over 16-byte chunks compile to SIMD.
+        let (mut lo, mut hi, mut br, mut bs) = ([u8::MAX; 16], [0u8; 16], [0u8; 16], [0u8; 16]);
+        let mut chunks = bytes.chunks_exact(16);
+        for c in &mut chunks {
+            let c: &[u8; 16] = c.try_into().expect("16 bytes");
+            for i in 0..16 {
+                lo[i] = lo[i].min(c[i]);
+                hi[i] = hi[i].max(c[i]);
+                br[i] |= u8::from(c[i] == b'{');
+                bs[i] |= u8::from(c[i] == b'\\');
+            }
+        }
+        for (i, b) in chunks.remainder().iter().enumerate() {
+            lo[i] = lo[i].min(*b);
+            hi[i] = hi[i].max(*b);
+            br[i] |= u8::from(*b == b'{');
+            bs[i] |= u8::from(*b == b'\\');
+        }
+        ByteChecks {
+            low: lo.into_iter().min().unwrap_or(u8::MAX),
+            high: hi.into_iter().max().unwrap_or(0),
+            brace: br.into_iter().any(|b| b != 0),
+            backslash: bs.into_iter().any(|b| b != 0),
+        }
+    }
+}
+
+#[inline(always)]
 fn skip_ws(line: &[u8], mut pos: usize) -> usize {
+    // Compact JSON has no whitespace: one test decides.
+    if line.get(pos).is_some_and(|b| *b > b' ') {
+        return pos;
+    }
     while pos < line.len() && matches!(line[pos], b' ' | b'\t' | b'\r' | b'\n') {
         pos += 1;
     }
@@ -119,10 +160,10 @@ fn skip_ws(line: &[u8], mut pos: usize) -> usize {
 /// The value at `pos` and the position after it. Inlined: returned
 /// through memory, the value stalls its reader on store forwarding.
 #[inline(always)]
-fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
+fn value(line: &[u8], pos: usize, escapes: bool) -> Option<(Scalar<'_>, usize)> {
     match *line.get(pos)? {
         b'"' => {
-            let (end, escaped) = string_end(line, pos)?;
+            let (end, escaped) = string_end(line, pos, escapes)?;
             let body = &line[pos + 1..end];
             let text = if escaped {
                 Cow::Owned(serde_json::from_slice::<String>(&line[pos..=end]).ok()?)
@@ -137,7 +178,7 @@ fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
             let mut i = pos;
             while i < line.len() {
                 match line[i] {
-                    b'"' => i = string_end(line, i)?.0,
+                    b'"' => i = string_end(line, i, escapes)?.0,
                     b'[' => depth += 1,
                     b']' => {
                         depth -= 1;
@@ -151,66 +192,74 @@ fn value(line: &[u8], pos: usize) -> Option<(Scalar<'_>, usize)> {
             }
             None
         }
-        _ => {
-            let len = line[pos..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n'))?;
-            let s = utf8(&line[pos..pos + len]);
-            let v = match s {
-                "true" => Scalar::Bool(true),
-                "false" => Scalar::Bool(false),
-                "null" => Scalar::Null,
-                // serde rejects a number beyond f64's range, so decline it
-                // too (only an exponent or 309+ digits can get there).
-                _ if is_json_number(s.as_bytes())
-                    && (!(s.len() > 300 || s.contains(['e', 'E']))
-                        || s.parse::<f64>().is_ok_and(f64::is_finite)) =>
-                {
-                    Scalar::Number(Cow::Borrowed(s))
-                }
+        b't' | b'f' | b'n' => {
+            let len = line[pos..].iter().position(|b| is_delimiter(*b))?;
+            let v = match &line[pos..pos + len] {
+                b"true" => Scalar::Bool(true),
+                b"false" => Scalar::Bool(false),
+                b"null" => Scalar::Null,
                 _ => return None,
             };
             Some((v, pos + len))
         }
+        _ => {
+            let (len, exponent) = number_len(&line[pos..])?;
+            if !line.get(pos + len).copied().is_some_and(is_delimiter) {
+                return None;
+            }
+            let s = utf8(&line[pos..pos + len]);
+            // serde rejects a number beyond f64's range, so decline it
+            // too (only an exponent or 309+ digits can get there).
+            if (exponent || s.len() > 300) && !s.parse::<f64>().is_ok_and(f64::is_finite) {
+                return None;
+            }
+            Some((Scalar::Number(Cow::Borrowed(s)), pos + len))
+        }
     }
 }
 
-/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as JSON defines numbers.
-fn is_json_number(s: &[u8]) -> bool {
-    let mut i = 0;
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < s.len() && s[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i > start
+/// What may follow a scalar value.
+#[inline]
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b',' | b'}' | b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// The length of the JSON number at the start of `s`
+/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`) and whether it has an
+/// exponent; `None` if it does not start with one. The caller checks what
+/// follows.
+#[inline]
+fn number_len(s: &[u8]) -> Option<(usize, bool)> {
+    let digits_from = |i: usize| {
+        s.get(i..)
+            .map_or(0, |t| t.iter().take_while(|b| b.is_ascii_digit()).count())
     };
-    if s.first() == Some(&b'-') {
-        i += 1;
-    }
+    let mut i = usize::from(s.first() == Some(&b'-'));
     match s.get(i) {
         Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            digits(&mut i);
-        }
-        _ => return false,
+        Some(b'1'..=b'9') => i += digits_from(i),
+        _ => return None,
     }
     if s.get(i) == Some(&b'.') {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
+        let n = digits_from(i + 1);
+        if n == 0 {
+            return None;
         }
+        i += 1 + n;
     }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(s.get(i), Some(b'e' | b'E'));
+    if exponent {
         i += 1;
         if matches!(s.get(i), Some(b'+' | b'-')) {
             i += 1;
         }
-        if !digits(&mut i) {
-            return false;
+        let n = digits_from(i);
+        if n == 0 {
+            return None;
         }
+        i += n;
     }
-    i == s.len()
+    Some((i, exponent))
 }
 
 /// Index of the first `"` or `\\` in `s`. Keys and values are mostly
@@ -218,6 +267,13 @@ fn is_json_number(s: &[u8]) -> bool {
 /// longer tail goes to memchr.
 #[inline]
 pub(crate) fn quote_or_escape(s: &[u8]) -> Option<usize> {
+    next_mark(s, true)
+}
+
+/// Index of the first `"` in `s`, or of the first `"` or `\\` when
+/// `escapes` (a line without a backslash needs only the quote).
+#[inline(always)]
+fn next_mark(s: &[u8], escapes: bool) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     // Flags the zero bytes of `v`; the lowest flag is always a real one.
@@ -226,22 +282,29 @@ pub(crate) fn quote_or_escape(s: &[u8]) -> Option<usize> {
     while i + 8 <= s.len() && i < 32 {
         let chunk: [u8; 8] = s[i..i + 8].try_into().expect("8 bytes");
         let w = u64::from_le_bytes(chunk);
-        let m = zeros(w ^ (ONES * u64::from(b'"'))) | zeros(w ^ (ONES * u64::from(b'\\')));
+        let mut m = zeros(w ^ (ONES * u64::from(b'"')));
+        if escapes {
+            m |= zeros(w ^ (ONES * u64::from(b'\\')));
+        }
         if m != 0 {
             return Some(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    memchr::memchr2(b'"', b'\\', &s[i..]).map(|j| i + j)
+    if escapes {
+        memchr::memchr2(b'"', b'\\', &s[i..]).map(|j| i + j)
+    } else {
+        memchr::memchr(b'"', &s[i..]).map(|j| i + j)
+    }
 }
 
 /// Index of the quote closing the string that opens at `open`, and whether
-/// the string has an escape.
+/// the string has an escape (never, when the line has no backslash).
 #[inline]
-fn string_end(line: &[u8], open: usize) -> Option<(usize, bool)> {
+fn string_end(line: &[u8], open: usize, escapes: bool) -> Option<(usize, bool)> {
     let (mut i, mut escaped) = (open + 1, false);
     loop {
-        i += quote_or_escape(line.get(i..)?)?;
+        i += next_mark(line.get(i..)?, escapes)?;
         if line[i] == b'\\' {
             (i, escaped) = (i + 2, true);
         } else {
@@ -253,25 +316,72 @@ fn string_end(line: &[u8], open: usize) -> Option<(usize, bool)> {
 #[inline]
 fn text(v: Scalar<'_>) -> Text<'_> {
     match v {
-        Scalar::Str(s) => Text(Some(s)),
+        Scalar::Str(s) => Text::of(s),
         Scalar::Null | Scalar::Other => Text(None),
-        Scalar::Bool(b) => Text(Some(Cow::Borrowed(if b { "True" } else { "False" }))),
+        Scalar::Bool(b) => Text::of(Cow::Borrowed(if b { "True" } else { "False" })),
         // serde gives integers that fit 64 bits as written, all else as f64.
-        Scalar::Number(n) => Text(n.parse::<f64>().ok().map(|x| {
-            let integer = !n.contains(['.', 'e', 'E'])
-                && (n.parse::<u64>().is_ok() || n.parse::<i64>().is_ok_and(|v| v != 0));
-            Cow::Owned(if integer {
-                n.into_owned()
-            } else {
-                x.to_string()
-            })
-        })),
+        Scalar::Number(n) => match n.parse::<f64>() {
+            Ok(x) => {
+                let integer = !n.contains(['.', 'e', 'E'])
+                    && (n.parse::<u64>().is_ok() || n.parse::<i64>().is_ok_and(|v| v != 0));
+                Text::of(Cow::Owned(if integer {
+                    n.into_owned()
+                } else {
+                    x.to_string()
+                }))
+            }
+            Err(_) => Text(None),
+        },
     }
 }
 
 #[inline]
 fn num(v: Scalar<'_>) -> Num {
+    if let Scalar::Number(n) = &v {
+        if let Some(x) = decimal(n.as_bytes()) {
+            return Num(Some(x));
+        }
+    }
     Num(v.number())
+}
+
+/// Powers of ten that are exact in an f64.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// A plain decimal `-?digits(.digits)?` of at most 15 digits, converted
+/// without the general parser: the digits and the power of ten are exact
+/// in an f64, so their one division is correctly rounded, as `str::parse`
+/// is (Clinger's fast path). `None` for any other number text.
+#[inline]
+fn decimal(s: &[u8]) -> Option<f64> {
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    // A digit on each side of any dot.
+    let digit_at = |i: Option<&u8>| i.is_some_and(u8::is_ascii_digit);
+    if digits.len() > 16 || !digit_at(digits.first()) || !digit_at(digits.last()) {
+        return None;
+    }
+    let (mut m, mut count, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(b - b'0');
+                count += 1;
+                frac += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 15 {
+        return None;
+    }
+    let v = m as f64 / POW10[frac];
+    Some(if neg { -v } else { v })
 }
 
 #[inline]
@@ -472,11 +582,64 @@ mod tests {
 
     #[test]
     fn number_grammar() {
-        for ok in ["0", "-0", "12", "-1.5", "1e3", "2.5E-7"] {
-            assert!(is_json_number(ok.as_bytes()), "{ok}");
+        for ok in ["0", "-0", "12", "-1.5", "1e3", "2.5E-7", "0.25e+2"] {
+            assert_eq!(
+                number_len(ok.as_bytes()).map(|n| n.0),
+                Some(ok.len()),
+                "{ok}"
+            );
         }
-        for bad in ["01", "1.", ".5", "+1", "-", "1e", "NaN", "inf", "1.2.3"] {
-            assert!(!is_json_number(bad.as_bytes()), "{bad}");
+        for bad in [
+            "01", "1.", ".5", "+1", "-", "1e", "NaN", "inf", "1.2.3", "1e+",
+        ] {
+            assert_ne!(
+                number_len(bad.as_bytes()).map(|n| n.0),
+                Some(bad.len()),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn plain_decimals_convert_exactly_as_the_general_parser() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut fast = 0;
+        for _ in 0..200_000 {
+            let digits = 1 + (next() % 17) as usize;
+            let mut s: String = (0..digits)
+                .map(|_| char::from(b'0' + (next() % 10) as u8))
+                .collect();
+            let dot = (next() % (digits as u64 + 1)) as usize;
+            if dot > 0 && dot < digits {
+                s.insert(dot, '.');
+            }
+            if next() % 2 == 0 {
+                s.insert(0, '-');
+            }
+            if let Some(v) = decimal(s.as_bytes()) {
+                fast += 1;
+                assert_eq!(v.to_bits(), s.parse::<f64>().unwrap().to_bits(), "{s}");
+            }
+        }
+        assert!(fast > 100_000, "{fast} took the fast path");
+        for declined in [
+            "1e3",
+            "1234567890123456",
+            "1.",
+            ".5",
+            "-",
+            "",
+            "--1",
+            "1.2.3",
+        ] {
+            assert_eq!(decimal(declined.as_bytes()), None, "{declined}");
+        }
+        assert_eq!(decimal(b"-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
     }
 }

@@ -32,9 +32,24 @@ const SAMPLES_PER_KIND: usize = 5;
 pub struct Text<'a>(pub Option<Cow<'a, str>>);
 
 impl<'a> Text<'a> {
+    /// A value, trimmed once here (it is read many times); blank is absent.
+    pub fn of(s: Cow<'a, str>) -> Text<'a> {
+        // Visible ASCII at both ends: nothing to trim (the common case).
+        let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
+        if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+            return Text(Some(s));
+        }
+        let t = match s {
+            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+            Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
+            Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+        };
+        Text((!t.is_empty()).then_some(t))
+    }
+
     /// The trimmed value, or `None` when absent or blank.
     pub fn get(&self) -> Option<&str> {
-        self.0.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        self.0.as_deref()
     }
 }
 
@@ -47,22 +62,22 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
+                Ok(Text::of(Cow::Borrowed(v)))
             }
             fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text::of(Cow::Owned(v.to_string())))
             }
             fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text::of(Cow::Owned(v.to_string())))
             }
             fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text::of(Cow::Owned(v.to_string())))
             }
             fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text::of(Cow::Owned(v.to_string())))
             }
             fn visit_bool<E>(self, v: bool) -> std::result::Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(if v { "True" } else { "False" }))))
+                Ok(Text::of(Cow::Borrowed(if v { "True" } else { "False" })))
             }
             fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
                 Ok(Text(None))

@@ -39,6 +39,41 @@ pub struct Row {
     pub notes: Option<String>,
 }
 
+/// The events a rollup reads, by `EventName` (matched once per event).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Parse,
+    Latency,
+    Rows,
+    Skipped,
+    SyncTiming,
+    Usage,
+    Drift,
+    CompareDuration,
+    CompareCounts,
+    UserAction,
+    QueueMetrics,
+}
+
+impl Kind {
+    fn of(name: &str) -> Option<Kind> {
+        Some(match name {
+            "ParseDuration" => Kind::Parse,
+            "DatabaseWriteLatency" => Kind::Latency,
+            "RowsWritten" => Kind::Rows,
+            "SkippedDuplicate" => Kind::Skipped,
+            "InterfaceSyncTiming" => Kind::SyncTiming,
+            "DiffUsageRate" => Kind::Usage,
+            "DriftDetectionTime" => Kind::Drift,
+            "DiffCompareDurationMs" => Kind::CompareDuration,
+            "DiffCompareResultCounts" => Kind::CompareCounts,
+            "UserAction" => Kind::UserAction,
+            "InterfacePortQueueMetrics" => Kind::QueueMetrics,
+            _ => return None,
+        })
+    }
+}
+
 /// Accumulators for one Date × Scope.
 #[derive(Debug, Default)]
 struct Acc {
@@ -101,7 +136,7 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, e: &Event) {
+    fn add(&mut self, kind: Kind, e: &Event) {
         let later = self.values_later;
         let put = |d: &mut Distribution, v: f64| {
             if later {
@@ -110,8 +145,8 @@ impl Acc {
                 d.add(v);
             }
         };
-        match e.name() {
-            "ParseDuration" => {
+        match kind {
+            Kind::Parse => {
                 if let Some(v) = e.duration_seconds.0 {
                     put(&mut self.parse, v);
                     if e.success.0 == Some(false) {
@@ -119,12 +154,12 @@ impl Acc {
                     }
                 }
             }
-            "DatabaseWriteLatency" => {
+            Kind::Latency => {
                 if let Some(v) = e.latency_ms.0 {
                     put(&mut self.latency, v);
                 }
             }
-            "RowsWritten" => {
+            Kind::Rows => {
                 self.rows_events += 1;
                 self.rows_sum += e.rows.0.unwrap_or(0.0);
                 self.deleted_sum += e.deleted_rows.0.unwrap_or(0.0);
@@ -132,13 +167,13 @@ impl Acc {
                     self.row_hosts.insert(h);
                 }
             }
-            "SkippedDuplicate" => {
+            Kind::Skipped => {
                 self.skipped_events += 1;
                 if let Some(h) = e.hostname.get() {
                     self.skipped_hosts.insert(h);
                 }
             }
-            "InterfaceSyncTiming" => {
+            Kind::SyncTiming => {
                 match e.site_cache_fetch_duration_ms.0 {
                     Some(v) if v > 0.0 => put(&mut self.fetch, v),
                     _ => self.fetch_zero += 1,
@@ -150,7 +185,7 @@ impl Acc {
                     self.fetch_provider.add(p);
                 }
             }
-            "DiffUsageRate" => {
+            Kind::Usage => {
                 let (n, d) = (e.usage_numerator.0, e.usage_denominator.0);
                 if n.is_some() || d.is_some() {
                     self.usage_events += 1;
@@ -161,12 +196,12 @@ impl Acc {
                     }
                 }
             }
-            "DriftDetectionTime" => {
+            Kind::Drift => {
                 if let Some(v) = e.duration_minutes.0 {
                     put(&mut self.drift, v);
                 }
             }
-            "DiffCompareDurationMs" => {
+            Kind::CompareDuration => {
                 let status = e.status.get();
                 if let Some(s) = status {
                     self.cmp_duration_status.add(s);
@@ -175,7 +210,7 @@ impl Acc {
                     put(&mut self.cmp_duration, v);
                 }
             }
-            "DiffCompareResultCounts" => {
+            Kind::CompareCounts => {
                 let status = e.status.get();
                 let parts = [
                     e.added_count.0,
@@ -198,13 +233,12 @@ impl Acc {
                     self.cmp_counts_status.add(s);
                 }
             }
-            "UserAction" => self.actions.add(e.action.get().unwrap_or("(unspecified)")),
-            "InterfacePortQueueMetrics" => {
+            Kind::UserAction => self.actions.add(e.action.get().unwrap_or("(unspecified)")),
+            Kind::QueueMetrics => {
                 if let Some(v) = e.queue_build_delay_ms.0.or(e.queue_delay_ms.0) {
                     put(&mut self.queue_delay, v);
                 }
             }
-            _ => {}
         }
     }
 
@@ -389,10 +423,13 @@ pub fn rollup_file(path: &Path, opts: &RollupOptions) -> Result<(Vec<Row>, FileS
     let mut unsited = Acc::default();
     let mut sites: Folded<Acc> = Folded::default();
     let scan_report = scan(path, |e, _| {
-        all.add(e);
+        let Some(kind) = Kind::of(e.name()) else {
+            return;
+        };
+        all.add(kind, e);
         match e.site.get() {
-            Some(site) => sites.entry(site).add(e),
-            None => unsited.add(e),
+            Some(site) => sites.entry(site).add(kind, e),
+            None => unsited.add(kind, e),
         }
     })?;
     all.merge_values(&mut unsited);
