@@ -79,25 +79,35 @@ echo "  tollgate: $("$bin" --workspace "$ws" gates --only bench-latency-p95-per-
 echo "  duckdb:   $(python3 "$work/duck.py")"
 echo "  jq:       $(bash "$work/jq.sh" "${files[@]}")"
 
-t_roll=$(median "$runs" "$bin" --workspace "$ws" rollup --out "$work/r.csv")
-t_gate=$(median "$runs" "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site)
-t_duck=$(median "$runs" python3 "$work/duck.py")
-t_duck_roll=$(median "$runs" python3 "$work/duck_rollup.py")
-t_jq=$(median "$runs" bash "$work/jq.sh" "${files[@]}")
+# One round runs every tool once, in turn (see rounds in bench/lib.sh).
+mapfile -t timing < <(rounds "$runs" \
+  "python3 $work/duck.py" \
+  "$bin --workspace $ws gates --only bench-latency-p95-per-site" \
+  "$bin --workspace $ws rollup --out $work/r.csv" \
+  "python3 $work/duck_rollup.py" \
+  "bash $work/jq.sh ${files[*]}")
+read -r t_duck _ <<< "${timing[0]}"
+read -r t_gate x_gate <<< "${timing[1]}"
+read -r t_roll _ <<< "${timing[2]}"
+read -r t_duck_roll _ <<< "${timing[3]}"
+read -r t_jq _ <<< "${timing[4]}"
+# The rollup against DuckDB's rollup core, paired within each round.
+x_roll=$(rounds "$runs" "python3 $work/duck_rollup.py" "$bin --workspace $ws rollup --out $work/r.csv" | tail -1 | cut -d' ' -f2)
 rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
 rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
 rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)
 rss_duck_roll=$( { /usr/bin/time -f %M python3 "$work/duck_rollup.py" > /dev/null; } 2>&1 | tail -1)
-python3 - "$bytes" "$half_bytes" "$(nproc)" "$t_roll" "$t_gate" "$t_duck" "$t_jq" "$rss_half" "$rss_full" "$rss_gate" "${#files[@]}" "$t_duck_roll" "$rss_duck_roll" <<'PY'
+python3 - "$bytes" "$half_bytes" "$(nproc)" "$t_roll" "$t_gate" "$t_duck" "$t_jq" "$rss_half" "$rss_full" "$rss_gate" "${#files[@]}" "$t_duck_roll" "$rss_duck_roll" "$x_gate" "$x_roll" <<'PY'
 import sys
 b, hb, cores = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 roll, gate, duck, jq = map(float, sys.argv[4:8])
 rh, rf, rg, n = int(sys.argv[8]), int(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
 duck_roll, rdr = float(sys.argv[12]), int(sys.argv[13])
+x_gate, x_roll = float(sys.argv[14]), float(sys.argv[15])
 mb = b / 1e6
-print(f"input: {n} day files, {b/1e9:.2f} GB, {cores} cores, page cache warm, median of runs")
+print(f"input: {n} day files, {b/1e9:.2f} GB, {cores} cores, page cache warm, median of interleaved rounds")
 for name, t in [("tollgate rollup", roll), ("tollgate gate p95/site", gate), ("duckdb read_json+SQL", duck), ("duckdb rollup core SQL", duck_roll), ("jq | sort | awk", jq)]:
     print(f"{name:24} {t:8.3f} s  {mb/t:8.0f} MB/s  {mb/t/cores:6.0f} MB/s/core")
-print(f"ratios: gate vs duckdb {duck/gate:.1f}x, rollup vs duckdb's rollup core {duck_roll/roll:.1f}x, gate vs jq {jq/gate:.0f}x")
+print(f"ratios (median of per-round ratios): gate vs duckdb {x_gate:.2f}x, rollup vs duckdb's rollup core {x_roll:.2f}x; gate vs jq {jq/gate:.0f}x (medians)")
 print(f"peak RSS rollup: {rh/1024:.1f} MB over {hb/1e9:.2f} GB, {rf/1024:.1f} MB over {b/1e9:.2f} GB; gate: {rg/1024:.1f} MB; duckdb rollup core: {rdr/1024:.1f} MB")
 PY
