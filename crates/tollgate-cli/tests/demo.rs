@@ -47,6 +47,7 @@ fn demo_generates_publishes_and_verifies() {
             "csv.malformed",
             "csv.missing-on-board",
             "docs.evidence-path",
+            "plan.status-mismatch",
             "roadmap.overdue",
         ]
     );

@@ -412,13 +412,18 @@ fn task_board(g: &mut Gen, anchor: NaiveDate) -> Result<()> {
 }
 
 /// Plan G (listing every task), the plan index, the roadmap and the backlog.
-/// Drifts: a milestone past its date and not done, a done task still in the
+/// Drifts: a plan that calls a task delivered which the board has as Ready,
+/// a milestone past its date and not done, a done task still in the
 /// backlog, and a cited evidence file that does not exist.
 fn plans(g: &mut Gen, tasks: &[(String, String, &str, &str)], anchor: NaiveDate) -> Result<()> {
     let mut plan = String::from("# Plan G - Release & Governance\r\n\r\n## Active work\r\n| ID | Title | Owner | Status |\r\n|----|-------|-------|--------|\r\n");
     for (id, title, column, owner) in tasks {
         plan.push_str(&format!("| {id} | {title} | {owner} | {column} |\r\n"));
     }
+    plan.push_str(&format!(
+        "\r\n## Recently delivered\r\n| ID | Title | Delivered |\r\n|----|-------|-----------|\r\n| ST-E-007 | Parse duration budget | {} |\r\n",
+        anchor - Duration::days(1)
+    ));
     plan.push_str("\r\n## Recent timeline\r\n\r\n- ST-G-020 and ST-G-021 were filed from the release retro.\r\n- Warm-run evidence: `Logs/IngestionMetrics/WarmRunTelemetry-latest-summary.json`.\r\n- Queue sweep evidence: `Logs/Reports/RoutingQueueSweep-20250101.json`.\r\n");
     g.write("docs/plans/PlanG_ReleaseGovernance.md", &plan)?;
     g.write(

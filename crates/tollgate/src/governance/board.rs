@@ -40,6 +40,11 @@ impl Tasks {
             .chain(&self.malformed)
             .find(|t| t.id.eq_ignore_ascii_case(id))
     }
+
+    /// The task with `id` (case-insensitive) among the well-formed rows.
+    pub fn find_well_formed(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id.eq_ignore_ascii_case(id))
+    }
 }
 
 /// Whether a status (`Done - 2025-12-22`, `done`) says the task is done.
@@ -126,9 +131,36 @@ pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
     })
 }
 
-/// Task IDs in the ID column of every table of the plan files matching
-/// `pattern`, as (plan path, line, ID).
-pub fn read_plan_ids(pattern: &Path, id: &Regex) -> Result<Vec<(String, usize, String)>> {
+/// A task as a plan's table lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanEntry {
+    pub path: String,
+    pub line: usize,
+    pub id: String,
+    /// The heading the table sits under (`Active work`, `Recently delivered`).
+    pub section: Option<String>,
+    /// The row's Status cell, where the table has one.
+    pub status: Option<String>,
+}
+
+impl PlanEntry {
+    /// Whether the plan says the task is done: its Status cell, else a
+    /// "delivered" section; `None` when the plan does not say.
+    pub fn claims_done(&self) -> Option<bool> {
+        match &self.status {
+            Some(s) if !s.trim().is_empty() => Some(is_done(s)),
+            _ => self
+                .section
+                .as_deref()
+                .is_some_and(|h| h.to_lowercase().contains("delivered"))
+                .then_some(true),
+        }
+    }
+}
+
+/// The tasks in the ID column of every table of the plan files matching
+/// `pattern`, with the section and status each row states.
+pub fn read_plan_entries(pattern: &Path, id: &Regex) -> Result<Vec<PlanEntry>> {
     let (Some(dir), Some(leaf)) = (pattern.parent(), pattern.file_name()) else {
         return Ok(Vec::new());
     };
@@ -140,9 +172,16 @@ pub fn read_plan_ids(pattern: &Path, id: &Regex) -> Result<Vec<(String, usize, S
             let Some(col) = t.column(&["ID", "Task ID"]) else {
                 continue;
             };
+            let status = t.column(&["Status", "Column"]);
             for r in &t.rows {
                 if let Some(task) = r.cell(col).and_then(|c| id_in(&c, id)) {
-                    out.push((f.display().to_string(), r.line, task));
+                    out.push(PlanEntry {
+                        path: f.display().to_string(),
+                        line: r.line,
+                        id: task,
+                        section: t.heading.clone(),
+                        status: status.and_then(|i| r.cell(i)),
+                    });
                 }
             }
         }

@@ -113,7 +113,7 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     findings.extend(citations::planlink_rules(p, &csv, &plan_texts, &id));
     let mut plan_files = Vec::new();
     if let Some(glob) = &p.plans {
-        let plans = board::read_plan_ids(&ws.path(glob), &id)?;
+        let plans = board::read_plan_entries(&ws.path(glob), &id)?;
         findings.extend(rules::plan_rules(p, &plans, &board, &csv));
         plan_files = doc_glob(ws, glob);
         for f in &plan_files {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::board::{Task, Tasks};
+use super::board::{is_done, PlanEntry, Task, Tasks};
 use crate::finding::{Finding, Location};
 use crate::policy::DocsPolicy;
 
@@ -156,36 +156,49 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     out
 }
 
-/// Plan tasks on neither the board nor the CSV (`plan.unknown-id`).
-pub fn plan_rules(
-    p: &DocsPolicy,
-    plans: &[(String, usize, String)],
-    board: &Tasks,
-    csv: &Tasks,
-) -> Vec<Finding> {
-    let Some(sev) = p.severity("plan.unknown-id") else {
-        return Vec::new();
-    };
-    let known: std::collections::HashSet<String> = board
-        .tasks
-        .iter()
-        .chain(&csv.tasks)
-        .chain(&csv.malformed)
-        .map(|t| t.id.to_uppercase())
-        .collect();
-    plans
-        .iter()
-        .filter(|(_, _, id)| !known.contains(&id.to_uppercase()))
-        .map(|(path, line, id)| {
-            Finding::new(
-                "plan.unknown-id",
-                sev,
-                id,
-                format!("{id} is in a plan but on neither the task board nor its CSV"),
-                Location::file(path.as_str()).at_line(*line),
-            )
-        })
-        .collect()
+/// Plan tasks on neither the board nor the CSV (`plan.unknown-id`), and
+/// plans that say a task is done (or not) when the board says otherwise
+/// (`plan.status-mismatch`; the board's snapshot first, else the CSV).
+pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Tasks) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for e in plans {
+        if board.find(&e.id).or_else(|| csv.find(&e.id)).is_none() {
+            let msg = format!(
+                "{} is in a plan but on neither the task board nor its CSV",
+                e.id
+            );
+            out.extend(emit(p, "plan.unknown-id", &e.id, msg, &e.path, e.line));
+            continue;
+        }
+        // A malformed CSV record's fields are not trusted for its status.
+        let Some((task, where_)) = board
+            .find_well_formed(&e.id)
+            .map(|t| (t, &board.path))
+            .or_else(|| csv.find_well_formed(&e.id).map(|t| (t, &csv.path)))
+        else {
+            continue;
+        };
+        let Some(claims) = e.claims_done() else {
+            continue;
+        };
+        if claims != is_done(&task.status) {
+            let stated = match &e.status {
+                Some(s) if !s.trim().is_empty() => format!("'{}'", s.trim()),
+                _ => "delivered".to_string(),
+            };
+            let section = e
+                .section
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default();
+            let msg = format!(
+                "{} is {stated} in the plan{section} but '{}' in {} (line {})",
+                e.id, task.status, where_, task.line
+            );
+            out.extend(emit(p, "plan.status-mismatch", &e.id, msg, &e.path, e.line));
+        }
+    }
+    out
 }
 
 fn norm(s: &str) -> String {
@@ -322,20 +335,75 @@ mod tests {
             .contains("'One' on the board, 'Uno' in the CSV (line 2)"));
     }
 
+    fn entry(line: usize, id: &str, section: &str, status: Option<&str>) -> PlanEntry {
+        PlanEntry {
+            path: "PlanA.md".into(),
+            line,
+            id: id.into(),
+            section: Some(section.into()),
+            status: status.map(str::to_string),
+        }
+    }
+
     #[test]
     fn plan_ids_on_neither_board() {
         let p = policy();
         let board = tasks("b.md", vec![task("ST-A-001", "One", "Done", 8)]);
         let csv = tasks("t.csv", vec![task("ST-A-002", "Two", "Done", 2)]);
         let plans = vec![
-            ("PlanA.md".to_string(), 5, "ST-A-001".to_string()),
-            ("PlanA.md".to_string(), 6, "st-a-002".to_string()),
-            ("PlanA.md".to_string(), 7, "ST-A-003".to_string()),
+            entry(5, "ST-A-001", "Active work", None),
+            entry(6, "st-a-002", "Active work", None),
+            entry(7, "ST-A-003", "Active work", None),
         ];
         let f = plan_rules(&p, &plans, &board, &csv);
         assert_eq!(
             rules_of(&f),
             vec![("plan.unknown-id".into(), "ST-A-003".into(), 7)]
+        );
+    }
+
+    #[test]
+    fn plan_statuses_must_agree_with_the_board_on_done() {
+        let p = policy();
+        let board = tasks(
+            "b.md",
+            vec![
+                task("ST-A-001", "One", "Done - 2025-12-22", 8),
+                task("ST-A-002", "Two", "In Progress", 9),
+            ],
+        );
+        let mut csv = tasks("t.csv", vec![task("ST-A-003", "Three", "Ready", 2)]);
+        // A glued record's "Column" is some other field: not a status.
+        csv.malformed
+            .push(task("ST-A-004", "Four", "Decomposition", 3));
+        let agree = vec![
+            entry(4, "ST-A-004", "Active work", Some("Done")),
+            entry(5, "ST-A-001", "Active work", Some("Done")),
+            entry(6, "ST-A-002", "Active work", Some("In progress")),
+            entry(7, "ST-A-001", "Recently delivered", None),
+            entry(8, "ST-A-002", "Active work", Some("")),
+        ];
+        assert!(plan_rules(&p, &agree, &board, &csv).is_empty());
+        let drift = vec![
+            entry(5, "ST-A-001", "Active work", Some("Blocked")),
+            entry(6, "ST-A-002", "Active work", Some("Done - 2026-01-02")),
+            entry(7, "ST-A-003", "Recently delivered", None),
+        ];
+        let f = plan_rules(&p, &drift, &board, &csv);
+        assert_eq!(
+            rules_of(&f),
+            vec![
+                ("plan.status-mismatch".into(), "ST-A-001".into(), 5),
+                ("plan.status-mismatch".into(), "ST-A-002".into(), 6),
+                ("plan.status-mismatch".into(), "ST-A-003".into(), 7),
+            ]
+        );
+        assert!(
+            f[2].message.contains(
+                "delivered in the plan (Recently delivered) but 'Ready' in t.csv (line 2)"
+            ),
+            "{}",
+            f[2].message
         );
     }
 
