@@ -194,11 +194,8 @@ fn corpus_release_checklist_reports_each_unchecked_item() {
 
 #[test]
 fn a_fully_checked_checklist_passes() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = statetrace_workspace();
     let ws = dir.path();
-    let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
-    assert_eq!(code, 0);
-    std::fs::create_dir_all(ws.join("docs")).unwrap();
     std::fs::write(
         ws.join("docs/Release.md"),
         "## Checklist\n- [x] Gates\n- [X] Bundle\n",
@@ -230,11 +227,8 @@ fn risk_check(ws: &std::path::Path, rc: &std::path::Path) -> (i32, serde_json::V
 
 /// A statetrace workspace holding the corpus risk register.
 fn risk_workspace(c: &std::path::Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = statetrace_workspace();
     let ws = dir.path();
-    let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
-    assert_eq!(code, 0);
-    std::fs::create_dir_all(ws.join("docs")).unwrap();
     std::fs::copy(
         c.join("docs/RiskRegister.md"),
         ws.join("docs/RiskRegister.md"),
@@ -355,10 +349,8 @@ fn corpus_docs_task_st_g_007_gives_a_statetrace_shaped_checklist() {
 
 #[test]
 fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = statetrace_workspace();
     let ws = dir.path();
-    let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
-    assert_eq!(code, 0);
     let write = |rel: &str, text: &str| {
         let p = ws.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();

@@ -96,10 +96,8 @@ fn corpus_queue_summaries_under_10_samples_are_insufficient_never_pass() {
         "Data/Samples/TelemetryBundles/Sample-ReleaseBundle/Routing/QueueDelaySummary-20250101.json",
         "Logs/TelemetryBundles/Release-2025-12-23/Routing/QueueDelaySummary-2025-12-23-1.json",
     ] {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = statetrace_workspace();
         let ws = dir.path();
-        let (code, _, _) = run(&["--workspace", ws.to_str().unwrap(), "init"]);
-        assert_eq!(code, 0);
         std::fs::create_dir_all(ws.join("Logs/IngestionMetrics")).unwrap();
         std::fs::copy(c.join(src), ws.join("Logs/IngestionMetrics/QueueDelaySummary-20250101-000000.json")).unwrap();
         let (code, v) = run_json(&["--workspace", ws.to_str().unwrap(), "gates", "--only", "A-queue-summary-p95"]);

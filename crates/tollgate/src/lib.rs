@@ -12,6 +12,7 @@ pub mod fasthash;
 pub mod finding;
 pub mod gates;
 pub mod governance;
+pub mod mapped;
 pub mod policy;
 pub mod read;
 pub mod record;

@@ -50,6 +50,16 @@ pub fn corpus() -> Option<PathBuf> {
     }
 }
 
+/// A workspace with the built-in statetrace profile (`tollgate init`) and
+/// an empty `docs/` folder.
+pub fn statetrace_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&["--workspace", dir.path().to_str().unwrap(), "init"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::create_dir_all(dir.path().join("docs")).unwrap();
+    dir
+}
+
 /// A workspace with the minimal profile and three source files in `src/`.
 pub fn minimal_workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -25,17 +25,11 @@ pub fn hex_upper(bytes: &[u8]) -> String {
     s
 }
 
-/// Files at least this large are memory-mapped, one window at a time:
-/// hashing straight from the page cache saves a copy per byte, and the
-/// window bounds the resident mapping.
-const MMAP_BYTES: u64 = 1 << 20;
-const WINDOW: u64 = 32 << 20;
-
 /// SHA-256 (uppercase hex) and size of one file.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
-    if len >= MMAP_BYTES {
+    if len >= crate::mapped::MIN_BYTES {
         if let Some(hex) = sha256_mapped(&f, len) {
             return Ok((hex, len));
         }
@@ -56,27 +50,14 @@ pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex_upper(&hasher.finalize()), total))
 }
 
-/// Hash `len` bytes of `f` through read-only windows; `None` if mapping fails.
+/// Hash `len` bytes of `f` straight from the page cache ([`crate::mapped`]);
+/// `None` if mapping fails.
 fn sha256_mapped(f: &File, len: u64) -> Option<String> {
     let mut hasher = Sha256::new();
-    let mut offset = 0;
-    while offset < len {
-        let size = WINDOW.min(len - offset) as usize;
-        // SAFETY: a read-only private view, dropped before the next one. A
-        // file truncated by another process meanwhile raises SIGBUS; evidence
-        // is not written while it is verified, and publish hashes its own
-        // staging copies.
-        let map = unsafe {
-            memmap2::MmapOptions::new()
-                .offset(offset)
-                .len(size)
-                .populate()
-                .map(f)
-        }
-        .ok()?;
-        hasher.update(&map[..]);
-        offset += size as u64;
-    }
+    crate::mapped::for_each_window(f, len, crate::mapped::WINDOW, |w| {
+        hasher.update(w);
+        true
+    })?;
     Some(hex_upper(&hasher.finalize()))
 }
 
@@ -147,7 +128,9 @@ mod tests {
     fn mapped_windows_agree_with_a_plain_digest() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("big");
-        let data: Vec<u8> = (0..WINDOW as usize + 3).map(|i| (i % 253) as u8).collect();
+        let data: Vec<u8> = (0..crate::mapped::WINDOW as usize + 3)
+            .map(|i| (i % 253) as u8)
+            .collect();
         std::fs::write(&p, &data).unwrap();
         assert_eq!(
             sha256_file(&p).unwrap(),

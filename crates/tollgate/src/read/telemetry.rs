@@ -314,8 +314,7 @@ impl FileScan {
 /// (they are real data) and reported. A pretty-printed JSON document is
 /// reported and skipped whole.
 pub fn scan(path: &Path, mut on_event: impl FnMut(&Event, usize)) -> Result<FileScan> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(file, path, None, |e, _, n| on_event(e, n))
+    scan_file(path, None, |e, _, n| on_event(e, n))
 }
 
 /// [`scan`] limited to the events a query names, each delivered with the
@@ -329,9 +328,85 @@ pub fn scan_event(
     query: &EventQuery,
     on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<FileScan> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    scan_reader(file, path, Some(query), on_event)
+    scan_file(path, Some(query), on_event)
 }
+
+/// [`scan_reader`] over a file; large files are read straight from the
+/// page cache ([`crate::mapped`]), with the same results.
+fn scan_file(
+    path: &Path,
+    query: Option<&EventQuery>,
+    mut on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
+) -> Result<FileScan> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+    if len >= crate::mapped::MIN_BYTES {
+        let window = crate::mapped::WINDOW;
+        if let Some(scan) = scan_mapped(&file, len, window, path, query, &mut on_event)? {
+            return Ok(scan);
+        }
+    }
+    scan_reader(file, path, query, on_event)
+}
+
+/// The lines of `len` bytes of `file`, read through mapped windows of
+/// `window` bytes; a line that spans two windows is put together in a
+/// small buffer. `None` when the file cannot be mapped at all.
+fn scan_mapped(
+    file: &File,
+    len: u64,
+    window: u64,
+    path: &Path,
+    query: Option<&EventQuery>,
+    on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize),
+) -> Result<Option<FileScan>> {
+    let mut lines = LineState::new(path, query);
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut line_no, mut windows, mut flow) = (0usize, 0usize, Flow::Go);
+    let mapped = crate::mapped::for_each_window(file, len, window, |mut rest| {
+        windows += 1;
+        if !carry.is_empty() {
+            let Some(i) = memchr::memchr(b'\n', rest) else {
+                carry.extend_from_slice(rest);
+                return true;
+            };
+            carry.extend_from_slice(&rest[..i]);
+            rest = &rest[i + 1..];
+            line_no += 1;
+            flow = lines.feed(&carry, line_no, on_event);
+            carry.clear();
+        }
+        while flow == Flow::Go {
+            let Some(i) = memchr::memchr(b'\n', rest) else {
+                carry.extend_from_slice(rest);
+                break;
+            };
+            line_no += 1;
+            flow = lines.feed(&rest[..i], line_no, on_event);
+            rest = &rest[i + 1..];
+        }
+        flow == Flow::Go
+    });
+    match mapped {
+        None if windows == 0 => return Ok(None),
+        None => {
+            let e = std::io::Error::other(format!("cannot map the file past window {windows}"));
+            return Err(Error::io(path, e));
+        }
+        Some(()) => {}
+    }
+    if flow == Flow::Go && !carry.is_empty() {
+        line_no += 1;
+        flow = lines.feed(&carry, line_no, on_event);
+    }
+    if flow == Flow::Go {
+        lines.scan.summarise();
+    }
+    Ok(Some(lines.scan))
+}
+
+/// The literal that names an event in compact JSON.
+const EVENT_KEY: &[u8; 13] = br#""EventName":""#;
 
 /// Which events a scan wants, and which of their fields.
 pub struct EventQuery {
@@ -345,7 +420,7 @@ impl EventQuery {
     /// fields (or dotted paths) `keys`.
     pub fn new(event: &str, keys: &[&str]) -> EventQuery {
         EventQuery {
-            key: memchr::memmem::Finder::new(br#""EventName":""#),
+            key: memchr::memmem::Finder::new(EVENT_KEY),
             want: event.trim().to_string(),
             keys: keys.iter().map(|k| k.to_string()).collect(),
         }
@@ -357,12 +432,13 @@ impl EventQuery {
 
     /// Whether `line` surely names another event.
     fn skips(&self, line: &[u8]) -> bool {
-        let needle = self.key.needle();
         // The common shape names the event first: then it is a top-level
-        // key whatever follows, and no search is needed.
-        let rest = if line.len() > needle.len() && line[0] == b'{' && line[1..].starts_with(needle)
+        // key whatever follows, and no search is needed. (A fixed-size
+        // compare: no call per line.)
+        let rest = if line.first() == Some(&b'{')
+            && line.get(1..1 + EVENT_KEY.len()) == Some(&EVENT_KEY[..])
         {
-            &line[1 + needle.len()..]
+            &line[1 + EVENT_KEY.len()..]
         } else {
             if memchr::memchr(b'{', line.get(1..).unwrap_or_default()).is_some() {
                 return false;
@@ -370,7 +446,7 @@ impl EventQuery {
             let Some(at) = self.key.find(line) else {
                 return false;
             };
-            &line[at + needle.len()..]
+            &line[at + EVENT_KEY.len()..]
         };
         let Some(close) = super::flat::quote_or_escape(rest) else {
             return false;
@@ -783,6 +859,49 @@ mod tests {
             })
             .unwrap();
             assert_eq!(pad, long.len());
+        }
+    }
+
+    #[test]
+    fn mapped_windows_read_exactly_what_the_reader_reads() {
+        let a = r#"{"EventName":"A","Timestamp":"2025-01-01T00:00:02.0000000-07:00","Site":"S"}"#;
+        let b = r#"{"EventName":"B","Timestamp":"2025-01-01T00:00:01.0000000-07:00"}"#;
+        let long = format!(r#"{{"EventName":"L","Pad":"{}"}}"#, "x".repeat(9000));
+        let mut text = String::from("\u{feff}");
+        for i in 0..300 {
+            let line = match i % 5 {
+                0 => a.to_string(),
+                1 => format!("{b}\r"),
+                2 => long.clone(),
+                3 => "{oops".to_string(),
+                _ => String::new(),
+            };
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text.push_str(a); // unterminated last line
+        let pretty = "[\n  {\"EventName\": \"X\"}\n]\n".repeat(500);
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [("lines.json", text.as_str()), ("pretty.json", &pretty)] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            let query = EventQuery::new("a", &["Site"]);
+            for q in [None, Some(&query)] {
+                let mut by_reader = Vec::new();
+                let r = scan_reader(body.as_bytes(), &p, q, |e, f, n| {
+                    by_reader.push((e.name().to_string(), f.to_vec().len(), n))
+                })
+                .unwrap();
+                let mut mapped = Vec::new();
+                let f = File::open(&p).unwrap();
+                let m = scan_mapped(&f, body.len() as u64, 4096, &p, q, &mut |e, f, n| {
+                    mapped.push((e.name().to_string(), f.to_vec().len(), n))
+                })
+                .unwrap()
+                .expect("mapped");
+                assert_eq!(by_reader, mapped, "{name}");
+                assert_eq!(format!("{r:?}"), format!("{m:?}"), "{name}");
+            }
         }
     }
 
