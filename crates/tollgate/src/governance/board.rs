@@ -145,15 +145,18 @@ pub struct PlanEntry {
 
 impl PlanEntry {
     /// Whether the plan says the task is done: its Status cell, else a
-    /// "delivered" section; `None` when the plan does not say.
-    pub fn claims_done(&self) -> Option<bool> {
+    /// section whose heading contains one of `delivered` (any case); `None`
+    /// when the plan does not say.
+    pub fn claims_done(&self, delivered: &[String]) -> Option<bool> {
         match &self.status {
             Some(s) if !s.trim().is_empty() => Some(is_done(s)),
-            _ => self
-                .section
-                .as_deref()
-                .is_some_and(|h| h.to_lowercase().contains("delivered"))
-                .then_some(true),
+            _ => {
+                let heading = self.section.as_deref()?.to_lowercase();
+                delivered
+                    .iter()
+                    .any(|d| heading.contains(&d.to_lowercase()))
+                    .then_some(true)
+            }
         }
     }
 }

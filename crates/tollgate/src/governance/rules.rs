@@ -178,7 +178,7 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
         else {
             continue;
         };
-        let Some(claims) = e.claims_done() else {
+        let Some(claims) = e.claims_done(&p.delivered_sections) else {
             continue;
         };
         if claims != is_done(&task.status) {
@@ -226,6 +226,7 @@ mod tests {
             require_backlog_entry: false,
             session_logs: None,
             plans: None,
+            delivered_sections: vec!["Recently delivered".into()],
             plan_index: None,
             roadmap: None,
             narrative_columns: Vec::new(),

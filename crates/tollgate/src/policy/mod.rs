@@ -146,6 +146,10 @@ pub struct DocsPolicy {
     /// Plan documents (a glob); their tables' task IDs must be on a board.
     #[serde(default)]
     pub plans: Option<String>,
+    /// Plan headings (matched as case-insensitive substrings) whose tables
+    /// list finished tasks, e.g. "Recently delivered".
+    #[serde(default)]
+    pub delivered_sections: Vec<String>,
     /// The plan index, whose table cites every plan file.
     #[serde(default)]
     pub plan_index: Option<String>,

@@ -62,8 +62,7 @@ fn fields<'a>(
     // Nested objects, invalid UTF-8 and raw control bytes (which JSON
     // forbids inside strings) go to serde.
     let bytes = ByteChecks::of(&line[1..]);
-    if bytes.brace || bytes.low < 0x20 || (bytes.high >= 0x80 && std::str::from_utf8(line).is_err())
-    {
+    if bytes.brace || bytes.control || (bytes.high && std::str::from_utf8(line).is_err()) {
         return None;
     }
     // Without a backslash in the line, strings end at the next quote.
@@ -109,8 +108,10 @@ fn utf8(bytes: &[u8]) -> &str {
 
 /// The byte checks of a flat line, from one vectorised pass.
 struct ByteChecks {
-    low: u8,
-    high: u8,
+    /// A raw control byte (below 0x20), which JSON forbids in strings.
+    control: bool,
+    /// A byte of a multi-byte UTF-8 character (0x80 and up).
+    high: bool,
     brace: bool,
     backslash: bool,
 }
@@ -118,27 +119,27 @@ struct ByteChecks {
 impl ByteChecks {
     #[inline]
     fn of(bytes: &[u8]) -> ByteChecks {
-        // Lane-wise accumulators over 16-byte chunks compile to SIMD.
+        // Lane-wise accumulators over 16-byte chunks compile to SIMD; the
+        // tail is padded with a byte that trips no check.
         let (mut lo, mut hi, mut br, mut bs) = ([u8::MAX; 16], [0u8; 16], [0u8; 16], [0u8; 16]);
-        let mut chunks = bytes.chunks_exact(16);
-        for c in &mut chunks {
-            let c: &[u8; 16] = c.try_into().expect("16 bytes");
+        let mut lanes = |c: &[u8; 16]| {
             for i in 0..16 {
                 lo[i] = lo[i].min(c[i]);
                 hi[i] = hi[i].max(c[i]);
                 br[i] |= u8::from(c[i] == b'{');
                 bs[i] |= u8::from(c[i] == b'\\');
             }
+        };
+        let mut chunks = bytes.chunks_exact(16);
+        for c in &mut chunks {
+            lanes(c.try_into().expect("16 bytes"));
         }
-        for (i, b) in chunks.remainder().iter().enumerate() {
-            lo[i] = lo[i].min(*b);
-            hi[i] = hi[i].max(*b);
-            br[i] |= u8::from(*b == b'{');
-            bs[i] |= u8::from(*b == b'\\');
-        }
+        let mut tail = [b'a'; 16];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        lanes(&tail);
         ByteChecks {
-            low: lo.into_iter().min().unwrap_or(u8::MAX),
-            high: hi.into_iter().max().unwrap_or(0),
+            control: lo.into_iter().any(|b| b < 0x20),
+            high: hi.into_iter().any(|b| b >= 0x80),
             brace: br.into_iter().any(|b| b != 0),
             backslash: bs.into_iter().any(|b| b != 0),
         }
@@ -377,7 +378,7 @@ fn decimal(s: &[u8]) -> Option<f64> {
             _ => return None,
         }
     }
-    if count == 0 || count > 15 {
+    if count > 15 {
         return None;
     }
     let v = m as f64 / POW10[frac];

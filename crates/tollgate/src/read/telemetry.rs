@@ -349,9 +349,8 @@ fn scan_file(
     scan_reader(file, path, query, on_event)
 }
 
-/// The lines of `len` bytes of `file`, read through mapped windows of
-/// `window` bytes; a line that spans two windows is put together in a
-/// small buffer. `None` when the file cannot be mapped at all.
+/// [`scan_reader`] over `len` bytes of `file`, read through mapped windows
+/// of `window` bytes. `None` when the file cannot be mapped at all.
 fn scan_mapped(
     file: &File,
     len: u64,
@@ -361,48 +360,19 @@ fn scan_mapped(
     on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<Option<FileScan>> {
     let mut lines = LineState::new(path, query);
-    let mut carry: Vec<u8> = Vec::new();
-    let (mut line_no, mut windows, mut flow) = (0usize, 0usize, Flow::Go);
-    let mapped = crate::mapped::for_each_window(file, len, window, |mut rest| {
+    let mut windows = 0usize;
+    let mapped = crate::mapped::for_each_window(file, len, window, |w| {
         windows += 1;
-        if !carry.is_empty() {
-            let Some(i) = memchr::memchr(b'\n', rest) else {
-                carry.extend_from_slice(rest);
-                return true;
-            };
-            carry.extend_from_slice(&rest[..i]);
-            rest = &rest[i + 1..];
-            line_no += 1;
-            flow = lines.feed(&carry, line_no, on_event);
-            carry.clear();
-        }
-        while flow == Flow::Go {
-            let Some(i) = memchr::memchr(b'\n', rest) else {
-                carry.extend_from_slice(rest);
-                break;
-            };
-            line_no += 1;
-            flow = lines.feed(&rest[..i], line_no, on_event);
-            rest = &rest[i + 1..];
-        }
-        flow == Flow::Go
+        lines.chunk(w, on_event) == Flow::Go
     });
     match mapped {
-        None if windows == 0 => return Ok(None),
+        None if windows == 0 => Ok(None),
         None => {
             let e = std::io::Error::other(format!("cannot map the file past window {windows}"));
-            return Err(Error::io(path, e));
+            Err(Error::io(path, e))
         }
-        Some(()) => {}
+        Some(()) => Ok(Some(lines.finish(on_event))),
     }
-    if flow == Flow::Go && !carry.is_empty() {
-        line_no += 1;
-        flow = lines.feed(&carry, line_no, on_event);
-    }
-    if flow == Flow::Go {
-        lines.scan.summarise();
-    }
-    Ok(Some(lines.scan))
 }
 
 /// The literal that names an event in compact JSON.
@@ -467,58 +437,25 @@ pub fn scan_reader(
     mut on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<FileScan> {
     let mut lines = LineState::new(path, query);
-    // Lines are cut out of a large buffer in place (no copy per line); a
-    // partial line at the end moves to the front before the next read.
     let mut buf = vec![0u8; READ_CHUNK];
-    let (mut start, mut end, mut eof) = (0usize, 0usize, false);
-    // Bytes of the current partial line already searched for a newline, so
-    // that small reads never rescan (or recopy) a long line: linear time.
-    let mut scanned = 0usize;
-    let mut line_no = 0usize;
     loop {
-        let next = memchr::memchr(b'\n', &buf[scanned..end]).map(|i| scanned + i);
-        let line_end = match next {
-            Some(i) => i,
-            None if !eof => {
-                if start > 0 {
-                    buf.copy_within(start..end, 0);
-                    end -= start;
-                    start = 0;
-                }
-                scanned = end;
-                if end == buf.len() {
-                    buf.resize(buf.len() * 2, 0);
-                }
-                match reader.read(&mut buf[end..]) {
-                    Ok(0) => eof = true,
-                    Ok(n) => end += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(Error::io(path, e)),
-                }
-                continue;
-            }
-            None if start < end => end,
-            None => break,
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(path, e)),
         };
-        line_no += 1;
-        let line = &buf[start..line_end];
-        start = (line_end + 1).min(end);
-        scanned = start;
-        if lines.feed(line, line_no, &mut on_event) == Flow::Stop {
-            return Ok(lines.scan);
-        }
-        if next.is_none() {
+        if lines.chunk(&buf[..n], &mut on_event) == Flow::Stop {
             break;
         }
     }
-    lines.scan.summarise();
-    Ok(lines.scan)
+    Ok(lines.finish(&mut on_event))
 }
 
-/// Bytes read per call; lines are processed inside this buffer.
+/// Bytes read per call.
 const READ_CHUNK: usize = 1 << 20;
 
-#[derive(PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Flow {
     Go,
     Stop,
@@ -534,6 +471,10 @@ struct LineState<'f> {
     /// The latest timestamp so far; the buffer is reused, not reallocated.
     latest: String,
     seen_content: bool,
+    /// The start of a line that the last chunk ended inside.
+    carry: Vec<u8>,
+    line_no: usize,
+    flow: Flow,
 }
 
 impl<'f> LineState<'f> {
@@ -546,9 +487,53 @@ impl<'f> LineState<'f> {
             recent: vec![0u64; DUPLICATE_WINDOW],
             latest: String::new(),
             seen_content: false,
+            carry: Vec::new(),
+            line_no: 0,
+            flow: Flow::Go,
             query,
             keys: query.map_or(Vec::new(), |q| q.keys.iter().map(String::as_str).collect()),
         }
+    }
+
+    /// The next bytes of the file: every line they complete is checked; a
+    /// line they end inside is kept until the next chunk completes it.
+    fn chunk(
+        &mut self,
+        mut bytes: &[u8],
+        on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize),
+    ) -> Flow {
+        while self.flow == Flow::Go {
+            let Some(i) = memchr::memchr(b'\n', bytes) else {
+                self.carry.extend_from_slice(bytes);
+                break;
+            };
+            self.line_no += 1;
+            self.flow = if self.carry.is_empty() {
+                self.feed(&bytes[..i], self.line_no, on_event)
+            } else {
+                let mut line = std::mem::take(&mut self.carry);
+                line.extend_from_slice(&bytes[..i]);
+                let flow = self.feed(&line, self.line_no, on_event);
+                line.clear();
+                self.carry = line;
+                flow
+            };
+            bytes = &bytes[i + 1..];
+        }
+        self.flow
+    }
+
+    /// The end of the file: its unterminated last line, then the totals.
+    fn finish(mut self, on_event: &mut impl FnMut(&Event, &[Option<Scalar>], usize)) -> FileScan {
+        if self.flow == Flow::Go && !self.carry.is_empty() {
+            let line = std::mem::take(&mut self.carry);
+            self.line_no += 1;
+            self.flow = self.feed(&line, self.line_no, on_event);
+        }
+        if self.flow == Flow::Go {
+            self.scan.summarise();
+        }
+        self.scan
     }
 
     /// One raw line, numbered from 1: a BOM on the first line and the
@@ -889,13 +874,13 @@ mod tests {
             for q in [None, Some(&query)] {
                 let mut by_reader = Vec::new();
                 let r = scan_reader(body.as_bytes(), &p, q, |e, f, n| {
-                    by_reader.push((e.name().to_string(), f.to_vec().len(), n))
+                    by_reader.push((e.name().to_string(), format!("{f:?}"), n))
                 })
                 .unwrap();
                 let mut mapped = Vec::new();
                 let f = File::open(&p).unwrap();
                 let m = scan_mapped(&f, body.len() as u64, 4096, &p, q, &mut |e, f, n| {
-                    mapped.push((e.name().to_string(), f.to_vec().len(), n))
+                    mapped.push((e.name().to_string(), format!("{f:?}"), n))
                 })
                 .unwrap()
                 .expect("mapped");

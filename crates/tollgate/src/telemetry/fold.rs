@@ -16,7 +16,8 @@ pub struct Folded<T> {
     slots: Vec<(String, T)>,
     scratch: String,
     /// The key of the last lookup, as written, and its slot.
-    last: Option<(String, usize)>,
+    last_key: String,
+    last_slot: Option<usize>,
 }
 
 impl<T> Default for Folded<T> {
@@ -25,7 +26,8 @@ impl<T> Default for Folded<T> {
             index: BTreeMap::new(),
             slots: Vec::new(),
             scratch: String::new(),
-            last: None,
+            last_key: String::new(),
+            last_slot: None,
         }
     }
 }
@@ -44,17 +46,13 @@ fn fold_into(key: &str, buf: &mut String) {
 impl<T: Default> Folded<T> {
     /// The value for `key` in any case, created (with this spelling) if new.
     pub fn entry(&mut self, key: &str) -> &mut T {
-        let slot = match &self.last {
-            Some((raw, slot)) if raw == key => *slot,
-            _ => {
-                let slot = self.slot(key);
-                let (raw, _) = self.last.get_or_insert_with(|| (String::new(), 0));
-                raw.clear();
-                raw.push_str(key);
-                self.last.as_mut().expect("set above").1 = slot;
-                slot
-            }
-        };
+        if let Some(slot) = self.last_slot.filter(|_| self.last_key == key) {
+            return &mut self.slots[slot].1;
+        }
+        let slot = self.slot(key);
+        self.last_key.clear();
+        self.last_key.push_str(key);
+        self.last_slot = Some(slot);
         &mut self.slots[slot].1
     }
 
@@ -102,7 +100,7 @@ impl<T> Folded<T> {
         })
     }
 
-    /// The values, in no particular order.
+    /// `(first-seen spelling, value)` in the order keys were first seen.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut T)> {
         self.slots.iter_mut().map(|(k, v)| (k.as_str(), v))
     }
