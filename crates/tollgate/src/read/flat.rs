@@ -1,8 +1,10 @@
 //! Fast path for the common telemetry line: a flat JSON object (no nested
-//! object) as `ConvertTo-Json -Compress` writes it. Its top-level fields are
-//! found in one memchr-accelerated pass, without a general parser. Any line
-//! of another shape returns `None`, and the caller parses it with serde, so
-//! results never differ, only speed.
+//! object) as `ConvertTo-Json -Compress` writes it. One vector pass marks
+//! the line's quotes and checks its bytes; the fields are then walked from
+//! quote to quote, known keys found by a perfect hash, and values kept as
+//! spans of the line until a field converts them. Any line of another
+//! shape returns `None`, and the caller parses it with serde, so results
+//! never differ, only speed.
 
 use std::borrow::Cow;
 
@@ -36,14 +38,16 @@ pub fn parse_into<'a>(
         |key, value| {
             for (i, k) in keys.iter().enumerate() {
                 if k.as_bytes() == key && !k.contains('.') {
-                    out[i] = Some(value.clone());
+                    out[i] = Some(value.scalar(line));
                 }
             }
-            if let Some(bit) = assign(ev, key, value)? {
+            if let Some(field) = field_of(key) {
+                let bit = 1u64 << field;
                 if seen & bit != 0 {
                     return None; // duplicate known field: serde reports it
                 }
                 seen |= bit;
+                assign(ev, field, value.read(line));
             }
             Some(())
         },
@@ -52,21 +56,29 @@ pub fn parse_into<'a>(
 
 /// Call `each(key, value)` for every top-level field of a flat object line;
 /// `None` when the line is not one (or `each` gives up).
-fn fields<'a>(
-    line: &'a [u8],
-    mut each: impl FnMut(&'a [u8], Scalar<'a>) -> Option<()>,
-) -> Option<()> {
+fn fields<'a>(line: &'a [u8], mut each: impl FnMut(&'a [u8], Span) -> Option<()>) -> Option<()> {
     if line.len() < 2 || line[0] != b'{' || line[line.len() - 1] != b'}' {
         return None;
     }
+    // Short lines keep their quote bitmap on the stack.
+    let (mut stack, mut heap) = ([0u64; 8], Vec::new());
+    let words = line.len().div_ceil(64);
+    let bits = if words <= stack.len() {
+        &mut stack[..words]
+    } else {
+        heap.resize(words, 0);
+        &mut heap[..]
+    };
+    let marks = mark(line, bits);
     // Nested objects, invalid UTF-8 and raw control bytes (which JSON
     // forbids inside strings) go to serde.
-    let bytes = ByteChecks::of(&line[1..]);
-    if bytes.brace || bytes.control || (bytes.high && std::str::from_utf8(line).is_err()) {
+    if marks.brace || marks.control || (marks.high && std::str::from_utf8(line).is_err()) {
         return None;
     }
-    // Without a backslash in the line, strings end at the next quote.
-    let escapes = bytes.backslash;
+    let quotes = Quotes {
+        bits,
+        escapes: marks.backslash,
+    };
     let mut pos = skip_ws(line, 1);
     if line[pos] == b'}' {
         return (pos == line.len() - 1).then_some(());
@@ -76,17 +88,17 @@ fn fields<'a>(
         if line.get(pos) != Some(&b'"') {
             return None;
         }
-        let key_end = pos + 1 + next_mark(&line[pos + 1..], escapes)?;
-        if line[key_end] != b'"' {
+        let key_end = quotes.next(pos + 1)?;
+        let key = &line[pos + 1..key_end];
+        if quotes.escapes && memchr::memchr(b'\\', key).is_some() {
             return None; // escaped key: let serde decide
         }
-        let key = &line[pos + 1..key_end];
         pos = skip_ws(line, key_end + 1);
         if line.get(pos) != Some(&b':') {
             return None;
         }
         pos = skip_ws(line, pos + 1);
-        let (value, next) = value(line, pos, escapes)?;
+        let (value, next) = value(line, pos, &quotes)?;
         each(key, value)?;
         pos = skip_ws(line, next);
         match line.get(pos) {
@@ -106,42 +118,116 @@ fn utf8(bytes: &[u8]) -> &str {
     unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
-/// The byte checks of a flat line, from one vectorised pass.
-struct ByteChecks {
+/// What one pass over a line found, besides its quotes.
+#[derive(Debug, Default, PartialEq)]
+struct Marks {
     /// A raw control byte (below 0x20), which JSON forbids in strings.
     control: bool,
     /// A byte of a multi-byte UTF-8 character (0x80 and up).
     high: bool,
+    /// A `{` after the first byte: a nested object.
     brace: bool,
     backslash: bool,
 }
 
-impl ByteChecks {
-    #[inline]
-    fn of(bytes: &[u8]) -> ByteChecks {
-        // Lane-wise accumulators over 16-byte chunks compile to SIMD; the
-        // tail is padded with a byte that trips no check.
-        let (mut lo, mut hi, mut br, mut bs) = ([u8::MAX; 16], [0u8; 16], [0u8; 16], [0u8; 16]);
-        let mut lanes = |c: &[u8; 16]| {
-            for i in 0..16 {
-                lo[i] = lo[i].min(c[i]);
-                hi[i] = hi[i].max(c[i]);
-                br[i] |= u8::from(c[i] == b'{');
-                bs[i] |= u8::from(c[i] == b'\\');
-            }
-        };
-        let mut chunks = bytes.chunks_exact(16);
-        for c in &mut chunks {
-            lanes(c.try_into().expect("16 bytes"));
-        }
+/// One pass over `line`: bit `i % 64` of `bits[i / 64]` is set where byte
+/// `i` is a quote (`bits` holds `line.len().div_ceil(64)` zeroed words),
+/// and the other marks are returned. SSE2 is part of every x86_64 CPU.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn mark(line: &[u8], bits: &mut [u64]) -> Marks {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is in the x86_64 baseline, so every intrinsic here is
+    // available; the only memory access is an unaligned 16-byte load from
+    // a 16-byte array.
+    unsafe {
+        let splat = |b: u8| _mm_set1_epi8(b as i8);
+        let (quote, open, slash, below_space) =
+            (splat(b'"'), splat(b'{'), splat(b'\\'), splat(0x1f));
+        let zero = _mm_setzero_si128();
+        let (mut control, mut high, mut backslash, mut brace) = (zero, zero, zero, 0);
         let mut tail = [b'a'; 16];
-        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        lanes(&tail);
-        ByteChecks {
-            control: lo.into_iter().any(|b| b < 0x20),
-            high: hi.into_iter().any(|b| b >= 0x80),
-            brace: br.into_iter().any(|b| b != 0),
-            backslash: bs.into_iter().any(|b| b != 0),
+        for (i, chunk) in line.chunks(16).enumerate() {
+            let chunk: &[u8; 16] = match chunk.try_into() {
+                Ok(c) => c,
+                Err(_) => {
+                    tail[..chunk.len()].copy_from_slice(chunk);
+                    &tail
+                }
+            };
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quotes = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32 as u64;
+            bits[i / 4] |= quotes << (16 * (i % 4));
+            // The opening brace is the line's own.
+            brace |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, open)) as u32 & !u32::from(i == 0);
+            control = _mm_or_si128(control, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
+            high = _mm_or_si128(high, v);
+            backslash = _mm_or_si128(backslash, _mm_cmpeq_epi8(v, slash));
+        }
+        Marks {
+            control: _mm_movemask_epi8(control) != 0,
+            high: _mm_movemask_epi8(high) != 0,
+            brace: brace != 0,
+            backslash: _mm_movemask_epi8(backslash) != 0,
+        }
+    }
+}
+
+/// [`mark`], a byte at a time.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn mark_bytes(line: &[u8], bits: &mut [u64]) -> Marks {
+    let mut m = Marks::default();
+    for (i, &b) in line.iter().enumerate() {
+        bits[i / 64] |= u64::from(b == b'"') << (i % 64);
+        m.control |= b < 0x20;
+        m.high |= b >= 0x80;
+        m.brace |= b == b'{' && i > 0;
+        m.backslash |= b == b'\\';
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn mark(line: &[u8], bits: &mut [u64]) -> Marks {
+    mark_bytes(line, bits)
+}
+
+/// A line's quote bitmap, and whether the line has a backslash (without
+/// one, every quote ends a string).
+struct Quotes<'b> {
+    bits: &'b [u64],
+    escapes: bool,
+}
+
+impl Quotes<'_> {
+    /// The first quote at or after `from`.
+    #[inline(always)]
+    fn next(&self, from: usize) -> Option<usize> {
+        let mut word = from / 64;
+        let mut m = *self.bits.get(word)? & (u64::MAX << (from % 64));
+        while m == 0 {
+            word += 1;
+            m = *self.bits.get(word)?;
+        }
+        Some(word * 64 + m.trailing_zeros() as usize)
+    }
+
+    /// Index of the quote closing the string that opens at `open`, and
+    /// whether the string has an escape.
+    #[inline(always)]
+    fn string_end(&self, line: &[u8], open: usize) -> Option<(usize, bool)> {
+        let end = self.next(open + 1)?;
+        if !self.escapes || memchr::memchr(b'\\', &line[open + 1..end]).is_none() {
+            return Some((end, false));
+        }
+        // A backslash: walk escape by escape.
+        let mut i = open + 1;
+        loop {
+            i += quote_or_escape(line.get(i..)?)?;
+            if line[i] != b'\\' {
+                return Some((i, true));
+            }
+            i += 2;
         }
     }
 }
@@ -158,20 +244,85 @@ fn skip_ws(line: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The value at `pos` and the position after it. Inlined: returned
-/// through memory, the value stalls its reader on store forwarding.
+/// A value of a flat line, as its kind and place in the line (small and
+/// `Copy`: it travels in registers, where a `Scalar` went through memory
+/// and stalled its reader on store forwarding). Fields are converted from
+/// it only when read.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    kind: SpanKind,
+    /// A string's body without its quotes; an escaped string with them.
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SpanKind {
+    Str,
+    /// A string with an escape, already checked to decode.
+    Escaped,
+    Number,
+    True,
+    False,
+    Null,
+    /// An array.
+    Other,
+}
+
+/// The value of a span, read from its line.
+#[derive(Clone, Copy)]
+enum Value<'a> {
+    /// An unescaped string: borrowed as is.
+    Str(&'a str),
+    Number(&'a str),
+    /// Anything else, converted as serde would give it.
+    Other(Span, &'a [u8]),
+}
+
+impl Span {
+    fn of(kind: SpanKind, start: usize, end: usize) -> Span {
+        Span { kind, start, end }
+    }
+
+    #[inline(always)]
+    fn read(self, line: &[u8]) -> Value<'_> {
+        let text = || utf8(&line[self.start..self.end]);
+        match self.kind {
+            SpanKind::Str => Value::Str(text()),
+            SpanKind::Number => Value::Number(text()),
+            _ => Value::Other(self, line),
+        }
+    }
+
+    /// The value as serde gives it.
+    fn scalar(self, line: &[u8]) -> Scalar<'_> {
+        let text = || utf8(&line[self.start..self.end]);
+        match self.kind {
+            SpanKind::Str => Scalar::Str(Cow::Borrowed(text())),
+            // `value` has decoded it once already.
+            SpanKind::Escaped => serde_json::from_slice::<String>(&line[self.start..self.end])
+                .map_or(Scalar::Other, |s| Scalar::Str(Cow::Owned(s))),
+            SpanKind::Number => Scalar::Number(Cow::Borrowed(text())),
+            SpanKind::True => Scalar::Bool(true),
+            SpanKind::False => Scalar::Bool(false),
+            SpanKind::Null => Scalar::Null,
+            SpanKind::Other => Scalar::Other,
+        }
+    }
+}
+
+/// The value at `pos` and the position after it.
 #[inline(always)]
-fn value(line: &[u8], pos: usize, escapes: bool) -> Option<(Scalar<'_>, usize)> {
+fn value(line: &[u8], pos: usize, quotes: &Quotes) -> Option<(Span, usize)> {
     match *line.get(pos)? {
         b'"' => {
-            let (end, escaped) = string_end(line, pos, escapes)?;
-            let body = &line[pos + 1..end];
-            let text = if escaped {
-                Cow::Owned(serde_json::from_slice::<String>(&line[pos..=end]).ok()?)
-            } else {
-                Cow::Borrowed(utf8(body))
-            };
-            Some((Scalar::Str(text), end + 1))
+            let (end, escaped) = quotes.string_end(line, pos)?;
+            if !escaped {
+                return Some((Span::of(SpanKind::Str, pos + 1, end), end + 1));
+            }
+            // Serde rejects a bad escape: so must this path.
+            serde_json::from_slice::<String>(&line[pos..=end]).ok()?;
+            Some((Span::of(SpanKind::Escaped, pos, end + 1), end + 1))
         }
         b'[' => {
             // Scalars only (no `{` in the line): find the matching `]`.
@@ -179,12 +330,12 @@ fn value(line: &[u8], pos: usize, escapes: bool) -> Option<(Scalar<'_>, usize)> 
             let mut i = pos;
             while i < line.len() {
                 match line[i] {
-                    b'"' => i = string_end(line, i, escapes)?.0,
+                    b'"' => i = quotes.string_end(line, i)?.0,
                     b'[' => depth += 1,
                     b']' => {
                         depth -= 1;
                         if depth == 0 {
-                            return Some((Scalar::Other, i + 1));
+                            return Some((Span::of(SpanKind::Other, pos, i + 1), i + 1));
                         }
                     }
                     _ => {}
@@ -195,13 +346,13 @@ fn value(line: &[u8], pos: usize, escapes: bool) -> Option<(Scalar<'_>, usize)> 
         }
         b't' | b'f' | b'n' => {
             let len = line[pos..].iter().position(|b| is_delimiter(*b))?;
-            let v = match &line[pos..pos + len] {
-                b"true" => Scalar::Bool(true),
-                b"false" => Scalar::Bool(false),
-                b"null" => Scalar::Null,
+            let kind = match &line[pos..pos + len] {
+                b"true" => SpanKind::True,
+                b"false" => SpanKind::False,
+                b"null" => SpanKind::Null,
                 _ => return None,
             };
-            Some((v, pos + len))
+            Some((Span::of(kind, pos, pos + len), pos + len))
         }
         _ => {
             let (len, exponent) = number_len(&line[pos..])?;
@@ -214,7 +365,7 @@ fn value(line: &[u8], pos: usize, escapes: bool) -> Option<(Scalar<'_>, usize)> 
             if (exponent || s.len() > 300) && !s.parse::<f64>().is_ok_and(f64::is_finite) {
                 return None;
             }
-            Some((Scalar::Number(Cow::Borrowed(s)), pos + len))
+            Some((Span::of(SpanKind::Number, pos, pos + len), pos + len))
         }
     }
 }
@@ -299,51 +450,45 @@ fn next_mark(s: &[u8], escapes: bool) -> Option<usize> {
     }
 }
 
-/// Index of the quote closing the string that opens at `open`, and whether
-/// the string has an escape (never, when the line has no backslash).
-#[inline]
-fn string_end(line: &[u8], open: usize, escapes: bool) -> Option<(usize, bool)> {
-    let (mut i, mut escaped) = (open + 1, false);
-    loop {
-        i += next_mark(line.get(i..)?, escapes)?;
-        if line[i] == b'\\' {
-            (i, escaped) = (i + 2, true);
-        } else {
-            return Some((i, escaped));
-        }
-    }
-}
-
-#[inline]
-fn text(v: Scalar<'_>) -> Text<'_> {
+#[inline(never)]
+fn text(v: Value<'_>) -> Text<'_> {
     match v {
-        Scalar::Str(s) => Text::of(s),
-        Scalar::Null | Scalar::Other => Text(None),
-        Scalar::Bool(b) => Text::of(Cow::Borrowed(if b { "True" } else { "False" })),
-        // serde gives integers that fit 64 bits as written, all else as f64.
-        Scalar::Number(n) => match n.parse::<f64>() {
-            Ok(x) => {
-                let integer = !n.contains(['.', 'e', 'E'])
-                    && (n.parse::<u64>().is_ok() || n.parse::<i64>().is_ok_and(|v| v != 0));
-                Text::of(Cow::Owned(if integer {
-                    n.into_owned()
-                } else {
-                    x.to_string()
-                }))
-            }
-            Err(_) => Text(None),
+        Value::Str(s) => Text::borrowed(s),
+        Value::Number(n) => number_text(n),
+        Value::Other(span, line) => match span.scalar(line) {
+            Scalar::Str(s) => Text::of(s),
+            Scalar::Bool(b) => Text::of(Cow::Borrowed(if b { "True" } else { "False" })),
+            _ => Text(None),
         },
     }
 }
 
-#[inline]
-fn num(v: Scalar<'_>) -> Num {
-    if let Scalar::Number(n) = &v {
-        if let Some(x) = decimal(n.as_bytes()) {
-            return Num(Some(x));
+/// A number as text, as serde gives it: integers that fit 64 bits as
+/// written, all else as f64.
+fn number_text(n: &str) -> Text<'_> {
+    match n.parse::<f64>() {
+        Ok(x) => {
+            let integer = !n.contains(['.', 'e', 'E'])
+                && (n.parse::<u64>().is_ok() || n.parse::<i64>().is_ok_and(|v| v != 0));
+            Text::of(if integer {
+                Cow::Borrowed(n)
+            } else {
+                Cow::Owned(x.to_string())
+            })
         }
+        Err(_) => Text(None),
     }
-    Num(v.number())
+}
+
+#[inline(always)]
+fn num(v: Value<'_>) -> Num {
+    match v {
+        Value::Number(n) => {
+            Num(decimal(n.as_bytes()).or_else(|| Scalar::Number(n.into()).number()))
+        }
+        Value::Str(s) => Num(Scalar::Str(s.into()).number()),
+        Value::Other(span, line) => Num(span.scalar(line).number()),
+    }
 }
 
 /// Powers of ten that are exact in an f64.
@@ -386,7 +531,7 @@ fn decimal(s: &[u8]) -> Option<f64> {
 }
 
 #[inline]
-fn flag(v: Scalar<'_>) -> Flag {
+fn flag(v: Value<'_>) -> Flag {
     let t = text(v);
     Flag(t.get().and_then(|s| match s.to_ascii_lowercase().as_str() {
         "true" | "1" => Some(true),
@@ -395,128 +540,148 @@ fn flag(v: Scalar<'_>) -> Flag {
     }))
 }
 
-/// Store a known field; `Some(bit)` for known keys, `Some(None)` for others.
-#[inline]
-fn assign<'a>(ev: &mut Event<'a>, key: &[u8], v: Scalar<'a>) -> Option<Option<u64>> {
-    let bit = |n: u32| Some(Some(1u64 << n));
-    match key {
-        b"EventName" => {
-            ev.event_name = text(v);
-            bit(0)
+/// The JSON keys of [`Event`]'s fields; a key's index is its field's
+/// number in [`assign`].
+const KEYS: [&str; 29] = [
+    "EventName",
+    "Timestamp",
+    "Site",
+    "Hostname",
+    "Status",
+    "Action",
+    "Operation",
+    "SiteCacheFetchStatus",
+    "SiteCacheProvider",
+    "SiteCacheProviderReason",
+    "Success",
+    "DurationSeconds",
+    "LatencyMs",
+    "Rows",
+    "DeletedRows",
+    "SiteCacheFetchDurationMs",
+    "UsageNumerator",
+    "UsageDenominator",
+    "DurationMinutes",
+    "DurationMs",
+    "TotalCount",
+    "AddedCount",
+    "RemovedCount",
+    "ChangedCount",
+    "UnchangedCount",
+    "QueueBuildDelayMs",
+    "QueueBuildDurationMs",
+    "QueueDelayMs",
+    "QueueDurationMs",
+];
+
+/// A key's slot in [`FIELD_AT`]: a hash that is distinct for every one of
+/// [`KEYS`] (checked when the table is built, at compile time).
+const fn slot(key: &[u8]) -> usize {
+    (key.len() * 51 + key[0] as usize + key[key.len() - 2] as usize * 19) & 63
+}
+
+/// The index in [`KEYS`] of the key hashing to each slot, or `u8::MAX`.
+const FIELD_AT: [u8; 64] = {
+    let mut table = [u8::MAX; 64];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let s = slot(KEYS[i].as_bytes());
+        assert!(table[s] == u8::MAX, "two keys share a slot: change slot()");
+        table[s] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The number of `key`'s field, if it is one of [`KEYS`]: one hash and
+/// one comparison instead of a comparison per candidate.
+#[inline(always)]
+fn field_of(key: &[u8]) -> Option<usize> {
+    if key.len() < 2 {
+        return None;
+    }
+    let i = usize::from(FIELD_AT[slot(key)]);
+    same(KEYS.get(i)?.as_bytes(), key).then_some(i)
+}
+
+/// `a == b` for short byte strings, inline: a word at a time, the last
+/// word overlapping the one before (no call per key).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        let half = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4"));
+        return if n < 4 {
+            a == b
+        } else {
+            half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+        };
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8"));
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
         }
-        b"Timestamp" => {
-            ev.timestamp = text(v);
-            bit(1)
-        }
-        b"Site" => {
-            ev.site = text(v);
-            bit(2)
-        }
-        b"Hostname" => {
-            ev.hostname = text(v);
-            bit(3)
-        }
-        b"Status" => {
-            ev.status = text(v);
-            bit(4)
-        }
-        b"Action" => {
-            ev.action = text(v);
-            bit(5)
-        }
-        b"Operation" => {
-            ev.operation = text(v);
-            bit(6)
-        }
-        b"SiteCacheFetchStatus" => {
-            ev.site_cache_fetch_status = text(v);
-            bit(7)
-        }
-        b"SiteCacheProvider" => {
-            ev.site_cache_provider = text(v);
-            bit(8)
-        }
-        b"SiteCacheProviderReason" => {
-            ev.site_cache_provider_reason = text(v);
-            bit(9)
-        }
-        b"Success" => {
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
+/// Store `v` in field number `field` (an index in [`KEYS`]). The field is
+/// picked first and the value converted on one path, so that it stays in
+/// registers (converted per arm, it went through the stack and stalled).
+#[inline(always)]
+fn assign<'a>(ev: &mut Event<'a>, field: usize, v: Value<'a>) {
+    let text_field = match field {
+        0 => &mut ev.event_name,
+        1 => &mut ev.timestamp,
+        2 => &mut ev.site,
+        3 => &mut ev.hostname,
+        4 => &mut ev.status,
+        5 => &mut ev.action,
+        6 => &mut ev.operation,
+        7 => &mut ev.site_cache_fetch_status,
+        8 => &mut ev.site_cache_provider,
+        9 => &mut ev.site_cache_provider_reason,
+        10 => {
             ev.success = flag(v);
-            bit(10)
+            return;
         }
-        b"DurationSeconds" => {
-            ev.duration_seconds = num(v);
-            bit(11)
+        _ => {
+            let num_field = match field {
+                11 => &mut ev.duration_seconds,
+                12 => &mut ev.latency_ms,
+                13 => &mut ev.rows,
+                14 => &mut ev.deleted_rows,
+                15 => &mut ev.site_cache_fetch_duration_ms,
+                16 => &mut ev.usage_numerator,
+                17 => &mut ev.usage_denominator,
+                18 => &mut ev.duration_minutes,
+                19 => &mut ev.duration_ms,
+                20 => &mut ev.total_count,
+                21 => &mut ev.added_count,
+                22 => &mut ev.removed_count,
+                23 => &mut ev.changed_count,
+                24 => &mut ev.unchanged_count,
+                25 => &mut ev.queue_build_delay_ms,
+                26 => &mut ev.queue_build_duration_ms,
+                27 => &mut ev.queue_delay_ms,
+                28 => &mut ev.queue_duration_ms,
+                _ => unreachable!("field numbers come from KEYS"),
+            };
+            *num_field = num(v);
+            return;
         }
-        b"LatencyMs" => {
-            ev.latency_ms = num(v);
-            bit(12)
-        }
-        b"Rows" => {
-            ev.rows = num(v);
-            bit(13)
-        }
-        b"DeletedRows" => {
-            ev.deleted_rows = num(v);
-            bit(14)
-        }
-        b"SiteCacheFetchDurationMs" => {
-            ev.site_cache_fetch_duration_ms = num(v);
-            bit(15)
-        }
-        b"UsageNumerator" => {
-            ev.usage_numerator = num(v);
-            bit(16)
-        }
-        b"UsageDenominator" => {
-            ev.usage_denominator = num(v);
-            bit(17)
-        }
-        b"DurationMinutes" => {
-            ev.duration_minutes = num(v);
-            bit(18)
-        }
-        b"DurationMs" => {
-            ev.duration_ms = num(v);
-            bit(19)
-        }
-        b"TotalCount" => {
-            ev.total_count = num(v);
-            bit(20)
-        }
-        b"AddedCount" => {
-            ev.added_count = num(v);
-            bit(21)
-        }
-        b"RemovedCount" => {
-            ev.removed_count = num(v);
-            bit(22)
-        }
-        b"ChangedCount" => {
-            ev.changed_count = num(v);
-            bit(23)
-        }
-        b"UnchangedCount" => {
-            ev.unchanged_count = num(v);
-            bit(24)
-        }
-        b"QueueBuildDelayMs" => {
-            ev.queue_build_delay_ms = num(v);
-            bit(25)
-        }
-        b"QueueBuildDurationMs" => {
-            ev.queue_build_duration_ms = num(v);
-            bit(26)
-        }
-        b"QueueDelayMs" => {
-            ev.queue_delay_ms = num(v);
-            bit(27)
-        }
-        b"QueueDurationMs" => {
-            ev.queue_duration_ms = num(v);
-            bit(28)
-        }
-        _ => Some(None),
+    };
+    // The common case on its own path (merged with the rare ones, the
+    // value was built on the stack and stalled when copied out).
+    match v {
+        Value::Str(s) => *text_field = Text::borrowed(s),
+        _ => *text_field = text(v),
     }
 }
 
@@ -560,6 +725,99 @@ mod tests {
         assert!(
             parse(lines[3]).is_none() && parse(lines[4]).is_none() && parse(lines[6]).is_none()
         );
+    }
+
+    /// A line of random bytes drawn mostly from JSON's structural ones.
+    fn random_line(next: &mut impl FnMut() -> u64) -> Vec<u8> {
+        const BYTES: &[u8] = b"\"\\{}[]:,aZ09 \t\x01\x1f\x7f\x80\xc3\xa9\xff";
+        let len = (next() % 300) as usize;
+        (0..len)
+            .map(|_| BYTES[(next() % BYTES.len() as u64) as usize])
+            .collect()
+    }
+
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    #[test]
+    fn the_vector_pass_marks_what_the_byte_loop_marks() {
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
+        for _ in 0..20_000 {
+            let line = random_line(&mut next);
+            let words = line.len().div_ceil(64);
+            let (mut a, mut b) = (vec![0u64; words], vec![0u64; words]);
+            let (ma, mb) = (mark(&line, &mut a), mark_bytes(&line, &mut b));
+            assert_eq!((ma, a), (mb, b), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_are_found_across_words() {
+        let mut line = vec![b'a'; 200];
+        for at in [0, 63, 64, 130, 199] {
+            line[at] = b'"';
+        }
+        let mut bits = vec![0u64; 4];
+        mark(&line, &mut bits);
+        let q = Quotes {
+            bits: &bits,
+            escapes: false,
+        };
+        let found: Vec<Option<usize>> = [0, 1, 64, 65, 131, 199, 200]
+            .iter()
+            .map(|f| q.next(*f))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                Some(0),
+                Some(63),
+                Some(64),
+                Some(130),
+                Some(199),
+                Some(199),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn every_known_key_has_its_own_field_and_no_other_key_does() {
+        for (i, k) in KEYS.iter().enumerate() {
+            assert_eq!(field_of(k.as_bytes()), Some(i), "{k}");
+            let lower = k.to_ascii_lowercase();
+            assert_eq!(field_of(lower.as_bytes()), None, "{lower}");
+            assert_eq!(
+                field_of(&k.as_bytes()[1..]),
+                None,
+                "{k} without its first letter"
+            );
+            let longer = format!("{k}s");
+            assert_eq!(field_of(longer.as_bytes()), None, "{longer}");
+        }
+        for other in ["", "S", "Ms", "FileName", "EventNamf", "SiteX"] {
+            assert_eq!(field_of(other.as_bytes()), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn short_comparison_agrees_with_slice_equality() {
+        for len in 0..40usize {
+            let a: Vec<u8> = (0..len as u8).map(|i| b'A' + i % 26).collect();
+            assert!(same(&a, &a.clone()));
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x20;
+                assert!(!same(&a, &b), "{len} {at}");
+            }
+            assert!(!same(&a, &[a.as_slice(), b"x"].concat()));
+        }
     }
 
     #[test]

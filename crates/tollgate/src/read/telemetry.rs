@@ -34,17 +34,30 @@ pub struct Text<'a>(pub Option<Cow<'a, str>>);
 impl<'a> Text<'a> {
     /// A value, trimmed once here (it is read many times); blank is absent.
     pub fn of(s: Cow<'a, str>) -> Text<'a> {
+        match s {
+            Cow::Borrowed(b) => Text::borrowed(b),
+            Cow::Owned(o) if o.trim().len() == o.len() => {
+                Text((!o.is_empty()).then_some(Cow::Owned(o)))
+            }
+            Cow::Owned(o) => Text::borrowed(o.trim()).into_owned(),
+        }
+    }
+
+    /// [`Text::of`] a borrowed value, built in place (the hot path).
+    #[inline(always)]
+    pub fn borrowed(s: &'a str) -> Text<'a> {
         // Visible ASCII at both ends: nothing to trim (the common case).
         let visible = |b: Option<&u8>| b.is_some_and(u8::is_ascii_graphic);
-        if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
-            return Text(Some(s));
-        }
-        let t = match s {
-            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-            Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
-            Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+        let t = if visible(s.as_bytes().first()) && visible(s.as_bytes().last()) {
+            s
+        } else {
+            s.trim()
         };
-        Text((!t.is_empty()).then_some(t))
+        Text((!t.is_empty()).then_some(Cow::Borrowed(t)))
+    }
+
+    fn into_owned(self) -> Text<'static> {
+        Text(self.0.map(|c| Cow::Owned(c.into_owned())))
     }
 
     /// The trimmed value, or `None` when absent or blank.
@@ -570,7 +583,7 @@ impl<'f> LineState<'f> {
         let slot = (h % DUPLICATE_WINDOW as u64) as usize;
         // The table is larger than the CPU's nearest caches: fetch the slot
         // while the line is parsed (a repeat parses the same, in vain).
-        prefetch(&self.recent[slot]);
+        crate::fasthash::prefetch(&self.recent[slot]);
         let mut doc = None;
         // A gate reads a few fields: they fit on the stack.
         let mut few: [Option<Scalar>; 8] = Default::default();
@@ -629,20 +642,6 @@ impl<'f> LineState<'f> {
         }
         Flow::Go
     }
-}
-
-/// Ask the CPU to bring `slot` into cache; a hint, with no effect on results.
-#[inline(always)]
-fn prefetch(slot: &u64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults and reads nothing into the program;
-    // the pointer comes from a live reference.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>((slot as *const u64).cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = slot;
 }
 
 /// Parse one line into an event and the values of `keys` (`fields`, one
