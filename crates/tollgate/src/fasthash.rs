@@ -1,8 +1,18 @@
 //! Hash-table helpers for the telemetry hot path: a bit mixer for `u64`
-//! keys such as f64 bit patterns, and a prefetch hint. SipHash, the std
-//! default, resists adversarial keys at a cost that dominated the hot path;
-//! a distribution's keys are sample values, whose worst case is slower
-//! inserts, never a wrong result.
+//! keys such as f64 bit patterns, a hasher for short strings, and a
+//! prefetch hint. SipHash, the std default, cost more than the rest of the
+//! hot path. Keys come from untrusted telemetry, so both hashes are seeded
+//! per process: colliding keys cannot be prepared in advance (and their
+//! worst case is slower inserts, never a wrong result).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+
+/// This process's random hash seed.
+pub fn seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0x7011_6a7e_u64))
+}
 
 /// MurmurHash3's 64-bit finaliser. Every input bit reaches every output
 /// bit: f64 patterns of small integers have dozens of trailing zero bits,
@@ -15,6 +25,42 @@ pub fn mix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     h ^ (h >> 33)
+}
+
+/// `HashMap`/`HashSet` hasher state for string keys: XXH3 of the bytes,
+/// seeded per process.
+#[derive(Debug, Clone, Copy)]
+pub struct StrBuild(u64);
+
+impl Default for StrBuild {
+    fn default() -> Self {
+        StrBuild(seed())
+    }
+}
+
+impl BuildHasher for StrBuild {
+    type Hasher = StrHasher;
+    fn build_hasher(&self) -> StrHasher {
+        StrHasher(self.0)
+    }
+}
+
+/// See [`StrBuild`].
+#[derive(Debug, Clone, Copy)]
+pub struct StrHasher(u64);
+
+impl Hasher for StrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.0 = mix(self.0 ^ u64::from(b));
+    }
 }
 
 /// Ask the CPU to bring `item` into cache; a hint, with no effect on results.

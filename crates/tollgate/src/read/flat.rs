@@ -131,43 +131,58 @@ struct Marks {
 }
 
 /// One pass over `line`: bit `i % 64` of `bits[i / 64]` is set where byte
-/// `i` is a quote (`bits` holds `line.len().div_ceil(64)` zeroed words),
-/// and the other marks are returned. SSE2 is part of every x86_64 CPU.
+/// `i` is a quote (`bits` holds `line.len().div_ceil(64)` words), and the
+/// other marks are returned. SSE2 is part of every x86_64 CPU.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn mark(line: &[u8], bits: &mut [u64]) -> Marks {
     use std::arch::x86_64::*;
     // SAFETY: SSE2 is in the x86_64 baseline, so every intrinsic here is
-    // available; the only memory access is an unaligned 16-byte load from
-    // a 16-byte array.
+    // available; the only memory accesses are unaligned 16-byte loads
+    // inside a 64-byte array.
     unsafe {
         let splat = |b: u8| _mm_set1_epi8(b as i8);
         let (quote, open, slash, below_space) =
             (splat(b'"'), splat(b'{'), splat(b'\\'), splat(0x1f));
         let zero = _mm_setzero_si128();
-        let (mut control, mut high, mut backslash, mut brace) = (zero, zero, zero, 0);
-        let mut tail = [b'a'; 16];
-        for (i, chunk) in line.chunks(16).enumerate() {
-            let chunk: &[u8; 16] = match chunk.try_into() {
-                Ok(c) => c,
-                Err(_) => {
-                    tail[..chunk.len()].copy_from_slice(chunk);
-                    &tail
-                }
-            };
-            let v = _mm_loadu_si128(chunk.as_ptr().cast());
-            let quotes = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u32 as u64;
-            bits[i / 4] |= quotes << (16 * (i % 4));
-            // The opening brace is the line's own.
-            brace |= _mm_movemask_epi8(_mm_cmpeq_epi8(v, open)) as u32 & !u32::from(i == 0);
-            control = _mm_or_si128(control, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
-            high = _mm_or_si128(high, v);
-            backslash = _mm_or_si128(backslash, _mm_cmpeq_epi8(v, slash));
+        let (mut control, mut high, mut backslash) = (zero, zero, zero);
+        let mut braces = 0u64;
+        // 64 bytes at a time: the quote bits of a block are one word.
+        let mut block = |b: &[u8; 64]| -> (u64, u64) {
+            let (mut q, mut br) = (0u64, 0u64);
+            for k in 0..4 {
+                let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast());
+                q |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) as u16) << (16 * k);
+                br |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, open)) as u16) << (16 * k);
+                control = _mm_or_si128(control, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
+                high = _mm_or_si128(high, v);
+                backslash = _mm_or_si128(backslash, _mm_cmpeq_epi8(v, slash));
+            }
+            (q, br)
+        };
+        // The first byte is the line's own opening brace, not a nested one.
+        let mut first = !1u64;
+        let mut blocks = line.chunks_exact(64);
+        let mut words = bits.iter_mut();
+        // (Blocks first: `zip` then stops without taking the tail's word.)
+        for (b, word) in (&mut blocks).zip(&mut words) {
+            let (q, br) = block(b.try_into().expect("64 bytes"));
+            *word = q;
+            braces |= br & first;
+            first = !0;
+        }
+        if let Some(word) = words.next() {
+            // The tail, padded with a byte that marks nothing.
+            let mut tail = [b'a'; 64];
+            tail[..blocks.remainder().len()].copy_from_slice(blocks.remainder());
+            let (q, br) = block(&tail);
+            *word = q;
+            braces |= br & first;
         }
         Marks {
             control: _mm_movemask_epi8(control) != 0,
             high: _mm_movemask_epi8(high) != 0,
-            brace: brace != 0,
+            brace: braces != 0,
             backslash: _mm_movemask_epi8(backslash) != 0,
         }
     }
@@ -532,12 +547,12 @@ fn decimal(s: &[u8]) -> Option<f64> {
 
 #[inline]
 fn flag(v: Value<'_>) -> Flag {
-    let t = text(v);
-    Flag(t.get().and_then(|s| match s.to_ascii_lowercase().as_str() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }))
+    match v {
+        Value::Other(span, _) if span.kind == SpanKind::True => Flag(Some(true)),
+        Value::Other(span, _) if span.kind == SpanKind::False => Flag(Some(false)),
+        Value::Str(s) => Flag::of(&Text::borrowed(s)),
+        _ => Flag::of(&text(v)),
+    }
 }
 
 /// The JSON keys of [`Event`]'s fields; a key's index is its field's

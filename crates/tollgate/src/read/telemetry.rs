@@ -163,14 +163,22 @@ pub struct Flag(pub Option<bool>);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let t = Text::deserialize(d)?;
-        Ok(Flag(t.get().and_then(
-            |s| match s.to_ascii_lowercase().as_str() {
-                "true" | "1" => Some(true),
-                "false" | "0" => Some(false),
-                _ => None,
-            },
-        )))
+        Ok(Flag::of(&Text::deserialize(d)?))
+    }
+}
+
+impl Flag {
+    /// A flag from its text: `true`/`false` in any case, or 1/0.
+    pub fn of(t: &Text) -> Flag {
+        Flag(t.get().and_then(|s| {
+            if s.eq_ignore_ascii_case("true") || s == "1" {
+                Some(true)
+            } else if s.eq_ignore_ascii_case("false") || s == "0" {
+                Some(false)
+            } else {
+                None
+            }
+        }))
     }
 }
 
@@ -586,10 +594,14 @@ impl<'f> LineState<'f> {
         crate::fasthash::prefetch(&self.recent[slot]);
         let mut doc = None;
         // A gate reads a few fields: they fit on the stack.
-        let mut few: [Option<Scalar>; 8] = Default::default();
+        let mut few: [Option<Scalar>; 8];
         let mut many = Vec::new();
         let fields = match self.keys.len() {
-            n if n <= few.len() => &mut few[..n],
+            0 => &mut [][..],
+            n if n <= 8 => {
+                few = Default::default();
+                &mut few[..n]
+            }
             n => {
                 many.resize(n, None);
                 &mut many[..]

@@ -3,7 +3,9 @@
 //! Case is folded into a reused buffer, so a key seen before costs no
 //! allocation (the per-event `to_lowercase` had been a tenth of a rollup).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+
+use crate::fasthash::StrBuild;
 
 /// Values keyed case-insensitively, iterated in folded-key order, each with
 /// the spelling its key was first seen in. Events come in runs from one
@@ -149,21 +151,34 @@ impl Tally {
     }
 }
 
-/// Distinct keys, case-insensitively (host names).
+/// Distinct keys, case-insensitively (host names), in a hash set: hosts
+/// change from event to event, so the last-key cache rarely helps, and an
+/// ordered map cost a string comparison per level.
 #[derive(Debug, Default, Clone)]
-pub struct FoldedSet(Folded<()>);
+pub struct FoldedSet {
+    folded: HashSet<String, StrBuild>,
+    scratch: String,
+}
 
 impl FoldedSet {
     pub fn insert(&mut self, key: &str) {
-        self.0.entry(key);
+        fold_into(key, &mut self.scratch);
+        if !self.folded.contains(self.scratch.as_str()) {
+            self.folded.insert(self.scratch.clone());
+        }
+    }
+
+    /// Add every key of `other`.
+    pub fn extend(&mut self, other: &FoldedSet) {
+        self.folded.extend(other.folded.iter().cloned());
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.folded.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.folded.is_empty()
     }
 }
 
@@ -189,5 +204,11 @@ mod tests {
             hosts.insert(h);
         }
         assert_eq!(hosts.len(), 2);
+        let mut more = FoldedSet::default();
+        for h in ["Boyo-A02", "ÄBC", "äbc"] {
+            more.insert(h);
+        }
+        hosts.extend(&more);
+        assert_eq!(hosts.len(), 3);
     }
 }

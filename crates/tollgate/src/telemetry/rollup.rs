@@ -77,8 +77,9 @@ impl Kind {
 /// Accumulators for one Date × Scope.
 #[derive(Debug, Default)]
 struct Acc {
-    /// The scope's sample values are counted from its finer scopes
-    /// ([`Acc::merge_values`]); only moments are added per event.
+    /// The scope's sample values and host sets are taken from its finer
+    /// scopes ([`Acc::merge_values`]); only moments and counts are added
+    /// per event.
     values_later: bool,
     parse: Distribution,
     parse_failures: u64,
@@ -125,8 +126,11 @@ impl Acc {
         ]
     }
 
-    /// Count the sample values of a finer scope (see `values_later`).
+    /// Count the sample values and hosts of a finer scope (see
+    /// `values_later`).
     fn merge_values(&mut self, finer: &mut Acc) {
+        self.row_hosts.extend(&finer.row_hosts);
+        self.skipped_hosts.extend(&finer.skipped_hosts);
         for (mine, theirs) in self
             .distributions_mut()
             .into_iter()
@@ -163,13 +167,13 @@ impl Acc {
                 self.rows_events += 1;
                 self.rows_sum += e.rows.0.unwrap_or(0.0);
                 self.deleted_sum += e.deleted_rows.0.unwrap_or(0.0);
-                if let Some(h) = e.hostname.get() {
+                if let (false, Some(h)) = (later, e.hostname.get()) {
                     self.row_hosts.insert(h);
                 }
             }
             Kind::Skipped => {
                 self.skipped_events += 1;
-                if let Some(h) = e.hostname.get() {
+                if let (false, Some(h)) = (later, e.hostname.get()) {
                     self.skipped_hosts.insert(h);
                 }
             }

@@ -3,7 +3,7 @@
 //! with the number of distinct values (which saturates for real telemetry),
 //! not with the number of samples.
 
-use crate::fasthash::{mix, prefetch};
+use crate::fasthash::{mix, prefetch, seed};
 
 /// Samples of one metric.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +35,8 @@ struct Counts {
     /// Samples not counted yet, the oldest at `next`.
     queue: [u64; QUEUE],
     next: usize,
+    /// Mixed into every key (see [`crate::fasthash`]).
+    seed: u64,
 }
 
 impl Default for Counts {
@@ -44,6 +46,7 @@ impl Default for Counts {
             used: 0,
             queue: [EMPTY; QUEUE],
             next: 0,
+            seed: seed(),
         }
     }
 }
@@ -51,7 +54,7 @@ impl Default for Counts {
 impl Counts {
     #[inline]
     fn home(&self, key: u64) -> usize {
-        mix(key) as usize & (self.slots.len().wrapping_sub(1))
+        mix(key ^ self.seed) as usize & (self.slots.len().wrapping_sub(1))
     }
 
     /// Queue one sample, counting the one queued [`QUEUE`] samples ago.
