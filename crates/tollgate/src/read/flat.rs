@@ -866,11 +866,7 @@ mod tests {
     #[test]
     fn number_grammar() {
         for ok in ["0", "-0", "12", "-1.5", "1e3", "2.5E-7", "0.25e+2"] {
-            assert_eq!(
-                number(ok.as_bytes()).map(|n| n.0),
-                Some(ok.len()),
-                "{ok}"
-            );
+            assert_eq!(number(ok.as_bytes()).map(|n| n.0), Some(ok.len()), "{ok}");
         }
         for bad in [
             "01", "1.", ".5", "+1", "-", "1e", "NaN", "inf", "1.2.3", "1e+",
@@ -913,7 +909,11 @@ mod tests {
         }
         assert!(fast > 80_000, "{fast} took the fast path");
         for unconverted in ["1e3", "1234567890123456", "-0.1234567890123456"] {
-            assert_eq!(number(unconverted.as_bytes()).map(|n| n.2), Some(None), "{unconverted}");
+            assert_eq!(
+                number(unconverted.as_bytes()).map(|n| n.2),
+                Some(None),
+                "{unconverted}"
+            );
         }
         let value = |s: &str| number(s.as_bytes()).and_then(|n| n.2).map(f64::to_bits);
         assert_eq!(value("-0"), Some((-0.0f64).to_bits()));
