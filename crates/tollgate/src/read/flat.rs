@@ -484,13 +484,6 @@ fn number(s: &[u8]) -> Option<(usize, bool, Option<f64>)> {
 /// longer tail goes to memchr.
 #[inline]
 pub(crate) fn quote_or_escape(s: &[u8]) -> Option<usize> {
-    next_mark(s, true)
-}
-
-/// Index of the first `"` in `s`, or of the first `"` or `\\` when
-/// `escapes` (a line without a backslash needs only the quote).
-#[inline(always)]
-fn next_mark(s: &[u8], escapes: bool) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
     // Flags the zero bytes of `v`; the lowest flag is always a real one.
@@ -499,22 +492,17 @@ fn next_mark(s: &[u8], escapes: bool) -> Option<usize> {
     while i + 8 <= s.len() && i < 32 {
         let chunk: [u8; 8] = s[i..i + 8].try_into().expect("8 bytes");
         let w = u64::from_le_bytes(chunk);
-        let mut m = zeros(w ^ (ONES * u64::from(b'"')));
-        if escapes {
-            m |= zeros(w ^ (ONES * u64::from(b'\\')));
-        }
+        let m = zeros(w ^ (ONES * u64::from(b'"'))) | zeros(w ^ (ONES * u64::from(b'\\')));
         if m != 0 {
             return Some(i + (m.trailing_zeros() / 8) as usize);
         }
         i += 8;
     }
-    if escapes {
-        memchr::memchr2(b'"', b'\\', &s[i..]).map(|j| i + j)
-    } else {
-        memchr::memchr(b'"', &s[i..]).map(|j| i + j)
-    }
+    memchr::memchr2(b'"', b'\\', &s[i..]).map(|j| i + j)
 }
 
+/// A text field's value as serde gives it. Out of line: [`assign`] keeps
+/// the common case (a plain string) to itself.
 #[inline(never)]
 fn text(v: Value<'_>) -> Text<'_> {
     match v {
@@ -545,6 +533,7 @@ fn number_text(n: &str) -> Text<'_> {
     }
 }
 
+/// A number field's value: converted by the scan, or parsed.
 #[inline(always)]
 fn num(v: Value<'_>) -> Num {
     match v {
@@ -554,6 +543,7 @@ fn num(v: Value<'_>) -> Num {
     }
 }
 
+/// A flag field's value: JSON booleans directly, anything else by its text.
 #[inline]
 fn flag(v: Value<'_>) -> Flag {
     match v {
