@@ -34,7 +34,8 @@ mapfile -t timing < <(rounds "$runs" \
   "cd '$area' && sha256sum -c --quiet '$work/SHA256SUMS'" \
   "$bin --workspace '$work' bundle verify Bench --summary '$work/summary.json'")
 read -r t_sum _ <<< "${timing[0]}"
-read -r t_tg x_tg <<< "${timing[1]}"
+read -r t_tg _ <<< "${timing[1]}"
+x_tg=$(paired "${timing[0]}" "${timing[1]}")
 # The per-core ceiling: OpenSSL's hand-written SHA-NI code on 1 MiB blocks.
 ceiling=$(openssl speed -evp sha256 -bytes 1048576 -seconds 2 2>/dev/null | awk '/^sha256/ {sub("k","",$2); print $2*1000}' || true)
 python3 - "$bytes" "$files" "$t_tg" "$t_sum" "$(nproc)" "${ceiling:-0}" "$x_tg" <<'PY'

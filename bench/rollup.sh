@@ -87,12 +87,13 @@ mapfile -t timing < <(rounds "$runs" \
   "python3 $work/duck_rollup.py" \
   "bash $work/jq.sh ${files[*]}")
 read -r t_duck _ <<< "${timing[0]}"
-read -r t_gate x_gate <<< "${timing[1]}"
+read -r t_gate _ <<< "${timing[1]}"
 read -r t_roll _ <<< "${timing[2]}"
 read -r t_duck_roll _ <<< "${timing[3]}"
 read -r t_jq _ <<< "${timing[4]}"
-# The rollup against DuckDB's rollup core, paired within each round.
-x_roll=$(rounds "$runs" "python3 $work/duck_rollup.py" "$bin --workspace $ws rollup --out $work/r.csv" | tail -1 | cut -d' ' -f2)
+# Each tollgate command against its DuckDB peer, paired within each round.
+x_gate=$(paired "${timing[0]}" "${timing[1]}")
+x_roll=$(paired "${timing[3]}" "${timing[2]}")
 rss_half=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/h.csv" "${half[@]}" > /dev/null; } 2>&1 | tail -1)
 rss_full=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" rollup --out "$work/f.csv" > /dev/null; } 2>&1 | tail -1)
 rss_gate=$( { /usr/bin/time -f %M "$bin" --workspace "$ws" gates --only bench-latency-p95-per-site > /dev/null; } 2>&1 | tail -1)

@@ -144,20 +144,26 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
+    /// The row's Status cell, trimmed, when it says anything.
+    pub fn stated_status(&self) -> Option<&str> {
+        self.status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
     /// Whether the plan says the task is done: its Status cell, else a
     /// section whose heading contains one of `delivered` (any case); `None`
     /// when the plan does not say.
     pub fn claims_done(&self, delivered: &[String]) -> Option<bool> {
-        match &self.status {
-            Some(s) if !s.trim().is_empty() => Some(is_done(s)),
-            _ => {
-                let heading = self.section.as_deref()?.to_lowercase();
-                delivered
-                    .iter()
-                    .any(|d| heading.contains(&d.to_lowercase()))
-                    .then_some(true)
-            }
+        if let Some(s) = self.stated_status() {
+            return Some(is_done(s));
         }
+        let heading = self.section.as_deref()?.to_lowercase();
+        delivered
+            .iter()
+            .any(|d| heading.contains(&d.to_lowercase()))
+            .then_some(true)
     }
 }
 

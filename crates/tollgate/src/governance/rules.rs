@@ -182,10 +182,9 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
             continue;
         };
         if claims != is_done(&task.status) {
-            let stated = match &e.status {
-                Some(s) if !s.trim().is_empty() => format!("'{}'", s.trim()),
-                _ => "delivered".to_string(),
-            };
+            let stated = e
+                .stated_status()
+                .map_or("delivered".to_string(), |s| format!("'{s}'"));
             let section = e
                 .section
                 .as_deref()

@@ -109,7 +109,7 @@ fn fields<'a>(line: &'a [u8], mut each: impl FnMut(&'a [u8], Span) -> Option<()>
     }
 }
 
-/// A slice of the line as text. `parse` has checked that the whole line is
+/// A slice of the line as text. [`fields`] has checked that the whole line is
 /// UTF-8, and every slice taken here starts and ends at ASCII delimiters
 /// (quotes, commas, braces), hence at character boundaries.
 fn utf8(bytes: &[u8]) -> &str {
@@ -615,34 +615,7 @@ fn field_of(key: &[u8]) -> Option<usize> {
         return None;
     }
     let i = usize::from(FIELD_AT[slot(key)]);
-    same(KEYS.get(i)?.as_bytes(), key).then_some(i)
-}
-
-/// `a == b` for short byte strings, inline: a word at a time, the last
-/// word overlapping the one before (no call per key).
-#[inline(always)]
-fn same(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    if n < 8 {
-        let half = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4"));
-        return if n < 4 {
-            a == b
-        } else {
-            half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
-        };
-    }
-    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8"));
-    let mut i = 0;
-    while i + 8 < n {
-        if word(a, i) != word(b, i) {
-            return false;
-        }
-        i += 8;
-    }
-    word(a, n - 8) == word(b, n - 8)
+    (KEYS.get(i)?.as_bytes() == key).then_some(i)
 }
 
 /// Store `v` in field number `field` (an index in [`KEYS`]). The field is
@@ -817,20 +790,6 @@ mod tests {
         }
         for other in ["", "S", "Ms", "FileName", "EventNamf", "SiteX"] {
             assert_eq!(field_of(other.as_bytes()), None, "{other}");
-        }
-    }
-
-    #[test]
-    fn short_comparison_agrees_with_slice_equality() {
-        for len in 0..40usize {
-            let a: Vec<u8> = (0..len as u8).map(|i| b'A' + i % 26).collect();
-            assert!(same(&a, &a.clone()));
-            for at in 0..len {
-                let mut b = a.clone();
-                b[at] ^= 0x20;
-                assert!(!same(&a, &b), "{len} {at}");
-            }
-            assert!(!same(&a, &[a.as_slice(), b"x"].concat()));
         }
     }
 

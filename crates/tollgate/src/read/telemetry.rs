@@ -473,8 +473,13 @@ pub fn scan_reader(
     Ok(lines.finish(&mut on_event))
 }
 
-/// How far ahead of the line being read [`LineState::chunk`] prefetches.
+/// How far ahead of the line being read [`LineState::chunk`] prefetches,
+/// and how much per line: three cache lines, about one telemetry line.
 const PREFETCH_AHEAD: usize = 2048;
+const PREFETCH_BYTES: usize = 192;
+
+/// Query fields held on the stack per line; more go to the heap.
+const FEW_FIELDS: usize = 8;
 
 /// Bytes read per call.
 const READ_CHUNK: usize = 1 << 20;
@@ -530,7 +535,7 @@ impl<'f> LineState<'f> {
             // The CPU's prefetchers stop at page boundaries: ask for the
             // bytes a few lines ahead, so the file streams into cache
             // while the lines before them are parsed.
-            if let Some(ahead) = bytes.get(PREFETCH_AHEAD..PREFETCH_AHEAD + 192) {
+            if let Some(ahead) = bytes.get(PREFETCH_AHEAD..PREFETCH_AHEAD + PREFETCH_BYTES) {
                 for b in ahead.iter().step_by(64) {
                     crate::fasthash::prefetch(b);
                 }
@@ -604,12 +609,13 @@ impl<'f> LineState<'f> {
         // while the line is parsed (a repeat parses the same, in vain).
         crate::fasthash::prefetch(&self.recent[slot]);
         let mut doc = None;
-        // A gate reads a few fields: they fit on the stack.
-        let mut few: [Option<Scalar>; 8];
+        // A gate reads a few fields: they fit on the stack (and a rollup,
+        // which reads none, makes no slots at all).
+        let mut few: [Option<Scalar>; FEW_FIELDS];
         let mut many = Vec::new();
         let fields = match self.keys.len() {
             0 => &mut [][..],
-            n if n <= 8 => {
+            n if n <= FEW_FIELDS => {
                 few = Default::default();
                 &mut few[..n]
             }
