@@ -40,7 +40,9 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
             } else {
                 print!("{}", render::verify_text(&run));
             }
-            Ok(u8::from(run.summary.status == "Fail"))
+            Ok(u8::from(
+                run.summary.status == tollgate::verification::RunStatus::Fail,
+            ))
         }
     }
 }

@@ -231,17 +231,10 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
 
 fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     use tollgate::gates::{self as g, baseline};
-    let history = baseline::load(ws)?;
-    let base = baseline::find(&history, args.baseline.as_deref());
-    if let (Some(name), None) = (&args.baseline, base) {
-        return Err(Error::Usage(format!(
-            "--baseline {name}: no such record in {}",
-            tollgate::record::ledger::dir(ws)
-                .join("ledger.db")
-                .display()
-        )));
-    }
-    let results = g::run(ws, &args.only, base);
+    use tollgate::readiness;
+    let history = baseline::records(&readiness::ledger_entries(ws)?);
+    let judged = readiness::judge_gates(ws, &history, &args.only, args.baseline.as_deref())?;
+    let results = judged.results;
     if results.is_empty() {
         return Err(Error::Usage(if ws.policy.gates.is_empty() {
             "the policy declares no [[gate]]".to_string()
@@ -264,7 +257,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     if json {
         emit_json(&serde_json::json!({
             "verdict": verdict, "counts": report::Counts::of(&findings), "gates": results, "findings": findings,
-            "baseline": base.map(|b| &b.name), "recorded": recorded.map(|p| p.display().to_string()),
+            "baseline": judged.baseline.as_ref().map(|b| &b.name), "recorded": recorded.map(|p| p.display().to_string()),
         }))?;
     } else {
         print!("{}", report::gates::table(&results, verdict, args.explain));

@@ -293,7 +293,12 @@ fn an_empty_workspace_still_gets_a_page() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{v}");
-    assert_eq!(v["dashboard"]["verdict"], "Ready");
+    // The page's verdict is the release decision's: with no run and no
+    // bundle there is nothing to ship (it used to say Ready).
+    assert_eq!(v["dashboard"]["verdict"], "Blocked");
+    let reasons = v["dashboard"]["reasons"].to_string();
+    assert!(reasons.contains("no verification run"), "{reasons}");
+    assert!(reasons.contains("no evidence bundle"), "{reasons}");
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("No bundle published yet."));
     assert!(html.contains("No verification runs recorded yet."));

@@ -15,6 +15,7 @@ pub mod governance;
 pub mod mapped;
 pub mod policy;
 pub mod read;
+pub mod readiness;
 pub mod record;
 pub mod release;
 pub mod report;

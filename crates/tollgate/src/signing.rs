@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
 use crate::read::manifest::MANIFEST_FILE;
-use crate::verification::rel;
 
 /// File-name suffix of an envelope.
 pub const ENVELOPE_SUFFIX: &str = ".intoto.jsonl";
@@ -140,12 +139,12 @@ fn sign(
 /// `dir`: the signature, then every subject's hash. `expected` are the
 /// files that must be subjects.
 fn check(ws: &Workspace, envelope_path: &Path, dir: &Path, expected: &[String]) -> Vec<Finding> {
-    let loc = Location::file(rel(ws, envelope_path));
+    let loc = Location::file(ws.rel(envelope_path));
     let bad = |msg: String| {
         vec![Finding::new(
             "signature",
             Severity::Block,
-            rel(ws, envelope_path),
+            ws.rel(envelope_path),
             msg,
             loc.clone(),
         )]
@@ -208,9 +207,9 @@ fn check(ws: &Workspace, envelope_path: &Path, dir: &Path, expected: &[String]) 
             out.push(Finding::new(
                 "signature",
                 Severity::Block,
-                rel(ws, &p),
+                ws.rel(&p),
                 format!("signed file {name} {m}"),
-                Location::file(rel(ws, &p)),
+                Location::file(ws.rel(&p)),
             ));
         }
     }
@@ -221,7 +220,7 @@ fn check(ws: &Workspace, envelope_path: &Path, dir: &Path, expected: &[String]) 
         out.push(Finding::new(
             "signature",
             Severity::Block,
-            rel(ws, &dir.join(e)),
+            ws.rel(&dir.join(e)),
             format!("{e} is not covered by the signature"),
             loc.clone(),
         ));
@@ -235,9 +234,9 @@ fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
         vec![Finding::new(
             "signature",
             Severity::Block,
-            rel(ws, envelope_path),
+            ws.rel(envelope_path),
             "no signature envelope, and the policy requires one (signing.require)".to_string(),
-            Location::file(rel(ws, envelope_path)),
+            Location::file(ws.rel(envelope_path)),
         )]
     } else {
         Vec::new()

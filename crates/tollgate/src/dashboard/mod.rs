@@ -12,11 +12,12 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Location, Severity, Verdict};
-use crate::gates::{self, baseline, GateResult};
+use crate::finding::{Finding, Severity, Verdict};
+use crate::gates::{baseline, GateResult};
 use crate::policy::gate::GateSeverity;
 use crate::policy::Workspace;
-use crate::record::ledger::Ledger;
+use crate::readiness::{self, BundleFacts, DocsFacts};
+use crate::record::ledger::Entry;
 use crate::telemetry::stats::{fmt_num, round_away};
 
 /// Findings shown per section.
@@ -34,6 +35,8 @@ pub struct Dashboard {
     /// The top reasons behind the verdict.
     pub reasons: Vec<String>,
     pub counts: crate::report::Counts,
+    /// The record the gates were judged against.
+    pub baseline: Option<baseline::Used>,
     pub gates: Vec<GateRow>,
     pub trends: Vec<Trend>,
     pub bundle: Option<BundleView>,
@@ -173,85 +176,80 @@ pub struct ReleaseRow {
     pub approvals: Vec<String>,
 }
 
-/// Gather the dashboard's facts for `ws`.
+/// The dashboard of `ws`, from a fresh readiness assessment.
 pub fn build(ws: &Workspace) -> Result<Dashboard> {
-    let mut findings: Vec<Finding> = Vec::new();
-    let results = gates::run(ws, &[], None);
-    findings.extend(gates::findings(&results));
-    let history = baseline::load(ws)?;
-    let gates: Vec<GateRow> = results.iter().map(|g| gate_row(g, &history)).collect();
-    let trends = trends(ws, &gates, &history);
+    let a = readiness::assess(
+        ws,
+        &readiness::Request {
+            scope: readiness::Scope::Release,
+            bundle: None,
+        },
+    )?;
+    from_assessment(ws, &a)
+}
 
-    let bundle = match crate::evidence::catalog::list_bundles(&ws.bundles_dir())?.pop() {
-        Some(b) => {
-            let report = crate::signing::verify_bundle(ws, Path::new(&b.path), &[])?;
-            findings.extend(report.all_findings().into_iter().cloned());
-            Some(BundleView {
-                name: report.name.clone(),
-                verdict: report.verdict().to_string(),
-                areas: report
-                    .areas
-                    .iter()
-                    .map(|a| AreaView {
-                        area: a.area.clone(),
-                        verdict: a.verdict_or_derived(),
-                        readme_hash: a.readme_hash.clone(),
-                        findings: top(a.findings.iter()),
-                    })
-                    .collect(),
-            })
-        }
-        None => None,
+/// The dashboard of an assessment: its verdict is the assessment's.
+pub fn from_assessment(ws: &Workspace, a: &readiness::Assessment) -> Result<Dashboard> {
+    let gates: Vec<GateRow> = a
+        .gates
+        .results
+        .iter()
+        .map(|g| gate_row(g, &a.history))
+        .collect();
+    let trends = trends(ws, &gates, &a.history);
+    let bundle = match &a.bundle {
+        BundleFacts::Verified(report) => Some(BundleView {
+            name: report.name.clone(),
+            verdict: report.verdict().to_string(),
+            areas: report
+                .areas
+                .iter()
+                .map(|a| AreaView {
+                    area: a.area.clone(),
+                    verdict: a.verdict_or_derived(),
+                    readme_hash: a.readme_hash.clone(),
+                    findings: top(a.findings.iter()),
+                })
+                .collect(),
+        }),
+        _ => None,
     };
-
-    let docs = match &ws.policy.docs {
-        Some(_) => {
-            let r = crate::governance::check(ws)?;
+    let docs = match &a.docs {
+        DocsFacts::Checked(r) => {
             let mut rules: std::collections::BTreeMap<String, usize> = Default::default();
             for f in &r.findings {
                 *rules.entry(f.check.clone()).or_default() += 1;
             }
-            let view = DocsView {
+            Some(DocsView {
                 verdict: Verdict::of(&r.findings).to_string(),
                 rules: rules
                     .into_iter()
                     .map(|(rule, count)| RuleCount { rule, count })
                     .collect(),
                 top: top(r.findings.iter()),
-            };
-            findings.extend(r.findings);
-            Some(view)
+            })
         }
-        None => None,
+        _ => None,
     };
-
-    let (runs, releases, risk) = ledger_views(ws)?;
-    if let Some(last) = runs.first().filter(|r| r.status == "Fail") {
-        findings.push(Finding::new(
-            "verify",
-            Severity::Block,
-            &last.stamp,
-            format!("the latest verification run ({}) failed", last.stamp),
-            Location::default(),
-        ));
-    }
-    let counts = crate::report::Counts::of(&findings);
-    let verdict = match Verdict::of(&findings) {
+    let (runs, releases, risk) = ledger_views(ws, &a.ledger);
+    let verdict = match a.verdict() {
         Verdict::Block => "Blocked",
         Verdict::Warn => "Warn",
         Verdict::Pass => "Ready",
     };
-    let mut ranked: Vec<&Finding> = findings
+    let mut ranked: Vec<&Finding> = a
+        .findings
         .iter()
         .filter(|f| f.severity != Severity::Info)
         .collect();
     ranked.sort_by_key(|f| std::cmp::Reverse(f.severity));
     Ok(Dashboard {
-        generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        generated_at: a.assessed_at.clone(),
         workspace: ws.root.display().to_string(),
         verdict: verdict.into(),
         reasons: top(ranked.into_iter()),
-        counts,
+        counts: a.counts(),
+        baseline: a.gates.baseline.clone(),
         gates,
         trends,
         bundle,
@@ -331,11 +329,10 @@ fn trends(ws: &Workspace, gates: &[GateRow], history: &[baseline::Record]) -> Ve
 }
 
 /// Recent runs, releases (newest first) and the newest release's risk linkage.
-fn ledger_views(ws: &Workspace) -> Result<(Vec<RunRow>, Vec<ReleaseRow>, Option<RiskView>)> {
-    let Some(ledger) = Ledger::existing(ws)? else {
-        return Ok((Vec::new(), Vec::new(), None));
-    };
-    let entries = ledger.entries()?;
+fn ledger_views(
+    ws: &Workspace,
+    entries: &[Entry],
+) -> (Vec<RunRow>, Vec<ReleaseRow>, Option<RiskView>) {
     let runs = entries
         .iter()
         .rev()
@@ -389,7 +386,7 @@ fn ledger_views(ws: &Workspace) -> Result<(Vec<RunRow>, Vec<ReleaseRow>, Option<
         Some(v) => risk_view(&crate::release::release_dir(ws, v), v),
         None => None,
     };
-    Ok((runs, releases, risk))
+    (runs, releases, risk)
 }
 
 /// The risk linkage recorded in a release folder, if it has one.

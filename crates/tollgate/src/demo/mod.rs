@@ -112,7 +112,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let bundle_dir = ws.bundles_dir().join(&name);
     let verification = verify_bundle(&bundle_dir, &ws.policy, &[])?;
     let summary_path = store_summary(&bundle_dir, &verification.areas, None)?;
-    let gates = gates::run(&ws, &[], None);
+    let gates =
+        crate::readiness::judge_gates(&ws, &gates::baseline::load(&ws)?, &[], None)?.results;
     let docs = crate::governance::check(&ws)?;
     let checklist = crate::governance::checklist(&ws)?;
     let run = match crate::verification::run(&ws, false)? {

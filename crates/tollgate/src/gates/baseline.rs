@@ -1,8 +1,9 @@
 //! Release-over-release baselines: the gate values of earlier verification
-//! runs, releases and named baselines, read from the ledger (SPEC §4), and
-//! the comparison of a new value with them.
+//! runs, releases and named baselines, read from the ledger (SPEC §4), the
+//! choice of the one baseline every command judges against, and the
+//! comparison of a new value with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,7 +12,8 @@ use super::GateResult;
 use crate::error::{Error, Result};
 use crate::policy::gate::BaselineSpec;
 use crate::policy::Workspace;
-use crate::record::ledger::Ledger;
+use crate::record::ledger::{Entry, Ledger};
+use crate::record::releases;
 
 /// Gate values recorded under one name (a run stamp, a version or a name).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -21,6 +23,28 @@ pub struct Record {
     pub kind: String,
     pub recorded_at: String,
     pub values: BTreeMap<String, f64>,
+    /// For releases: Ready, or approved with an override.
+    #[serde(default)]
+    pub shippable: bool,
+}
+
+/// Which record a set of gate results was judged against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Used {
+    pub name: String,
+    pub kind: String,
+    pub recorded_at: String,
+}
+
+impl Record {
+    /// The reference to this record that results carry.
+    pub fn used(&self) -> Used {
+        Used {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            recorded_at: self.recorded_at.clone(),
+        }
+    }
 }
 
 /// The payload key under which ledger entries carry gate values.
@@ -37,33 +61,44 @@ pub fn values(results: &[GateResult]) -> Value {
 
 /// Every ledger entry that carries gate values, oldest first (none without a ledger).
 pub fn load(ws: &Workspace) -> Result<Vec<Record>> {
-    let Some(ledger) = Ledger::existing(ws)? else {
-        return Ok(Vec::new());
-    };
-    Ok(ledger
-        .entries()?
+    Ok(match Ledger::existing(ws)? {
+        Some(ledger) => records(&ledger.entries()?),
+        None => Vec::new(),
+    })
+}
+
+/// The entries among `entries` that carry gate values, oldest first.
+pub fn records(entries: &[Entry]) -> Vec<Record> {
+    let shippable: BTreeSet<String> = releases::records(entries)
         .into_iter()
+        .filter(|r| r.shippable)
+        .map(|r| r.version)
+        .collect();
+    entries
+        .iter()
         .filter_map(|e| {
             let values = e.payload_json().get(VALUES_KEY).cloned()?;
             Some(Record {
-                name: e.subject,
-                kind: e.kind,
-                recorded_at: e.time,
+                name: e.subject.clone(),
+                kind: e.kind.clone(),
+                recorded_at: e.time.clone(),
                 values: serde_json::from_value(values).ok()?,
+                shippable: e.kind == "release" && shippable.contains(&e.subject),
             })
         })
-        .collect())
+        .collect()
 }
 
-/// The newest record named `name`, or the newest release (else any record).
+/// The newest record named `name`; by default the newest *shippable*
+/// release. A release that was merely decided is no baseline, so a
+/// regression cannot become the standard by being released once.
 pub fn find<'a>(records: &'a [Record], name: Option<&str>) -> Option<&'a Record> {
     match name {
         Some(n) => records.iter().rev().find(|r| r.name == n),
         None => records
             .iter()
             .rev()
-            .find(|r| r.kind == "release")
-            .or(records.last()),
+            .find(|r| r.kind == "release" && r.shippable),
     }
 }
 
@@ -142,6 +177,7 @@ mod tests {
             kind: "release".into(),
             recorded_at: String::new(),
             values: BTreeMap::from([("p95".to_string(), 100.0)]),
+            shippable: true,
         };
         let spec = BaselineSpec {
             max_increase_percent: Some(20.0),

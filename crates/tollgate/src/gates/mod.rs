@@ -444,21 +444,6 @@ pub fn run(ws: &Workspace, only: &[String], base: Option<&baseline::Record>) -> 
     out
 }
 
-/// The gates a verification run judges: every gate but those reading
-/// verification summaries. A run is not judged by the run before it, or one
-/// failure would fail every later run; `gates` and `release` still judge them.
-pub fn run_for_verification(ws: &Workspace) -> Vec<GateResult> {
-    let judges_runs = |id: &str| {
-        ws.policy
-            .gates
-            .iter()
-            .any(|g| g.id == id && g.source == Source::Verification)
-    };
-    let mut out = run(ws, &[], None);
-    out.retain(|r| !judges_runs(&r.id));
-    out
-}
-
 /// Evaluate a gate set: each candidate file (newest first) is judged on every
 /// member; the newest file decides, and when it fails the candidate with the
 /// fewest failing criteria is named as the near-miss, with what it lacks.

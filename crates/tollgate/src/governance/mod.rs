@@ -44,7 +44,7 @@ fn docs_path(ws: &Workspace, value: &Option<String>, key: &str) -> Result<std::p
 }
 
 /// What `docs check` found.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct DocsReport {
     pub board_tasks: usize,
     pub csv_tasks: usize,
@@ -164,12 +164,7 @@ fn doc_glob(ws: &Workspace, glob: &str) -> Vec<String> {
     };
     crate::select::matching(dir, &leaf.to_string_lossy())
         .into_iter()
-        .map(|f| {
-            f.strip_prefix(&ws.root)
-                .unwrap_or(&f)
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
+        .map(|f| ws.rel(&f))
         .collect()
 }
 

@@ -503,10 +503,24 @@ impl Workspace {
         self.root.join(rel)
     }
 
+    /// `p` relative to the workspace root, with `/` (as findings and
+    /// records name files).
+    pub fn rel(&self, p: &Path) -> String {
+        relative(&self.root, p)
+    }
+
     /// The bundles folder.
     pub fn bundles_dir(&self) -> PathBuf {
         self.path(&self.policy.paths.bundles)
     }
+}
+
+/// `p` relative to `root` (or `p` itself outside it), with `/`.
+pub fn relative(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 #[cfg(test)]

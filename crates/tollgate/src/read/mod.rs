@@ -14,6 +14,7 @@ pub mod mdtable;
 pub mod queue_delay;
 pub mod rc_summary;
 pub mod readme;
+pub mod run_summary;
 pub mod shared_cache;
 pub mod summary;
 pub mod telemetry;

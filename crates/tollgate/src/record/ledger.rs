@@ -94,9 +94,8 @@ impl FileRef {
     /// Hash `path` (inside `root`) now.
     pub fn of(root: &Path, path: &Path) -> Result<FileRef> {
         let (hash, _) = crate::evidence::hash::sha256_file(path).map_err(|e| Error::io(path, e))?;
-        let rel = path.strip_prefix(root).unwrap_or(path);
         Ok(FileRef {
-            path: rel.to_string_lossy().replace('\\', "/"),
+            path: crate::policy::relative(root, path),
             sha256: hash.to_ascii_lowercase(),
         })
     }

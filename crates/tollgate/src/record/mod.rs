@@ -2,4 +2,5 @@
 
 pub mod atomic;
 pub mod ledger;
+pub mod releases;
 pub mod sqlite;

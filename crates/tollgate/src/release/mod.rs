@@ -15,10 +15,10 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
+use crate::readiness::{BundleFacts, DocsFacts, RunFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
 use crate::report::Counts;
-use crate::verification::{rel, SUMMARY_PREFIX};
 
 /// The file that lists every other file of a release with its hash.
 pub const MANIFEST: &str = "manifest.json";
@@ -243,114 +243,52 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
     let mut findings: Vec<Finding> = Vec::new();
     let mut inputs = serde_json::Map::new();
 
-    // The latest verification run.
-    let vdir = ws.path(&ws.policy.paths.verification);
-    let latest = vdir.join(format!("{SUMMARY_PREFIX}-latest.json"));
-    if latest.is_file() {
-        copy(&latest, staging, "VerificationSummary.json")?;
-        let v = crate::read::json::load(&latest)?;
-        let stamp = v["Timestamp"].as_str().unwrap_or("").to_string();
-        let status = v["Status"].as_str().unwrap_or("Unknown").to_string();
-        let loc = Location::file(rel(ws, &latest)).at_key("Status");
-        match status.as_str() {
-            "Pass" => {}
-            "Warn" => findings.push(finding(
-                "release.verification",
-                Severity::Warn,
-                &stamp,
-                "the latest verification run passed with warnings".into(),
-                loc,
-            )),
-            s => findings.push(finding(
-                "release.verification",
-                Severity::Block,
-                &stamp,
-                format!("the latest verification run's status is {s}"),
-                loc,
-            )),
-        }
+    // The readiness facts: the latest run, the gates (judged against the
+    // baseline), the bundle and the docs, assessed once.
+    let a = crate::readiness::assess(
+        ws,
+        &crate::readiness::Request {
+            scope: crate::readiness::Scope::Release,
+            bundle: req.bundle.as_deref(),
+        },
+    )?;
+    if let Some(RunFacts::Read { path, head }) = &a.latest_run {
+        copy(path, staging, "VerificationSummary.json")?;
         inputs.insert(
             "VerificationSummary".into(),
-            serde_json::json!({ "Path": rel(ws, &latest), "Timestamp": stamp, "Status": status }),
+            serde_json::json!({ "Path": ws.rel(path), "Timestamp": head.timestamp, "Status": head.status }),
         );
-    } else {
-        findings.push(finding(
-            "release.verification",
-            Severity::Block,
-            "verification",
-            "no verification run; run `tollgate verify` first".into(),
-            Location::file(rel(ws, &latest)),
-        ));
     }
-
-    // The gates, evaluated now.
-    let gates = crate::gates::run(ws, &[], None);
-    let gate_findings = crate::gates::findings(&gates);
-    let gate_values = crate::gates::baseline::values(&gates);
+    let gate_findings = crate::gates::findings(&a.gates.results);
+    let gate_values = crate::gates::baseline::values(&a.gates.results);
     write_json(
         staging,
         "gates.json",
-        &serde_json::json!({ "verdict": Verdict::of(&gate_findings), "gates": gates, "findings": gate_findings }),
+        &serde_json::json!({
+            "verdict": Verdict::of(&gate_findings), "gates": a.gates.results,
+            "findings": gate_findings, "baseline": a.gates.baseline,
+        }),
     )?;
-    findings.extend(gate_findings);
-
-    // The bundle.
-    let bundle_dir = match &req.bundle {
-        Some(b) => Some(crate::evidence::catalog::resolve_bundle(ws, b)?),
-        None => crate::evidence::catalog::list_bundles(&ws.bundles_dir())?
-            .pop()
-            .map(|b| PathBuf::from(b.path)),
-    };
-    match bundle_dir {
-        Some(dir) => {
-            let report = crate::signing::verify_bundle(ws, &dir, &[])?;
-            let all: Vec<Finding> = report.all_findings().into_iter().cloned().collect();
-            write_json(
-                staging,
-                "bundle-verification.json",
-                &serde_json::json!({
-                    "bundle": report.name, "path": rel(ws, &report.path), "verdict": report.verdict(),
-                    "areas": report.areas.iter().map(|a| serde_json::json!({
-                        "area": a.area, "verdict": a.verdict_or_derived(), "readme_path": a.readme_path,
-                        "readme_hash": a.readme_hash, "requirements": a.requirement_state, "findings": a.findings,
-                    })).collect::<Vec<_>>(),
-                    "findings": report.findings,
-                }),
-            )?;
-            inputs.insert(
-                "Bundle".into(),
-                serde_json::json!({ "Name": report.name, "Path": rel(ws, &report.path) }),
-            );
-            findings.extend(all);
-        }
-        None => findings.push(finding(
-            "release.bundle",
-            Severity::Block,
-            "bundle",
-            "no evidence bundle to release; run `tollgate bundle publish` first".into(),
-            Location::file(ws.policy.paths.bundles.clone()),
-        )),
+    inputs.insert("Baseline".into(), serde_json::json!(a.gates.baseline));
+    if let BundleFacts::Verified(report) = &a.bundle {
+        write_json(
+            staging,
+            "bundle-verification.json",
+            &serde_json::json!({
+                "bundle": report.name, "path": ws.rel(&report.path), "verdict": report.verdict(),
+                "areas": report.areas.iter().map(|a| serde_json::json!({
+                    "area": a.area, "verdict": a.verdict_or_derived(), "readme_path": a.readme_path,
+                    "readme_hash": a.readme_hash, "requirements": a.requirement_state, "findings": a.findings,
+                })).collect::<Vec<_>>(),
+                "findings": report.findings,
+            }),
+        )?;
+        inputs.insert(
+            "Bundle".into(),
+            serde_json::json!({ "Name": report.name, "Path": ws.rel(&report.path) }),
+        );
     }
-
-    // The shared-cache summary.
-    let sc_dir = ws.path(&ws.policy.paths.shared_cache);
-    match crate::select::newest_first(crate::select::matching(&sc_dir, "*summary.json")).first() {
-        Some(p) => {
-            copy(p, staging, "SharedCacheSummary.json")?;
-            inputs.insert("SharedCacheSummary".into(), Value::String(rel(ws, p)));
-        }
-        None => findings.push(finding(
-            "release.shared-cache",
-            Severity::Warn,
-            "shared-cache",
-            "no shared-cache summary (*summary.json) to include".into(),
-            Location::file(rel(ws, &sc_dir)),
-        )),
-    }
-
-    // The docs.
-    if ws.policy.docs.is_some() {
-        let docs = crate::governance::check(ws)?;
+    if let DocsFacts::Checked(docs) = &a.docs {
         write_json(
             staging,
             "docs-findings.json",
@@ -358,7 +296,23 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
                 "verdict": Verdict::of(&docs.findings), "counts": Counts::of(&docs.findings), "report": docs,
             }),
         )?;
-        findings.extend(docs.findings);
+    }
+    findings.extend(a.findings);
+
+    // The shared-cache summary.
+    let sc_dir = ws.path(&ws.policy.paths.shared_cache);
+    match crate::select::newest_first(crate::select::matching(&sc_dir, "*summary.json")).first() {
+        Some(p) => {
+            copy(p, staging, "SharedCacheSummary.json")?;
+            inputs.insert("SharedCacheSummary".into(), Value::String(ws.rel(p)));
+        }
+        None => findings.push(finding(
+            "release.shared-cache",
+            Severity::Warn,
+            "shared-cache",
+            "no shared-cache summary (*summary.json) to include".into(),
+            Location::file(ws.rel(&sc_dir)),
+        )),
     }
 
     // The risk linkage of the release-candidate summary. Without a summary,

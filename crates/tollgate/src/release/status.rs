@@ -10,19 +10,8 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
 use crate::record::ledger::{files_of, FileRef, Ledger};
-use crate::verification::rel;
-
-/// One recorded approval.
-#[derive(Debug, Clone, Serialize)]
-pub struct Approval {
-    pub seq: i64,
-    pub time: String,
-    pub by: String,
-    pub role: String,
-    pub note: Option<String>,
-    /// The reason given for approving a Blocked release.
-    pub override_reason: Option<String>,
-}
+pub use crate::record::releases::Approval;
+use crate::record::releases::{approvals as approvals_of, shippable};
 
 /// A release as it stands now.
 #[derive(Debug, Serialize)]
@@ -82,7 +71,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Severity::Block,
             subject,
             message,
-            Location::file(rel(ws, path)),
+            Location::file(ws.rel(path)),
         )
     };
     let actual = hash_folder(&dir)?;
@@ -144,22 +133,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
                     }
                 }
             }
-            approvals = entries
-                .iter()
-                .filter(|e| e.kind == "approval" && e.subject == version)
-                .map(|e| {
-                    let p = e.payload_json();
-                    let s = |k: &str| p[k].as_str().map(str::to_string);
-                    Approval {
-                        seq: e.seq,
-                        time: e.time.clone(),
-                        by: s("by").unwrap_or_default(),
-                        role: s("role").unwrap_or_default(),
-                        note: s("note"),
-                        override_reason: s("override"),
-                    }
-                })
-                .collect();
+            approvals = approvals_of(&entries, version);
         }
     }
     findings.extend(crate::signing::check_release(ws, &dir)?);
@@ -172,10 +146,10 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Location::default(),
         ));
     }
-    let shippable = decision.ready() || approvals.iter().any(|a| a.override_reason.is_some());
+    let shippable = shippable(decision.ready(), &approvals);
     Ok(Status {
         version: version.to_string(),
-        path: rel(ws, &dir),
+        path: ws.rel(&dir),
         decision,
         approvals,
         shippable,

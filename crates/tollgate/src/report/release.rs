@@ -14,7 +14,7 @@ pub fn verify_text(run: &Run) -> String {
     let mut out = format!(
         "verification {}: {} ({} passed, {} failed, {} skipped)\n",
         s.timestamp,
-        s.status.to_uppercase(),
+        s.status.to_string().to_uppercase(),
         a.passed,
         a.failed,
         a.skipped

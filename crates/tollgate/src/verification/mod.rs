@@ -17,12 +17,12 @@ use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::gates::{self, GateResult};
 use crate::policy::gate::GateSeverity;
 use crate::policy::Workspace;
+use crate::readiness::{self, Assessment, BundleFacts, DocsFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
 use crate::report::Counts;
 
-/// The summary file-name prefix; `<prefix>-latest.json` is the newest copy.
-pub const SUMMARY_PREFIX: &str = "VerificationSummary";
+pub use crate::read::run_summary::{RunStatus, SUMMARY_PREFIX};
 
 /// Assertion counts of a run.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -70,12 +70,13 @@ pub struct Summary {
     pub generated_at_utc: String,
     /// `yyyyMMdd-HHmmss` (UTC), as in the file name.
     pub timestamp: String,
-    /// `Pass`, `Warn` or `Fail`.
-    pub status: String,
+    pub status: RunStatus,
     pub scheduled: bool,
     pub transcript_path: String,
     pub summary_path: String,
     pub parameters: Value,
+    /// The record the gates were judged against (the newest shippable release).
+    pub baseline: Option<crate::gates::baseline::Used>,
     pub steps: Vec<steps::StepResult>,
     pub gates: Vec<GateResult>,
     pub bundle: Option<BundleCheck>,
@@ -131,11 +132,17 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     let mut findings = Vec::new();
     let mut counts = Assertions::default();
     let step_results = run_steps(ws, &transcript_path, &mut findings, &mut counts)?;
-    let gate_results = gates::run_for_verification(ws);
-    tally_gates(&gate_results, &mut counts);
-    findings.extend(gates::findings(&gate_results));
-    let bundle = check_bundle(ws, &mut findings, &mut counts);
-    let docs = check_docs(ws, &mut findings, &mut counts);
+    let a = readiness::assess(
+        ws,
+        &readiness::Request {
+            scope: readiness::Scope::Run,
+            bundle: None,
+        },
+    )?;
+    tally(&a, &mut counts);
+    findings.extend(a.findings);
+    let bundle = bundle_check(ws, &a.bundle);
+    let docs = docs_check(&a.docs);
     if ws.policy.verify.require_zero_skipped && counts.skipped > 0 {
         findings.push(Finding::new(
             "verify.skipped",
@@ -145,24 +152,20 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
                 "{} assertion(s) were skipped and the policy requires zero (verify.require_zero_skipped)",
                 counts.skipped
             ),
-            Location::file(rel(ws, ws.policy_path.as_deref().unwrap_or(Path::new(crate::policy::POLICY_FILE))))
+            Location::file(ws.rel(ws.policy_path.as_deref().unwrap_or(Path::new(crate::policy::POLICY_FILE))))
                 .at_key("verify.require_zero_skipped"),
         ));
     }
-    let status = match Verdict::of(&findings) {
-        Verdict::Block => "Fail",
-        Verdict::Warn => "Warn",
-        Verdict::Pass => "Pass",
-    };
+    let status = RunStatus::from(Verdict::of(&findings));
     let summary = Summary {
         tool: "tollgate".into(),
         tool_version: crate::VERSION.into(),
         generated_at_utc: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         timestamp: stamp.clone(),
-        status: status.into(),
+        status,
         scheduled,
-        transcript_path: rel(ws, &transcript_path),
-        summary_path: rel(ws, &summary_path),
+        transcript_path: ws.rel(&transcript_path),
+        summary_path: ws.rel(&summary_path),
         parameters: serde_json::json!({
             "Workspace": ws.root.display().to_string(),
             "Policy": ws.policy_path.as_ref().map(|p| p.display().to_string()),
@@ -171,8 +174,9 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
             "RequireZeroSkipped": ws.policy.verify.require_zero_skipped,
             "Host": gethostname::gethostname().to_string_lossy(),
         }),
+        baseline: a.gates.baseline,
         steps: step_results,
-        gates: gate_results,
+        gates: a.gates.results,
         bundle,
         docs,
         assertions: counts,
@@ -191,7 +195,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
             crate::gates::baseline::VALUES_KEY: crate::gates::baseline::values(&summary.gates),
         }),
     )?;
-    let latest_path = dir.join(format!("{SUMMARY_PREFIX}-latest.json"));
+    let latest_path = crate::read::run_summary::latest_path(&dir);
     atomic::write_file(&latest_path, text.as_bytes())?;
     Ok(Started::Ran(Box::new(Run {
         summary,
@@ -243,14 +247,6 @@ fn unique_stamp(dir: &Path, stamp: &str) -> String {
         .unwrap_or_else(|| stamp.to_string())
 }
 
-/// A path relative to the workspace root, with `/`.
-pub fn rel(ws: &Workspace, p: &Path) -> String {
-    p.strip_prefix(&ws.root)
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
 fn run_steps(
     ws: &Workspace,
     transcript_path: &Path,
@@ -276,7 +272,7 @@ fn run_steps(
                     Severity::Block,
                     &step.name,
                     format!("step '{}' {err}; see the transcript", step.name),
-                    Location::file(rel(ws, transcript_path)),
+                    Location::file(ws.rel(transcript_path)),
                 )
                 .with_evidence(
                     serde_json::json!({ "exit_code": r.exit_code, "command": step.run }),
@@ -293,117 +289,63 @@ fn run_steps(
     Ok(results)
 }
 
-/// Gates count as assertions except `track` ones; InsufficientData is skipped.
-fn tally_gates(results: &[GateResult], counts: &mut Assertions) {
-    for g in results.iter().filter(|g| g.severity != GateSeverity::Track) {
+/// Each step, each non-`track` gate (InsufficientData is skipped), the
+/// bundle (skipped when there is none) and the docs check is an assertion.
+fn tally(a: &Assessment, counts: &mut Assertions) {
+    for g in a
+        .gates
+        .results
+        .iter()
+        .filter(|g| g.severity != GateSeverity::Track)
+    {
         match g.status {
             gates::Status::Pass => counts.passed += 1,
             gates::Status::Fail => counts.failed += 1,
             gates::Status::InsufficientData => counts.skipped += 1,
         }
     }
+    let mut judge = |v: Verdict| match v {
+        Verdict::Block => counts.failed += 1,
+        _ => counts.passed += 1,
+    };
+    match &a.bundle {
+        BundleFacts::Verified(r) => judge(r.verdict()),
+        BundleFacts::Unverifiable { .. } => judge(Verdict::Block),
+        BundleFacts::Absent | BundleFacts::Unlisted(_) => counts.skipped += 1,
+    }
+    match &a.docs {
+        DocsFacts::Checked(r) => judge(Verdict::of(&r.findings)),
+        DocsFacts::Failed(_) => judge(Verdict::Block),
+        DocsFacts::NotConfigured => {}
+    }
 }
 
-fn check_bundle(
-    ws: &Workspace,
-    findings: &mut Vec<Finding>,
-    counts: &mut Assertions,
-) -> Option<BundleCheck> {
-    let skipped = |findings: &mut Vec<Finding>, counts: &mut Assertions, msg: String| {
-        counts.skipped += 1;
-        findings.push(Finding::new(
-            "verify.bundle",
-            Severity::Warn,
-            "bundle",
-            msg,
-            Location::file(ws.policy.paths.bundles.clone()),
-        ));
-    };
-    let newest = match crate::evidence::catalog::list_bundles(&ws.bundles_dir()) {
-        Ok(list) => list.into_iter().last(),
-        Err(e) => {
-            skipped(
-                findings,
-                counts,
-                format!("bundles could not be listed: {e}"),
-            );
-            return None;
-        }
-    };
-    let Some(newest) = newest else {
-        skipped(findings, counts, "no evidence bundle to verify".into());
+fn bundle_check(ws: &Workspace, bundle: &BundleFacts) -> Option<BundleCheck> {
+    let BundleFacts::Verified(report) = bundle else {
         return None;
     };
-    match crate::signing::verify_bundle(ws, Path::new(&newest.path), &[]) {
-        Ok(report) => {
-            let verdict = report.verdict();
-            if verdict == Verdict::Block {
-                counts.failed += 1;
-            } else {
-                counts.passed += 1;
-            }
-            findings.extend(report.all_findings().into_iter().cloned());
-            Some(BundleCheck {
-                name: report.name.clone(),
-                path: rel(ws, &report.path),
-                verdict,
-                areas: report
-                    .areas
-                    .iter()
-                    .map(|a| AreaCheck {
-                        area: a.area.clone(),
-                        verdict: a.verdict_or_derived(),
-                        readme_hash: a.readme_hash.clone(),
-                    })
-                    .collect(),
+    Some(BundleCheck {
+        name: report.name.clone(),
+        path: ws.rel(&report.path),
+        verdict: report.verdict(),
+        areas: report
+            .areas
+            .iter()
+            .map(|a| AreaCheck {
+                area: a.area.clone(),
+                verdict: a.verdict_or_derived(),
+                readme_hash: a.readme_hash.clone(),
             })
-        }
-        Err(e) => {
-            counts.failed += 1;
-            findings.push(Finding::new(
-                "verify.bundle",
-                Severity::Block,
-                &newest.name,
-                format!("the bundle could not be verified: {e}"),
-                Location::file(newest.path.clone()),
-            ));
-            None
-        }
-    }
+            .collect(),
+    })
 }
 
-fn check_docs(
-    ws: &Workspace,
-    findings: &mut Vec<Finding>,
-    counts: &mut Assertions,
-) -> Option<DocsCheck> {
-    // No [docs] section: nothing to assert, so nothing skipped.
-    ws.policy.docs.as_ref()?;
-    match crate::governance::check(ws) {
-        Ok(r) => {
-            let verdict = Verdict::of(&r.findings);
-            if verdict == Verdict::Block {
-                counts.failed += 1;
-            } else {
-                counts.passed += 1;
-            }
-            let check = DocsCheck {
-                verdict,
-                counts: Counts::of(&r.findings),
-            };
-            findings.extend(r.findings);
-            Some(check)
-        }
-        Err(e) => {
-            counts.failed += 1;
-            findings.push(Finding::new(
-                "verify.docs",
-                Severity::Block,
-                "docs",
-                format!("the docs check could not run: {e}"),
-                Location::default(),
-            ));
-            None
-        }
-    }
+fn docs_check(docs: &DocsFacts) -> Option<DocsCheck> {
+    let DocsFacts::Checked(r) = docs else {
+        return None;
+    };
+    Some(DocsCheck {
+        verdict: Verdict::of(&r.findings),
+        counts: Counts::of(&r.findings),
+    })
 }
