@@ -429,3 +429,38 @@ fn corpus_rc_readme_hashes_are_checked_against_the_bundle() {
         "{f:#}"
     );
 }
+
+#[test]
+fn policy_mistakes_exit_2_naming_the_key_and_line() {
+    let dir = statetrace_workspace();
+    let ws = dir.path();
+    let policy = ws.join("tollgate.toml");
+    let good = std::fs::read_to_string(&policy).unwrap();
+    let line_of =
+        |text: &str, start: &str| text.lines().position(|l| l.starts_with(start)).unwrap() + 1;
+
+    let typo = good.replace("\"board.table\" = \"warn\"", "\"board.tabel\" = \"warn\"");
+    std::fs::write(&policy, &typo).unwrap();
+    let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "docs", "check"]);
+    assert_eq!(code, 2, "{err}");
+    let at = format!(
+        "tollgate.toml:{}: docs.rules.board.tabel:",
+        line_of(&typo, "\"board.tabel\"")
+    );
+    assert!(err.contains(&at), "{err}");
+    assert!(
+        err.contains("board.table, csv.malformed"),
+        "valid ids listed: {err}"
+    );
+
+    let unknown = good.replace("max_csv_row_loss = 20", "max_csv_row_los = 20");
+    std::fs::write(&policy, &unknown).unwrap();
+    let (code, out, err) = run(&["--workspace", ws.to_str().unwrap(), "gates", "--json"]);
+    assert_eq!(code, 2, "{err}");
+    let at = format!(
+        "tollgate.toml:{}: docs.max_csv_row_los: unknown field",
+        line_of(&unknown, "max_csv_row_los")
+    );
+    assert!(err.contains(&at), "{err}");
+    assert!(out.contains(&at), "the JSON error says it too: {out}");
+}

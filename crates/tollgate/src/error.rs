@@ -20,9 +20,13 @@ pub enum Error {
         line: Option<usize>,
         message: String,
     },
-    /// `tollgate.toml` is invalid.
-    #[error("{}: {message}", path.display())]
-    Policy { path: PathBuf, message: String },
+    /// `tollgate.toml` is invalid, at `line` when known.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Policy {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
     /// The command was asked for something it will not do (e.g. overwrite).
     #[error("{}: {message}", path.display())]
     Refused { path: PathBuf, message: String },

@@ -10,6 +10,7 @@ use regex::Regex;
 use super::board::Tasks;
 use super::rules::emit;
 use crate::finding::Finding;
+use crate::policy::DocRule;
 use crate::policy::DocsPolicy;
 
 /// A citation: the line of the document and what it cites.
@@ -105,7 +106,7 @@ pub fn evidence_rules(
             };
             emit(
                 p,
-                "docs.evidence-path",
+                DocRule::DocsEvidencePath,
                 c,
                 format!("cited evidence {c} does not exist{times}"),
                 path,
@@ -129,7 +130,7 @@ pub fn readme_rules(
         .filter_map(|(line, h)| {
             emit(
                 p,
-                "docs.readme-hash",
+                DocRule::DocsReadmeHash,
                 h,
                 format!(
                     "README hash {h} matches no bundle README ({} READMEs hashed)",
@@ -157,7 +158,7 @@ pub fn planlink_rules(
         if links.is_empty() {
             out.extend(emit(
                 p,
-                "csv.planlink",
+                DocRule::CsvPlanlink,
                 &t.id,
                 format!("{} has no PlanLink", t.id),
                 &csv.path,
@@ -171,7 +172,7 @@ pub fn planlink_rules(
                 Some(Some(_)) => format!("PlanLink {link} does not mention {}", t.id),
                 _ => format!("PlanLink {link} does not exist"),
             };
-            out.extend(emit(p, "csv.planlink", &t.id, msg, &csv.path, t.line));
+            out.extend(emit(p, DocRule::CsvPlanlink, &t.id, msg, &csv.path, t.line));
         }
     }
     out

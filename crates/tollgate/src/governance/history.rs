@@ -6,6 +6,7 @@ use std::process::Command;
 
 use super::rules::emit;
 use crate::finding::Finding;
+use crate::policy::DocRule;
 use crate::policy::DocsPolicy;
 
 /// The text of `path` at git `HEAD`, or `None` outside a work tree, when git
@@ -39,7 +40,7 @@ pub fn large_edit_rule(
     }
     emit(
         p,
-        "csv.large-edit",
+        DocRule::CsvLargeEdit,
         "task board CSV",
         format!(
             "{lost} rows were removed since git HEAD ({head} -> {now}; at most {} allowed); use --allow-large-edits if that is intended",

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::finding::Finding;
-use crate::policy::{DocsPolicy, Workspace};
+use crate::policy::{DocRule, DocsPolicy, Workspace};
 
 /// The statetrace profile's `[docs]` and its ID pattern, for the rules' unit tests.
 #[cfg(test)]
@@ -182,7 +182,7 @@ fn optional_doc(
         Err(e) => {
             findings.extend(rules::emit(
                 p,
-                "docs.missing",
+                DocRule::DocsMissing,
                 &shown,
                 format!("cannot read a document the policy names: {e}"),
                 &shown,
@@ -263,7 +263,7 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
     let path = docs_path(ws, &p.release_checklist, "release_checklist")?;
     let items = crate::read::checklist::items(&crate::read::text::read_to_string(&path)?);
     let shown = path.display().to_string();
-    let findings = match p.severity("checklist.unchecked") {
+    let findings = match p.severity(DocRule::ChecklistUnchecked) {
         None => Vec::new(),
         Some(sev) => items
             .iter()
@@ -271,7 +271,7 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
             .map(|i| {
                 let loc = crate::finding::Location::file(shown.clone()).at_line(i.line);
                 Finding::new(
-                    "checklist.unchecked",
+                    DocRule::ChecklistUnchecked.id(),
                     sev,
                     i.section.clone().unwrap_or_else(|| "checklist".into()),
                     format!("not checked: {}", i.text),

@@ -9,6 +9,7 @@ use regex::Regex;
 use super::board::{is_done, Tasks};
 use super::rules::emit;
 use crate::finding::Finding;
+use crate::policy::DocRule;
 use crate::policy::DocsPolicy;
 use crate::read::markdown::Outline;
 use crate::read::text::numbered_lines;
@@ -99,7 +100,7 @@ pub fn rules(p: &DocsPolicy, path: &str, cards: &[Card], snapshot: &Tasks) -> Ve
         match earlier {
             Some(first) if first.column != c.column => out.extend(emit(
                 p,
-                "board.narrative-duplicate",
+                DocRule::BoardNarrativeDuplicate,
                 &subject,
                 format!(
                     "'{}' is under both {} (line {}) and {}",
@@ -127,7 +128,7 @@ pub fn rules(p: &DocsPolicy, path: &str, cards: &[Card], snapshot: &Tasks) -> Ve
             if !agrees {
                 out.extend(emit(
                     p,
-                    "board.narrative-status",
+                    DocRule::BoardNarrativeStatus,
                     &t.id,
                     format!(
                         "'{}' is under {} but the snapshot (line {}) says '{}'",

@@ -9,6 +9,7 @@ use regex::Regex;
 use super::board::{is_done, Tasks};
 use super::rules::emit;
 use crate::finding::Finding;
+use crate::policy::DocRule;
 use crate::policy::DocsPolicy;
 use crate::read::mdtable;
 
@@ -80,7 +81,14 @@ pub fn roadmap_rules(
                 ),
                 None => format!("milestone '{}' has no task-board ID", m.name),
             };
-            out.extend(emit(p, "roadmap.unknown-id", &subject, msg, path, m.line));
+            out.extend(emit(
+                p,
+                DocRule::RoadmapUnknownId,
+                &subject,
+                msg,
+                path,
+                m.line,
+            ));
         }
         let done =
             m.status.as_deref().is_some_and(is_done) || task.is_some_and(|t| is_done(&t.status));
@@ -92,7 +100,7 @@ pub fn roadmap_rules(
                     .unwrap_or("no status");
                 out.extend(emit(
                     p,
-                    "roadmap.overdue",
+                    DocRule::RoadmapOverdue,
                     &subject,
                     format!(
                         "milestone '{}' was due {target} ({} days ago) and is not done ({status})",
@@ -140,7 +148,7 @@ pub fn backlog_rules(
         match board.find(id).or_else(|| csv.find(id)) {
             None => out.extend(emit(
                 p,
-                "backlog.unknown-id",
+                DocRule::BacklogUnknownId,
                 id,
                 format!("{id} is in the backlog but on neither the task board nor its CSV"),
                 path,
@@ -148,7 +156,7 @@ pub fn backlog_rules(
             )),
             Some(t) if is_done(&t.status) => out.extend(emit(
                 p,
-                "backlog.done",
+                DocRule::BacklogDone,
                 id,
                 format!(
                     "{id} is still in the backlog but is '{}' (line {} of the board or CSV)",
@@ -195,7 +203,7 @@ pub fn index_rules(
     for (line, c) in cited.iter().filter(|(_, c)| !exists(c)) {
         out.extend(emit(
             p,
-            "plan.index",
+            DocRule::PlanIndex,
             c,
             format!("the index cites {c}, which does not exist"),
             path,
@@ -205,7 +213,7 @@ pub fn index_rules(
     for plan in plans.iter().filter(|f| !cited.iter().any(|(_, c)| c == *f)) {
         out.extend(emit(
             p,
-            "plan.index",
+            DocRule::PlanIndex,
             plan,
             format!("{plan} is not in the plan index"),
             path,

@@ -5,25 +5,33 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::board::{is_done, PlanEntry, Task, Tasks};
 use crate::finding::{Finding, Location};
+use crate::policy::DocRule;
 use crate::policy::DocsPolicy;
 
 /// A finding of `rule` at `path:line`, or `None` when the policy turns the rule off.
 pub fn emit(
     p: &DocsPolicy,
-    rule: &str,
+    rule: DocRule,
     subject: &str,
     msg: String,
     path: &str,
     line: usize,
 ) -> Option<Finding> {
-    p.severity(rule)
-        .map(|sev| Finding::new(rule, sev, subject, msg, Location::file(path).at_line(line)))
+    p.severity(rule).map(|sev| {
+        Finding::new(
+            rule.id(),
+            sev,
+            subject,
+            msg,
+            Location::file(path).at_line(line),
+        )
+    })
 }
 
 /// Findings of every board/CSV rule the policy enables.
 pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut add = |rule: &str, subject: &str, msg: String, path: &str, line: usize| {
+    let mut add = |rule: DocRule, subject: &str, msg: String, path: &str, line: usize| {
         out.extend(emit(p, rule, subject, msg, path, line));
     };
     // A structural problem names the task on its line, when there is one.
@@ -37,7 +45,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     };
     for (line, m) in &board.problems {
         add(
-            "board.table",
+            DocRule::BoardTable,
             &at(board, *line, "task board"),
             m.clone(),
             &board.path,
@@ -46,7 +54,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     }
     for (line, m) in &csv.problems {
         add(
-            "csv.malformed",
+            DocRule::CsvMalformed,
             &at(csv, *line, "task board CSV"),
             m.clone(),
             &csv.path,
@@ -62,7 +70,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         add(
-            "csv.integrity",
+            DocRule::CsvIntegrity,
             "task board CSV",
             format!("missing columns: {}", names.join(", ")),
             &csv.path,
@@ -73,7 +81,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     for t in csv.tasks.iter().chain(&csv.malformed) {
         if t.id.is_empty() {
             add(
-                "csv.integrity",
+                DocRule::CsvIntegrity,
                 "task board CSV",
                 "record has an empty ID".into(),
                 &csv.path,
@@ -81,7 +89,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
             );
         } else if let Some(first) = seen.insert(t.id.to_uppercase(), t.line) {
             add(
-                "csv.integrity",
+                DocRule::CsvIntegrity,
                 &t.id,
                 format!("duplicate ID {} (first at line {first})", t.id),
                 &csv.path,
@@ -95,7 +103,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
             csv.tasks.len(),
             p.min_csv_rows
         );
-        add("csv.integrity", "task board CSV", msg, &csv.path, 1);
+        add(DocRule::CsvIntegrity, "task board CSV", msg, &csv.path, 1);
     }
     // Presence and agreement, by whole-token ID (case-insensitive).
     // First occurrence wins: duplicates are reported by the integrity rule.
@@ -118,7 +126,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     for (key, t) in &on_board {
         match in_csv.get(key) {
             None => add(
-                "board.missing-in-csv",
+                DocRule::BoardMissingInCsv,
                 &t.id,
                 format!("{} is on the board but not in the CSV", t.id),
                 &board.path,
@@ -130,14 +138,20 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
                         "{}: title '{}' on the board, '{}' in the CSV (line {})",
                         t.id, t.title, c.title, c.line
                     );
-                    add("board.title-mismatch", &t.id, msg, &board.path, t.line);
+                    add(DocRule::BoardTitleMismatch, &t.id, msg, &board.path, t.line);
                 }
                 if norm(&t.status) != norm(&c.status) && !c.status.is_empty() {
                     let msg = format!(
                         "{}: status '{}' on the board, '{}' in the CSV (line {})",
                         t.id, t.status, c.status, c.line
                     );
-                    add("board.status-mismatch", &t.id, msg, &board.path, t.line);
+                    add(
+                        DocRule::BoardStatusMismatch,
+                        &t.id,
+                        msg,
+                        &board.path,
+                        t.line,
+                    );
                 }
             }
         }
@@ -145,7 +159,7 @@ pub fn board_rules(p: &DocsPolicy, board: &Tasks, csv: &Tasks) -> Vec<Finding> {
     for (key, c) in &in_csv {
         if !on_board.contains_key(key) {
             add(
-                "csv.missing-on-board",
+                DocRule::CsvMissingOnBoard,
                 &c.id,
                 format!("{} is in the CSV but not on the board", c.id),
                 &csv.path,
@@ -167,7 +181,7 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
                 "{} is in a plan but on neither the task board nor its CSV",
                 e.id
             );
-            out.extend(emit(p, "plan.unknown-id", &e.id, msg, &e.path, e.line));
+            out.extend(emit(p, DocRule::PlanUnknownId, &e.id, msg, &e.path, e.line));
             continue;
         }
         // A malformed CSV record's fields are not trusted for its status.
@@ -194,7 +208,14 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
                 "{} is {stated} in the plan{section} but '{}' in {} (line {})",
                 e.id, task.status, where_, task.line
             );
-            out.extend(emit(p, "plan.status-mismatch", &e.id, msg, &e.path, e.line));
+            out.extend(emit(
+                p,
+                DocRule::PlanStatusMismatch,
+                &e.id,
+                msg,
+                &e.path,
+                e.line,
+            ));
         }
     }
     out
@@ -231,8 +252,8 @@ mod tests {
             narrative_columns: Vec::new(),
             max_csv_row_loss: 20,
             rules: [
-                ("board.title-mismatch".to_string(), "warn".to_string()),
-                ("board.table".to_string(), "off".to_string()),
+                (DocRule::BoardTitleMismatch, crate::policy::RuleLevel::Warn),
+                (DocRule::BoardTable, crate::policy::RuleLevel::Off),
             ]
             .into(),
         }

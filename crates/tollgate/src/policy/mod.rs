@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
+pub mod doc_rule;
 pub mod gate;
+pub use doc_rule::{DocRule, RuleLevel};
 pub use gate::{GateSetSpec, GateSpec};
 
 /// The file name of a workspace's policy.
@@ -162,9 +164,9 @@ pub struct DocsPolicy {
     /// In a git work tree, the CSV may lose at most this many rows against HEAD.
     #[serde(default = "default_row_loss")]
     pub max_csv_row_loss: usize,
-    /// Rule id -> severity (`block`, `warn`, `info` or `off`).
+    /// Rule -> severity (`block`, `warn`, `info` or `off`).
     #[serde(default)]
-    pub rules: std::collections::BTreeMap<String, String>,
+    pub rules: std::collections::BTreeMap<DocRule, RuleLevel>,
 }
 
 impl DocsPolicy {
@@ -175,14 +177,10 @@ impl DocsPolicy {
     }
 
     /// The severity of `rule`, or `None` when it is off (unlisted rules block).
-    pub fn severity(&self, rule: &str) -> Option<crate::finding::Severity> {
-        use crate::finding::Severity;
-        match self.rules.get(rule).map(String::as_str) {
-            Some("off") => None,
-            Some("warn") => Some(Severity::Warn),
-            Some("info") => Some(Severity::Info),
-            _ => Some(Severity::Block),
-        }
+    pub fn severity(&self, rule: DocRule) -> Option<crate::finding::Severity> {
+        self.rules
+            .get(&rule)
+            .map_or(Some(crate::finding::Severity::Block), |l| l.severity())
     }
 }
 
@@ -296,10 +294,26 @@ impl Policy {
 
     /// Parse and validate policy text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> Result<Policy> {
-        let policy: Policy = toml::from_str(text).map_err(|e| Error::Policy {
-            path: path.to_path_buf(),
-            message: e.to_string().trim_end().replace('\n', " "),
-        })?;
+        // The path of the offending key (serde_path_to_error) and its line
+        // (the TOML error's span), e.g. `tollgate.toml:52: verify.step[0]: ...`.
+        let policy: Policy = serde_path_to_error::deserialize(toml::Deserializer::new(text))
+            .map_err(|e| {
+                let key = e.path().to_string();
+                let inner = e.into_inner();
+                let line = inner
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+                let message = inner.message().trim_end().replace('\n', " ");
+                Error::Policy {
+                    path: path.to_path_buf(),
+                    line,
+                    message: if key == "." || key.is_empty() {
+                        message
+                    } else {
+                        format!("{key}: {message}")
+                    },
+                }
+            })?;
         policy.validate(path)?;
         Ok(policy)
     }
@@ -307,6 +321,7 @@ impl Policy {
     fn validate(&self, path: &Path) -> Result<()> {
         let bad = |message: String| Error::Policy {
             path: path.to_path_buf(),
+            line: None,
             message,
         };
         parse_duration(&self.bundle.max_age).map_err(|m| bad(format!("bundle.max_age: {m}")))?;
@@ -335,13 +350,6 @@ impl Policy {
         }
         if let Some(d) = &self.docs {
             regex::Regex::new(&d.id_pattern).map_err(|e| bad(format!("docs.id_pattern: {e}")))?;
-            for (rule, sev) in &d.rules {
-                if !["block", "warn", "info", "off"].contains(&sev.as_str()) {
-                    return Err(bad(format!(
-                        "docs.rules.\"{rule}\": '{sev}' is not block, warn, info or off"
-                    )));
-                }
-            }
         }
         let mut ids = std::collections::HashSet::new();
         for g in &self.gates {
@@ -551,13 +559,83 @@ mod tests {
         let typo = base.replace("max_age", "max_agee");
         let e = Policy::parse(&typo, Path::new("x/tollgate.toml")).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("x/tollgate.toml: "), "{msg}");
-        assert!(msg.contains("max_agee"), "{msg}");
+        let line = base.lines().position(|l| l.starts_with("max_age")).unwrap() + 1;
+        assert!(
+            msg.starts_with(&format!(
+                "x/tollgate.toml:{line}: bundle.max_agee: unknown field"
+            )),
+            "{msg}"
+        );
         let bad = base.replace("\"30d\"", "\"30 days\"");
         let e = Policy::parse(&bad, Path::new("t.toml")).unwrap_err();
         assert!(e.to_string().contains("bundle.max_age"), "{e}");
         let bad = base.replace("\"token\"", "\"(unclosed\"");
         assert!(Policy::parse(&bad, Path::new("t.toml")).is_err());
+    }
+
+    #[test]
+    fn a_misspelt_rule_id_is_an_error_listing_the_valid_ids() {
+        let base = profile_text("statetrace").unwrap();
+        let typo = base.replace("\"board.table\" = \"warn\"", "\"board.tabel\" = \"warn\"");
+        let line = typo
+            .lines()
+            .position(|l| l.starts_with("\"board.tabel\""))
+            .unwrap()
+            + 1;
+        let msg = Policy::parse(&typo, Path::new("tollgate.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "tollgate.toml:{line}: docs.rules.board.tabel: unknown docs rule 'board.tabel'"
+            )),
+            "{msg}"
+        );
+        for r in DocRule::ALL {
+            assert!(msg.contains(r.id()), "{msg} lacks {r}");
+        }
+        let bad = base.replace(
+            "\"board.table\" = \"warn\"",
+            "\"board.table\" = \"warning\"",
+        );
+        let msg = Policy::parse(&bad, Path::new("t.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("docs.rules.board.table: unknown variant `warning`"),
+            "{msg}"
+        );
+    }
+
+    /// The profiles `init` writes and the README name every rule of the enum,
+    /// and no other.
+    #[test]
+    fn profiles_and_readme_list_every_doc_rule() {
+        let st = Policy::builtin("statetrace").unwrap().docs.unwrap();
+        let listed: Vec<DocRule> = st.rules.keys().copied().collect();
+        let mut all = DocRule::ALL.to_vec();
+        all.sort();
+        assert_eq!(listed, all, "statetrace's [docs.rules]");
+        let minimal = profile_text("minimal").unwrap();
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md"))
+                .unwrap();
+        for r in DocRule::ALL {
+            assert!(
+                minimal.contains(&format!("# \"{}\" = ", r.id())),
+                "minimal lacks {r}"
+            );
+            assert!(
+                readme.contains(&format!("`{}`", r.id())),
+                "README lacks {r}"
+            );
+        }
+        let id = regex::Regex::new(r#""([a-z]+\.[a-z-]+)" = "(block|warn|info|off)""#).unwrap();
+        for text in [profile_text("statetrace").unwrap(), minimal] {
+            for c in id.captures_iter(text) {
+                assert!(DocRule::from_id(&c[1]).is_some(), "unknown rule {}", &c[1]);
+            }
+        }
     }
 
     #[test]
