@@ -347,8 +347,10 @@ fn corpus_docs_task_st_g_007_gives_a_statetrace_shaped_checklist() {
     }
 }
 
-#[test]
-fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
+/// A statetrace workspace whose board and CSV list ST-G-010..021, each CSV
+/// row with PlanLink `link` (`{n}` stands for the task number), PlanG citing
+/// ST-G-010, the backlog citing it and a session log on it.
+fn synced_workspace(link: &str) -> tempfile::TempDir {
     let dir = statetrace_workspace();
     let ws = dir.path();
     let write = |rel: &str, text: &str| {
@@ -361,9 +363,8 @@ fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
     let mut csv = String::from("ID,Title,Column,OwnerRole,Deliverable,PlanLink,Notes\n");
     for n in 10..22 {
         board.push_str(&format!("| ST-G-0{n} | Task {n} | Ready |\n"));
-        csv.push_str(&format!(
-            "ST-G-0{n},Task {n},Ready,Release,-,docs/plans/PlanG.md,\n"
-        ));
+        let link = link.replace("{n}", &n.to_string());
+        csv.push_str(&format!("ST-G-0{n},Task {n},Ready,Release,-,{link},\n"));
     }
     write("docs/StateTrace_TaskBoard.md", &board);
     write("docs/taskboard/TaskBoard.csv", &csv);
@@ -376,6 +377,13 @@ fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
         "docs/agents/sessions/2026-01-01_session-0001.md",
         "Worked on ST-G-010; updated docs/StateTrace_TaskBoard.md and TaskBoard.csv.\n",
     );
+    dir
+}
+
+#[test]
+fn docs_task_passes_when_synced_and_ids_match_whole_tokens() {
+    let dir = synced_workspace("docs/plans/PlanG.md");
+    let ws = dir.path();
     let wss = ws.to_str().unwrap();
     let (code, v) = run_json(&["--workspace", wss, "docs", "task", "ST-G-010"]);
     assert_eq!(code, 0, "{v:#}");
@@ -463,4 +471,43 @@ fn policy_mistakes_exit_2_naming_the_key_and_line() {
     );
     assert!(err.contains(&at), "{err}");
     assert!(out.contains(&at), "the JSON error says it too: {out}");
+}
+
+/// `docs check` and `docs task` read a PlanLink alike: `\\` separators and
+/// a `#anchor` name the same plan file as `docs/plans/PlanG.md`.
+#[test]
+fn docs_check_and_docs_task_agree_on_an_anchored_backslashed_planlink() {
+    let dir = synced_workspace("docs\\plans\\PlanG.md#st-g-0{n}");
+    let ws = dir.path().to_str().unwrap();
+    let (_, v) = run_json(&["--workspace", ws, "docs", "check"]);
+    let planlink: Vec<&serde_json::Value> = v["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "csv.planlink")
+        .collect();
+    // PlanG exists and cites only ST-G-010: the others are named, 010 is not.
+    assert!(
+        !planlink.iter().any(|f| f["subject"] == "ST-G-010"),
+        "{planlink:#?}"
+    );
+    assert!(
+        planlink.iter().any(|f| f["subject"] == "ST-G-011"
+            && f["message"] == "PlanLink docs/plans/PlanG.md does not mention ST-G-011"),
+        "{planlink:#?}"
+    );
+    let (code, v) = run_json(&["--workspace", ws, "docs", "task", "ST-G-010"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["Passed"], true);
+    assert_eq!(v["Plan"]["Exists"], true, "{v:#}");
+    assert_eq!(v["Plan"]["ContainsTaskId"], true, "{v:#}");
+    let (code, v) = run_json(&["--workspace", ws, "docs", "task", "ST-G-011"]);
+    assert_eq!(code, 1);
+    assert!(
+        v["Missing"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("PlanEntryMissing")),
+        "{v:#}"
+    );
 }

@@ -20,6 +20,17 @@ pub struct Task {
     pub plan_link: Option<String>,
 }
 
+/// The plan files of a PlanLink cell: paths separated by `;` or `,`, each
+/// without its `#anchor` and with `/` separators. The one reader of
+/// PlanLink, for `docs check` and `docs task` alike.
+pub fn plan_links(cell: Option<&str>) -> Vec<String> {
+    cell.unwrap_or("")
+        .split([',', ';'])
+        .map(|s| s.split('#').next().unwrap_or("").trim().replace('\\', "/"))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 /// A document's tasks and what was irregular in it.
 #[derive(Debug, Clone, Default)]
 pub struct Tasks {

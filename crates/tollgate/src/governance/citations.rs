@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::board::Tasks;
+use super::board::{plan_links, Tasks};
 use super::rules::emit;
 use crate::finding::Finding;
 use crate::policy::DocRule;
@@ -154,7 +154,7 @@ pub fn planlink_rules(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for t in csv.tasks.iter().filter(|t| id.is_match(&t.id)) {
-        let links = plan_links(t.plan_link.as_deref().unwrap_or(""));
+        let links = plan_links(t.plan_link.as_deref());
         if links.is_empty() {
             out.extend(emit(
                 p,
@@ -176,14 +176,6 @@ pub fn planlink_rules(
         }
     }
     out
-}
-
-/// The plan files of a PlanLink cell (`;` or `,` separated, anchors dropped).
-pub fn plan_links(cell: &str) -> Vec<String> {
-    cell.split([',', ';'])
-        .map(|s| s.split('#').next().unwrap_or("").trim().replace('\\', "/"))
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use super::board::Tasks;
+use super::board::{plan_links, Tasks};
 use crate::policy::{DocsPolicy, Workspace};
 
 /// One document's part of the checklist.
@@ -86,14 +86,6 @@ fn find(path: &Path, id: &Regex) -> DocState {
     }
 }
 
-/// The paths of a PlanLink, which may list several (`,` or `;`).
-fn plan_paths(link: Option<&str>) -> impl Iterator<Item = &str> {
-    link.into_iter()
-        .flat_map(|l| l.split([',', ';']))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
 /// Read what the board, CSV, plans, backlog and session logs say of `task`.
 pub fn gather(
     ws: &Workspace,
@@ -141,7 +133,8 @@ pub fn gather(
             contains_task_id: row.is_some(),
             line: row.map(|r| r.line),
         },
-        plans: plan_paths(plan_link.as_deref())
+        plans: plan_links(plan_link.as_deref())
+            .iter()
             .map(|s| find(&ws.path(s), &id))
             .collect(),
         plan_link,
@@ -163,13 +156,13 @@ pub fn gather(
 
 /// The docs a session log should name (key, policy path): the board, the
 /// CSV, the backlog and each plan of the PlanLink.
-fn synced_docs<'a>(p: &'a DocsPolicy, plan_link: Option<&'a str>) -> Vec<(&'static str, &'a str)> {
+fn synced_docs(p: &DocsPolicy, plan_link: Option<&str>) -> Vec<(&'static str, String)> {
     let mut docs = vec![
-        ("TaskBoard", p.task_board.as_str()),
-        ("TaskBoardCsv", p.task_board_csv.as_str()),
+        ("TaskBoard", p.task_board.clone()),
+        ("TaskBoardCsv", p.task_board_csv.clone()),
     ];
-    docs.extend(p.backlog.as_deref().map(|b| ("Backlog", b)));
-    docs.extend(plan_paths(plan_link).map(|pl| ("Plan", pl)));
+    docs.extend(p.backlog.clone().map(|b| ("Backlog", b)));
+    docs.extend(plan_links(plan_link).into_iter().map(|pl| ("Plan", pl)));
     docs
 }
 

@@ -104,7 +104,7 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     scanned.push((csv.path.clone(), csv_text));
     let mut plan_texts = std::collections::HashMap::new();
     for t in &csv.tasks {
-        for link in citations::plan_links(t.plan_link.as_deref().unwrap_or("")) {
+        for link in self::board::plan_links(t.plan_link.as_deref()) {
             plan_texts
                 .entry(link.clone())
                 .or_insert_with(|| crate::read::text::read_to_string(&ws.path(&link)).ok());
