@@ -303,3 +303,29 @@ fn an_empty_workspace_still_gets_a_page() {
     assert!(html.contains("No bundle published yet."));
     assert!(html.contains("No verification runs recorded yet."));
 }
+
+/// The server answers from a cached assessment and follows the workspace:
+/// a new verification run shows in the API without a restart.
+#[test]
+fn served_answers_follow_changes_to_the_workspace() {
+    let dir = demo();
+    let ws = dir.path().join("ws");
+    let server = Server::start(&ws);
+    let runs = |s: &Server| s.json("/api/runs")["runs"].as_array().unwrap().len();
+    assert_eq!(runs(&server), 5);
+    let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "verify"]);
+    assert_eq!(code, 1, "the demo's run fails: {err}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while runs(&server) != 6 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new run never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let status = server.json("/api/status");
+    assert_eq!(
+        status["latest_run"]["seq"],
+        server.json("/api/runs")["runs"][0]["seq"]
+    );
+}

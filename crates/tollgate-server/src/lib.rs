@@ -11,9 +11,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Json, Response};
 use axum::routing::get;
 use axum::Router;
-use serde_json::{json, Value};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use tollgate::dashboard::api::ErrorResponse;
+use tollgate::dashboard::Snapshot;
 use tollgate::error::{Error, Result};
 use tollgate::policy::Workspace;
+use tollgate::readiness::{self, Fingerprint};
 
 /// What to serve.
 pub struct ServeOptions {
@@ -23,17 +28,103 @@ pub struct ServeOptions {
     pub schedule: bool,
 }
 
-type Ws = Arc<Workspace>;
+/// How often the refresher looks for changed inputs.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
+/// An assessment older than this is made again even when no input changed
+/// (freshness and overdue dates move with the clock).
+const TTL: Duration = Duration::from_secs(60);
+
+/// The current snapshot, rendered page included, or why it could not be made.
+struct Current {
+    snapshot: std::result::Result<(Snapshot, String), String>,
+    fingerprint: Fingerprint,
+    made: Instant,
+}
+
+/// What the handlers read: the workspace and the current snapshot. Requests
+/// never assess; the refresher replaces the snapshot when an input changed.
+struct Live {
+    ws: RwLock<Arc<Workspace>>,
+    current: RwLock<Arc<Current>>,
+}
+
+type State_ = Arc<Live>;
+
+/// Assess `ws` and render the page, with the fingerprint taken first (an
+/// input changed during the assessment is seen by the next check).
+fn make(ws: &Workspace) -> Current {
+    let fingerprint = readiness::fingerprint(ws);
+    let snapshot = tollgate::dashboard::snapshot(ws)
+        .and_then(|s| {
+            let html = tollgate::dashboard::render(&s.dashboard)?;
+            Ok((s, html))
+        })
+        .map_err(|e| e.to_string());
+    Current {
+        snapshot,
+        fingerprint,
+        made: Instant::now(),
+    }
+}
 
 /// The routes: `/`, `/api/status`, `/api/gates`, `/api/runs`, `/api/releases/{version}`.
-pub fn router(ws: Workspace) -> Router {
-    Router::new()
+/// The first snapshot is made here; [`refresh`] keeps it current.
+fn router(ws: Workspace) -> (Router, Arc<Live>) {
+    let live = Arc::new(Live {
+        current: RwLock::new(Arc::new(make(&ws))),
+        ws: RwLock::new(Arc::new(ws)),
+    });
+    let router = Router::new()
         .route("/", get(page))
         .route("/api/status", get(status))
         .route("/api/gates", get(gates))
         .route("/api/runs", get(runs))
         .route("/api/releases/{version}", get(release))
-        .with_state(Arc::new(ws))
+        .with_state(live.clone());
+    (router, live)
+}
+
+/// Every [`CHECK_EVERY`], re-make the snapshot when the inputs' fingerprint
+/// changed or it is older than [`TTL`]. A changed policy file is re-read;
+/// when it no longer parses, the old policy stays and the error is logged.
+async fn refresh(live: Arc<Live>) {
+    loop {
+        tokio::time::sleep(CHECK_EVERY).await;
+        let l = live.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let ws = l.ws.read().map(|w| w.clone()).ok()?;
+            let old = l.current.read().map(|c| c.clone()).ok()?;
+            let now = readiness::fingerprint(&ws);
+            if now == old.fingerprint && old.made.elapsed() < TTL {
+                return None;
+            }
+            let ws = match &ws.policy_path {
+                Some(_) if now != old.fingerprint => {
+                    match Workspace::discover(Some(&ws.root), &ws.root) {
+                        Ok(fresh) => {
+                            let fresh = Arc::new(fresh);
+                            if let Ok(mut w) = l.ws.write() {
+                                *w = fresh.clone();
+                            }
+                            fresh
+                        }
+                        Err(e) => {
+                            eprintln!("policy not reloaded: {e}");
+                            ws
+                        }
+                    }
+                }
+                _ => ws,
+            };
+            Some(make(&ws))
+        })
+        .await;
+        if let Ok(Some(next)) = done {
+            if let Ok(mut c) = live.current.write() {
+                *c = Arc::new(next);
+            }
+        }
+    }
 }
 
 /// Serve until SIGTERM or Ctrl-C. Prints `listening on http://ADDR` once bound.
@@ -68,8 +159,10 @@ async fn serve(opts: ServeOptions) -> Result<()> {
             .map_err(|m| Error::Usage(format!("verify.schedule: {m}")))?;
         tokio::spawn(scheduler(opts.workspace.clone(), schedule));
     }
+    let (app, live) = router(opts.workspace);
+    tokio::spawn(refresh(live));
     println!("listening on http://{local}");
-    axum::serve(listener, router(opts.workspace))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| Error::io(local.to_string(), e))?;
@@ -128,84 +221,41 @@ async fn scheduler(ws: Workspace, schedule: tollgate::schedule::Schedule) {
     }
 }
 
-/// Run blocking library work off the async threads; errors become 500s.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> std::result::Result<T, Response> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
-}
-
 fn error(code: StatusCode, message: String) -> Response {
-    (code, Json(json!({ "error": message }))).into_response()
+    (code, Json(ErrorResponse { error: message })).into_response()
 }
 
-async fn dashboard(ws: Ws) -> std::result::Result<tollgate::dashboard::Dashboard, Response> {
-    blocking(move || tollgate::dashboard::build(&ws)).await
-}
-
-async fn page(State(ws): State<Ws>) -> Response {
-    let d = match dashboard(ws).await {
-        Ok(d) => d,
-        Err(r) => return r,
+/// Answer from the current snapshot, or 500 with why there is none.
+fn answer(live: &Live, f: impl FnOnce(&Snapshot, &str) -> Response) -> Response {
+    let current = match live.current.read() {
+        Ok(c) => c.clone(),
+        Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "poisoned".into()),
     };
-    match tollgate::dashboard::render(&d) {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    match &current.snapshot {
+        Ok((s, html)) => f(s, html),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.clone()),
     }
 }
 
-async fn status(State(ws): State<Ws>) -> Response {
-    match dashboard(ws).await {
-        Ok(d) => Json(json!({
-            "generated_at": d.generated_at,
-            "verdict": d.verdict,
-            "counts": d.counts,
-            "reasons": d.reasons,
-            "latest_run": d.runs.first(),
-            "latest_release": d.releases.first(),
-        }))
-        .into_response(),
-        Err(r) => r,
-    }
+async fn page(State(live): State<State_>) -> Response {
+    answer(&live, |_, html| Html(html.to_string()).into_response())
 }
 
-async fn gates(State(ws): State<Ws>) -> Response {
-    match dashboard(ws).await {
-        Ok(d) => {
-            Json(json!({ "generated_at": d.generated_at, "gates": d.gates, "trends": d.trends }))
-                .into_response()
-        }
-        Err(r) => r,
-    }
+async fn status(State(live): State<State_>) -> Response {
+    answer(&live, |s, _| Json(s.status()).into_response())
 }
 
-async fn runs(State(ws): State<Ws>) -> Response {
-    match dashboard(ws).await {
-        Ok(d) => Json(json!({ "runs": d.runs, "releases": d.releases })).into_response(),
-        Err(r) => r,
-    }
+async fn gates(State(live): State<State_>) -> Response {
+    answer(&live, |s, _| Json(s.gates()).into_response())
 }
 
-async fn release(State(ws): State<Ws>, Path(version): Path<String>) -> Response {
-    let v = version.clone();
-    let known = ws
-        .path(&ws.policy.paths.release_evidence)
-        .join(&version)
-        .is_dir();
-    if tollgate::release::check_version(&version).is_err() || !known {
-        return error(StatusCode::NOT_FOUND, format!("no release {version}"));
-    }
-    match blocking(move || tollgate::release::status::status(&ws, &v)).await {
-        Ok(st) => {
-            let verifies = st.verifies();
-            let mut body: Value = json!({ "verifies": verifies, "status": st });
-            body["verdict"] = json!(tollgate::finding::Verdict::of(&st.findings));
-            Json(body).into_response()
-        }
-        Err(r) => r,
-    }
+async fn runs(State(live): State<State_>) -> Response {
+    answer(&live, |s, _| Json(s.runs()).into_response())
+}
+
+async fn release(State(live): State<State_>, Path(version): Path<String>) -> Response {
+    answer(&live, |s, _| match s.release(&version) {
+        Some(r) => Json(r).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no release {version}")),
+    })
 }

@@ -325,3 +325,129 @@ fn docs_findings(docs: &DocsFacts) -> Vec<Finding> {
         )],
     }
 }
+
+/// A cheap summary of what an assessment reads, to tell when a cached one
+/// is stale: the size and modification time of the policy file, the ledger
+/// and every file under the policy's folders, the documents' folders and
+/// the gates' source folders. No file is read or hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint(u64, u64);
+
+/// Folders nested deeper than this under an input root are not looked at.
+const FINGERPRINT_DEPTH: usize = 12;
+
+/// The fingerprint of `ws`'s inputs now.
+pub fn fingerprint(ws: &Workspace) -> Fingerprint {
+    let mut acc = Fingerprint(0, 0);
+    for root in input_roots(ws) {
+        stat_tree(&root, FINGERPRINT_DEPTH, &mut acc);
+    }
+    acc
+}
+
+/// The files and folders an assessment reads from.
+fn input_roots(ws: &Workspace) -> std::collections::BTreeSet<PathBuf> {
+    let p = &ws.policy.paths;
+    let mut roots: std::collections::BTreeSet<PathBuf> = [
+        &p.telemetry,
+        &p.bundles,
+        &p.verification,
+        &p.release_evidence,
+        &p.shared_cache,
+        &p.reports,
+    ]
+    .into_iter()
+    .map(|d| ws.path(d))
+    .collect();
+    roots.insert(crate::record::ledger::dir(ws));
+    roots.extend(ws.policy_path.clone());
+    let docs = ws.policy.docs.iter().flat_map(|d| {
+        [&d.task_board, &d.task_board_csv]
+            .into_iter()
+            .chain(&d.release_checklist)
+            .chain(&d.risk_register)
+            .chain(&d.backlog)
+            .chain(&d.session_logs)
+            .chain(&d.plans)
+            .chain(&d.plan_index)
+            .chain(&d.roadmap)
+    });
+    let gates = ws.policy.gates.iter().filter_map(|g| g.files.as_ref());
+    roots.extend(docs.chain(gates).map(|g| static_folder(&ws.path(g))));
+    roots
+}
+
+/// The folder of `glob` before its first wildcard.
+fn static_folder(glob: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in glob.components() {
+        if c.as_os_str()
+            .to_string_lossy()
+            .contains(['*', '?', '[', '{'])
+        {
+            return out;
+        }
+        out.push(c);
+    }
+    out.parent().map(Path::to_path_buf).unwrap_or(out)
+}
+
+/// Fold every entry under `path` into `acc`, order-independently (the sum
+/// of per-entry hashes), without following symlinks.
+fn stat_tree(path: &Path, depth: usize, acc: &mut Fingerprint) {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(path.as_os_str().as_encoded_bytes());
+    h.update(&meta.len().to_le_bytes());
+    h.update(&mtime.to_le_bytes());
+    acc.0 = acc.0.wrapping_add(h.digest());
+    acc.1 += 1;
+    if meta.is_dir() && depth > 0 {
+        for e in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            stat_tree(&e.path(), depth - 1, acc);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_changes_with_any_input_and_only_then() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join(crate::policy::POLICY_FILE),
+            crate::policy::profile_text("minimal").unwrap(),
+        )
+        .unwrap();
+        let ws = Workspace::discover(Some(d.path()), d.path()).unwrap();
+        let area = d.path().join("evidence/bundles/B/Build");
+        std::fs::create_dir_all(&area).unwrap();
+        std::fs::write(area.join("a.json"), "{}").unwrap();
+        let before = fingerprint(&ws);
+        assert_eq!(fingerprint(&ws), before);
+        std::fs::write(d.path().join("unrelated.txt"), "x").unwrap();
+        assert_eq!(fingerprint(&ws), before, "a file no check reads");
+        std::fs::write(area.join("a.json"), "{\"a\": 1}").unwrap();
+        let edited = fingerprint(&ws);
+        assert_ne!(edited, before, "an artifact edited");
+        std::fs::write(area.join("b.json"), "{}").unwrap();
+        assert_ne!(fingerprint(&ws), edited, "an artifact added");
+        assert_eq!(
+            static_folder(Path::new("/w/docs/plans/*.md")),
+            PathBuf::from("/w/docs/plans")
+        );
+        assert_eq!(
+            static_folder(Path::new("/w/bench/bench.json")),
+            PathBuf::from("/w/bench")
+        );
+    }
+}

@@ -4,8 +4,10 @@
 //! linkage, recent runs and releases); [`render`] turns them into a
 //! self-contained HTML page (askama template, inline CSS and SVG, no script).
 
+pub mod api;
 mod svg;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use askama::Template;
@@ -17,7 +19,7 @@ use crate::gates::{baseline, GateResult};
 use crate::policy::gate::GateSeverity;
 use crate::policy::Workspace;
 use crate::readiness::{self, BundleFacts, DocsFacts};
-use crate::record::ledger::Entry;
+use crate::release::status::Status;
 use crate::telemetry::stats::{fmt_num, round_away};
 
 /// Findings shown per section.
@@ -178,6 +180,20 @@ pub struct ReleaseRow {
 
 /// The dashboard of `ws`, from a fresh readiness assessment.
 pub fn build(ws: &Workspace) -> Result<Dashboard> {
+    Ok(snapshot(ws)?.dashboard)
+}
+
+/// What `serve` answers from: the dashboard and every recorded release's
+/// status, from one assessment.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub dashboard: Dashboard,
+    /// Each recorded release's status (its evidence re-verified), by version.
+    pub releases: BTreeMap<String, Status>,
+}
+
+/// Assess `ws` once and build everything the dashboard and the API show.
+pub fn snapshot(ws: &Workspace) -> Result<Snapshot> {
     let a = readiness::assess(
         ws,
         &readiness::Request {
@@ -185,11 +201,39 @@ pub fn build(ws: &Workspace) -> Result<Dashboard> {
             bundle: None,
         },
     )?;
-    from_assessment(ws, &a)
+    // Recorded releases, and release folders the ledger does not know (their
+    // status says so).
+    let folders = std::fs::read_dir(ws.path(&ws.policy.paths.release_evidence))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned());
+    let versions: std::collections::BTreeSet<String> = a
+        .releases
+        .iter()
+        .map(|r| r.version.clone())
+        .chain(folders)
+        .filter(|v| crate::release::check_version(v).is_ok())
+        .collect();
+    let releases: BTreeMap<String, Status> = versions
+        .into_iter()
+        .filter_map(|v| Some((v.clone(), crate::release::status::status(ws, &v).ok()?)))
+        .collect();
+    let dashboard = from_assessment(ws, &a, &releases)?;
+    Ok(Snapshot {
+        dashboard,
+        releases,
+    })
 }
 
 /// The dashboard of an assessment: its verdict is the assessment's.
-pub fn from_assessment(ws: &Workspace, a: &readiness::Assessment) -> Result<Dashboard> {
+/// `statuses` holds the releases' statuses by version.
+pub fn from_assessment(
+    ws: &Workspace,
+    a: &readiness::Assessment,
+    statuses: &BTreeMap<String, Status>,
+) -> Result<Dashboard> {
     let gates: Vec<GateRow> = a
         .gates
         .results
@@ -231,7 +275,7 @@ pub fn from_assessment(ws: &Workspace, a: &readiness::Assessment) -> Result<Dash
         }
         _ => None,
     };
-    let (runs, releases, risk) = ledger_views(ws, &a.ledger);
+    let (runs, releases, risk) = ledger_views(ws, a, statuses);
     let verdict = match a.verdict() {
         Verdict::Block => "Blocked",
         Verdict::Warn => "Warn",
@@ -331,9 +375,11 @@ fn trends(ws: &Workspace, gates: &[GateRow], history: &[baseline::Record]) -> Ve
 /// Recent runs, releases (newest first) and the newest release's risk linkage.
 fn ledger_views(
     ws: &Workspace,
-    entries: &[Entry],
+    a: &readiness::Assessment,
+    statuses: &BTreeMap<String, Status>,
 ) -> (Vec<RunRow>, Vec<ReleaseRow>, Option<RiskView>) {
-    let runs = entries
+    let runs = a
+        .ledger
         .iter()
         .rev()
         .filter(|e| e.kind == "verify")
@@ -352,17 +398,19 @@ fn ledger_views(
             }
         })
         .collect();
-    let mut versions: Vec<&str> = Vec::new();
-    for e in entries.iter().rev().filter(|e| e.kind == "release") {
-        if !versions.contains(&e.subject.as_str()) {
-            versions.push(&e.subject);
-        }
-    }
+    // Newest first.
+    let versions: Vec<&str> = a
+        .releases
+        .iter()
+        .rev()
+        .map(|r| r.version.as_str())
+        .collect();
     let mut releases = Vec::new();
-    for v in versions.iter().take(RECENT) {
-        let Ok(st) = crate::release::status::status(ws, v) else {
-            continue;
-        };
+    for st in versions
+        .iter()
+        .filter_map(|v| statuses.get(*v))
+        .take(RECENT)
+    {
         releases.push(ReleaseRow {
             version: st.version.clone(),
             decision: st.decision.decision.clone(),

@@ -14,7 +14,7 @@ pub use crate::record::releases::Approval;
 use crate::record::releases::{approvals as approvals_of, shippable};
 
 /// A release as it stands now.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub version: String,
     pub path: String,
