@@ -62,7 +62,7 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
             Ok(u8::from(!st.verifies() || !st.shippable))
         }
         (Some(ReleaseCmd::Sign { version, force }), _) => {
-            let env = tollgate::signing::sign_release(ws, &version, force)?;
+            let env = tollgate::release::sign::sign_release(ws, &version, force)?;
             done(json, "signed", &[env])
         }
         (None, Some(version)) => {
@@ -140,7 +140,7 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
             } else {
                 println!(
                     "ledger: {entries} entries, {}",
-                    report::headline(verdict, report::Counts::of(&findings))
+                    report::headline(verdict, tollgate::finding::Counts::of(&findings))
                 );
                 if let Some(first) = findings
                     .iter()

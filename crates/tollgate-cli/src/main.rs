@@ -57,7 +57,7 @@ fn run(cli: Cli) -> Result<u8> {
             let r = tollgate::governance::check_with(&ws, &opts)?;
             if cli.json {
                 emit_json(&serde_json::json!({
-                    "verdict": Verdict::of(&r.findings), "counts": report::Counts::of(&r.findings), "report": r,
+                    "verdict": Verdict::of(&r.findings), "counts": tollgate::finding::Counts::of(&r.findings), "report": r,
                 }))?;
             } else {
                 print!("{}", report::docs::check_text(&r));
@@ -256,7 +256,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     };
     if json {
         emit_json(&serde_json::json!({
-            "verdict": verdict, "counts": report::Counts::of(&findings), "gates": results, "findings": findings,
+            "verdict": verdict, "counts": tollgate::finding::Counts::of(&findings), "gates": results, "findings": findings,
             "baseline": judged.baseline.as_ref().map(|b| &b.name), "recorded": recorded.map(|p| p.display().to_string()),
         }))?;
     } else {

@@ -102,6 +102,29 @@ impl Finding {
     }
 }
 
+/// Counts of findings per severity.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Counts {
+    pub block: usize,
+    pub warn: usize,
+    pub info: usize,
+}
+
+impl Counts {
+    /// Count `findings`.
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            match f.severity {
+                Severity::Block => c.block += 1,
+                Severity::Warn => c.warn += 1,
+                Severity::Info => c.info += 1,
+            }
+        }
+        c
+    }
+}
+
 /// The aggregate of a run's findings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Verdict {

@@ -6,6 +6,7 @@
 
 pub mod dashboard;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod evidence;
 pub mod fasthash;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::evidence::catalog;
 use crate::evidence::verify::BundleReport;
+use crate::finding::Counts;
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::gates::{self, baseline, GateResult};
 use crate::governance::DocsReport;
@@ -19,7 +20,6 @@ use crate::policy::Workspace;
 use crate::read::run_summary::{self, RunHead, RunStatus};
 use crate::record::ledger::{Entry, Ledger};
 use crate::record::releases::{self, ReleaseRecord};
-use crate::report::Counts;
 
 /// What the assessment is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -56,7 +56,7 @@ impl Schedule {
 
     /// A unit name unique to the workspace, so several workspaces can be scheduled.
     pub fn unit_name(workspace: &Path) -> String {
-        let digest = crate::record::ledger::sha256_hex(workspace.to_string_lossy().as_bytes());
+        let digest = crate::digest::sha256_hex(workspace.to_string_lossy().as_bytes());
         format!("tollgate-verify-{}", &digest[..8])
     }
 

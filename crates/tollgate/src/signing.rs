@@ -9,6 +9,7 @@ use base64::Engine;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde_json::{json, Value};
 
+use crate::digest::hex;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
@@ -56,10 +57,6 @@ pub fn generate(ws: &Workspace, force: bool) -> Result<(PathBuf, PathBuf, String
     Ok((secret, public, key_id(&key.verifying_key())))
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn unhex<const N: usize>(s: &str, path: &Path) -> Result<[u8; N]> {
     let s = s.trim();
     let bytes: Option<Vec<u8>> = (s.len() == 2 * N)
@@ -79,7 +76,7 @@ fn unhex<const N: usize>(s: &str, path: &Path) -> Result<[u8; N]> {
 }
 
 fn key_id(k: &VerifyingKey) -> String {
-    crate::record::ledger::sha256_hex(&k.to_bytes())[..16].to_string()
+    crate::digest::sha256_hex(&k.to_bytes())[..16].to_string()
 }
 
 fn load_secret(ws: &Workspace) -> Result<SigningKey> {
@@ -108,7 +105,7 @@ fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
 }
 
 /// Sign `subjects` (name, sha256) under `predicate_type` into `envelope_path`.
-fn sign(
+pub fn sign(
     ws: &Workspace,
     envelope_path: &Path,
     subjects: &[(String, String)],
@@ -138,7 +135,12 @@ fn sign(
 /// Check `envelope_path` against the policy's public key and the files in
 /// `dir`: the signature, then every subject's hash. `expected` are the
 /// files that must be subjects.
-fn check(ws: &Workspace, envelope_path: &Path, dir: &Path, expected: &[String]) -> Vec<Finding> {
+pub fn check(
+    ws: &Workspace,
+    envelope_path: &Path,
+    dir: &Path,
+    expected: &[String],
+) -> Vec<Finding> {
     let loc = Location::file(ws.rel(envelope_path));
     let bad = |msg: String| {
         vec![Finding::new(
@@ -229,7 +231,7 @@ fn check(ws: &Workspace, envelope_path: &Path, dir: &Path, expected: &[String]) 
 }
 
 /// Findings for a missing envelope: blocking when the policy requires signatures.
-fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
+pub fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
     if ws.policy.signing.require {
         vec![Finding::new(
             "signature",
@@ -243,7 +245,7 @@ fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
     }
 }
 
-fn envelope_of(manifest: &Path) -> PathBuf {
+pub fn envelope_of(manifest: &Path) -> PathBuf {
     let name = manifest.file_name().unwrap_or_default().to_string_lossy();
     let stem = name.strip_suffix(".json").unwrap_or(&name);
     manifest.with_file_name(format!("{stem}{ENVELOPE_SUFFIX}"))
@@ -324,7 +326,7 @@ pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec
     Ok(written)
 }
 
-fn hash_subjects(dir: &Path, files: &[String]) -> Result<Vec<(String, String)>> {
+pub fn hash_subjects(dir: &Path, files: &[String]) -> Result<Vec<(String, String)>> {
     let existing: Vec<&String> = files.iter().filter(|f| dir.join(f).is_file()).collect();
     let paths: Vec<PathBuf> = existing.iter().map(|f| dir.join(f)).collect();
     existing
@@ -368,64 +370,6 @@ pub fn verify_bundle(
     let mut report = crate::evidence::verify::verify_bundle(bundle_dir, &ws.policy, only)?;
     report.findings.extend(check_bundle(ws, bundle_dir));
     Ok(report)
-}
-
-/// Sign release `dir`: its manifest and every file the manifest lists.
-pub fn sign_release(ws: &Workspace, version: &str, force: bool) -> Result<PathBuf> {
-    let st = crate::release::status::status(ws, version)?;
-    let dir = crate::release::release_dir(ws, version);
-    if let Some(f) = st
-        .findings
-        .iter()
-        .find(|f| f.severity == Severity::Block && f.check != "signature")
-    {
-        return Err(Error::refused(
-            &dir,
-            format!(
-                "the evidence does not verify ({}); it will not be signed",
-                f.message
-            ),
-        ));
-    }
-    let env = envelope_of(&dir.join(crate::release::MANIFEST));
-    if env.exists() && !force {
-        return Err(Error::refused(
-            &env,
-            "already signed; use --force to sign again",
-        ));
-    }
-    let subjects = hash_subjects(&dir, &release_files(&dir)?)?;
-    sign(
-        ws,
-        &env,
-        &subjects,
-        RELEASE_PREDICATE,
-        json!({ "version": version, "decision": st.decision.decision }),
-    )?;
-    crate::record::ledger::Ledger::open(ws)?.append(
-        "sign",
-        version,
-        &json!({ "files": [crate::record::ledger::FileRef::of(&ws.root, &env)?] }),
-    )?;
-    Ok(env)
-}
-
-fn release_files(dir: &Path) -> Result<Vec<String>> {
-    let mpath = dir.join(crate::release::MANIFEST);
-    let m: crate::release::Manifest = serde_json::from_value(crate::read::json::load(&mpath)?)
-        .map_err(|e| Error::parse(&mpath, None, e.to_string()))?;
-    Ok(std::iter::once(crate::release::MANIFEST.to_string())
-        .chain(m.files.into_iter().map(|f| f.path))
-        .collect())
-}
-
-/// Signature findings for a release folder.
-pub fn check_release(ws: &Workspace, dir: &Path) -> Result<Vec<Finding>> {
-    let env = envelope_of(&dir.join(crate::release::MANIFEST));
-    if !env.exists() {
-        return Ok(missing(ws, &env));
-    }
-    Ok(check(ws, &env, dir, &release_files(dir)?))
 }
 
 #[cfg(test)]

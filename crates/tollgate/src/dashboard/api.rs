@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::{GateRow, ReleaseRow, RunRow, Snapshot, Trend};
+use crate::finding::Counts;
 use crate::finding::Verdict;
 use crate::release::status::Status;
-use crate::report::Counts;
 
 /// `GET /api/status`.
 #[derive(Debug, Serialize)]

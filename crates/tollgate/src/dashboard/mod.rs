@@ -36,7 +36,7 @@ pub struct Dashboard {
     pub verdict: String,
     /// The top reasons behind the verdict.
     pub reasons: Vec<String>,
-    pub counts: crate::report::Counts,
+    pub counts: crate::finding::Counts,
     /// The record the gates were judged against.
     pub baseline: Option<baseline::Used>,
     pub gates: Vec<GateRow>,

@@ -8,22 +8,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex_upper;
+
 /// Read size per call; large enough that syscalls are negligible.
 const BUF: usize = 1 << 20;
 
 /// Bundles at least this large show a progress bar on a terminal.
 const PROGRESS_BYTES: u64 = 256 << 20;
-
-/// Uppercase hex, as .NET's `Get-FileHash` writes it.
-pub fn hex_upper(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
-}
 
 /// SHA-256 (uppercase hex) and size of one file.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::telemetry::{Event, Flag, Num, Scalar, Text};
+use super::event::{Event, Flag, Num, Scalar, Text};
 
 /// Parse a flat object line into an [`Event`], or `None` to fall back.
 pub fn parse(line: &[u8]) -> Option<Event<'_>> {
@@ -675,7 +675,7 @@ fn assign<'a>(ev: &mut Event<'a>, field: usize, v: Value<'a>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::telemetry::Event;
+    use crate::read::event::Event;
 
     /// The fast path either declines or agrees with serde exactly.
     pub fn agrees(line: &[u8]) -> bool {

@@ -6,6 +6,7 @@ pub mod analyzer;
 pub mod checklist;
 pub mod content;
 pub mod csv;
+pub mod event;
 pub mod flat;
 pub mod json;
 pub mod manifest;

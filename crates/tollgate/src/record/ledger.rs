@@ -15,73 +15,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use super::store::chain_hash;
+pub use super::store::{Entry, LedgerStore, GENESIS};
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
-
-/// `prev_hash` of the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// One ledger entry, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entry {
-    pub seq: i64,
-    /// UTC, RFC 3339.
-    pub time: String,
-    /// `verify`, `publish`, `release`, `approval`, `baseline`, ...
-    pub kind: String,
-    /// What the entry is about: a version, a bundle, a run stamp.
-    pub subject: String,
-    /// The payload JSON text, exactly as hashed.
-    pub payload: String,
-    pub payload_digest: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl Entry {
-    /// The payload parsed (`Null` when it is not JSON, which `verify` reports).
-    pub fn payload_json(&self) -> Value {
-        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
-    }
-
-    /// The hash this entry should have, from its other fields.
-    pub fn expected_hash(&self) -> String {
-        chain_hash(
-            self.seq,
-            &self.time,
-            &self.kind,
-            &self.subject,
-            &self.payload_digest,
-            &self.prev_hash,
-        )
-    }
-}
-
-fn chain_hash(seq: i64, time: &str, kind: &str, subject: &str, digest: &str, prev: &str) -> String {
-    sha256_hex(format!("{seq}\n{time}\n{kind}\n{subject}\n{digest}\n{prev}").as_bytes())
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Storage for the chain. `append` must be atomic with respect to other
-/// appenders (the entry is built from the store's current last entry).
-pub trait LedgerStore {
-    /// Append the entry `make` builds from the current last entry.
-    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry>;
-    /// Every entry, in `seq` order.
-    fn entries(&self) -> Result<Vec<Entry>>;
-    /// Where the store lives, for messages.
-    fn location(&self) -> PathBuf;
-}
 
 /// A file a ledger entry vouches for, relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,3 +4,4 @@ pub mod atomic;
 pub mod ledger;
 pub mod releases;
 pub mod sqlite;
+pub mod store;

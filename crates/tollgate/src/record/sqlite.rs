@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::ledger::{Entry, LedgerStore};
+use super::store::{Entry, LedgerStore};
 use crate::error::{Error, Result};
 
 /// A ledger in an SQLite database file.

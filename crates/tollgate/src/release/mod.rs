@@ -5,6 +5,7 @@
 //! decides Ready or Blocked in `decision.json`; and appends the decision to
 //! the ledger. The folder is staged and renamed, and never overwritten.
 
+pub mod sign;
 pub mod status;
 
 use std::path::{Path, PathBuf};
@@ -13,12 +14,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::finding::Counts;
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
 use crate::readiness::{BundleFacts, DocsFacts, RunFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
-use crate::report::Counts;
 
 /// The file that lists every other file of a release with its hash.
 pub const MANIFEST: &str = "manifest.json";
@@ -74,6 +75,20 @@ pub struct Manifest {
     pub version: String,
     pub created_at_utc: String,
     pub files: Vec<ManifestFile>,
+}
+
+/// Read `<dir>/manifest.json`: the one reader of a release manifest.
+pub fn read_manifest(dir: &Path) -> Result<Manifest> {
+    let path = dir.join(MANIFEST);
+    serde_json::from_value(crate::read::json::load(&path)?)
+        .map_err(|e| Error::parse(&path, None, e.to_string()))
+}
+
+/// The files a release's signature covers: the manifest and every file it lists.
+fn release_files(dir: &Path) -> Result<Vec<String>> {
+    Ok(std::iter::once(MANIFEST.to_string())
+        .chain(read_manifest(dir)?.files.into_iter().map(|f| f.path))
+        .collect())
 }
 
 /// What `release` wrote.
@@ -193,8 +208,7 @@ fn finish_interrupted(ws: &Workspace, version: &str, dest: &Path) -> Result<Rele
     if !intact {
         return refused("folder exists without a ledger entry and does not verify");
     }
-    let manifest: Manifest = serde_json::from_value(crate::read::json::load(&dest.join(MANIFEST))?)
-        .map_err(|e| Error::parse(dest.join(MANIFEST), None, e.to_string()))?;
+    let manifest = read_manifest(dest)?;
     let gates = crate::read::json::load(&dest.join("gates.json")).unwrap_or(Value::Null);
     let gate_values: serde_json::Map<String, Value> = gates["gates"]
         .as_array()

@@ -2,10 +2,11 @@
 //! its approvals from the ledger, and whether its evidence still verifies.
 
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use serde::Serialize;
 
-use super::{hash_folder, release_dir, Decision, Manifest, DECISION, MANIFEST};
+use super::{hash_folder, release_dir, Decision, DECISION, MANIFEST};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
@@ -60,9 +61,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
     }
     let decision: Decision = serde_json::from_value(crate::read::json::load(&decision_path)?)
         .map_err(|e| Error::parse(&decision_path, None, e.to_string()))?;
-    let manifest_path = dir.join(MANIFEST);
-    let manifest: Manifest = serde_json::from_value(crate::read::json::load(&manifest_path)?)
-        .map_err(|e| Error::parse(&manifest_path, None, e.to_string()))?;
+    let manifest = super::read_manifest(&dir)?;
 
     let mut findings = Vec::new();
     let block = |subject: &str, message: String, path: &std::path::Path| {
@@ -136,7 +135,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             approvals = approvals_of(&entries, version);
         }
     }
-    findings.extend(crate::signing::check_release(ws, &dir)?);
+    findings.extend(check_signature(ws, &dir)?);
     if approvals.is_empty() {
         findings.push(Finding::new(
             "release.approval",
@@ -229,4 +228,18 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
     };
     let st = status(ws, &req.version)?;
     Ok((approval, st))
+}
+
+/// Signature findings for a release folder.
+fn check_signature(ws: &Workspace, dir: &Path) -> Result<Vec<Finding>> {
+    let env = crate::signing::envelope_of(&dir.join(MANIFEST));
+    if !env.exists() {
+        return Ok(crate::signing::missing(ws, &env));
+    }
+    Ok(crate::signing::check(
+        ws,
+        &env,
+        dir,
+        &super::release_files(dir)?,
+    ))
 }

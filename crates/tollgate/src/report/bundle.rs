@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use super::{findings_text, headline, Counts};
+use super::{findings_text, headline};
 use crate::evidence::catalog::BundleEntry;
 use crate::evidence::verify::BundleReport;
+use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::read::summary::AreaSummary;
 

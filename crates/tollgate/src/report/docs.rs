@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{headline, Counts};
+use super::headline;
+use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::governance::DocsReport;
 

@@ -1,6 +1,7 @@
 //! Human rendering of gate results.
 
-use super::{headline, Counts};
+use super::headline;
+use crate::finding::Counts;
 use crate::finding::Verdict;
 use crate::gates::{GateResult, Status};
 use crate::telemetry::stats::{fmt_num, round_away};

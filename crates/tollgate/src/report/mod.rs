@@ -7,32 +7,7 @@ pub mod gates;
 pub mod junit;
 pub mod release;
 
-use serde::Serialize;
-
-use crate::finding::{Finding, Severity, Verdict};
-
-/// Counts of findings per severity.
-#[derive(Debug, Clone, Copy, Default, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct Counts {
-    pub block: usize,
-    pub warn: usize,
-    pub info: usize,
-}
-
-impl Counts {
-    /// Count `findings`.
-    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Counts {
-        let mut c = Counts::default();
-        for f in findings {
-            match f.severity {
-                Severity::Block => c.block += 1,
-                Severity::Warn => c.warn += 1,
-                Severity::Info => c.info += 1,
-            }
-        }
-        c
-    }
-}
+use crate::finding::{Counts, Finding, Severity, Verdict};
 
 /// `BLOCKED (3 blocking, 2 warnings)`-style headline.
 pub fn headline(verdict: Verdict, counts: Counts) -> String {

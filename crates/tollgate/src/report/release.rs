@@ -1,6 +1,7 @@
 //! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
 
-use super::{findings_text, headline, Counts};
+use super::{findings_text, headline};
+use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::record::ledger::Entry;
 use crate::release::status::{Approval, Status};

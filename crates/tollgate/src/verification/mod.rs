@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::finding::Counts;
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::gates::{self, GateResult};
 use crate::policy::gate::GateSeverity;
@@ -20,7 +21,6 @@ use crate::policy::Workspace;
 use crate::readiness::{self, Assessment, BundleFacts, DocsFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
-use crate::report::Counts;
 
 pub use crate::read::run_summary::{RunStatus, SUMMARY_PREFIX};
 

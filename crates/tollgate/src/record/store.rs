@@ -1,0 +1,72 @@
+//! The chain as stored: one [`Entry`] per event and the [`LedgerStore`]
+//! trait a storage backend implements ([`super::sqlite`] is the embedded one).
+//! [`super::ledger`] builds, appends and verifies entries on top of it.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::digest::sha256_hex;
+use crate::error::Result;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One ledger entry, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: i64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    /// `verify`, `publish`, `release`, `approval`, `baseline`, ...
+    pub kind: String,
+    /// What the entry is about: a version, a bundle, a run stamp.
+    pub subject: String,
+    /// The payload JSON text, exactly as hashed.
+    pub payload: String,
+    pub payload_digest: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The payload parsed (`Null` when it is not JSON, which `verify` reports).
+    pub fn payload_json(&self) -> Value {
+        serde_json::from_str(&self.payload).unwrap_or(Value::Null)
+    }
+
+    /// The hash this entry should have, from its other fields.
+    pub fn expected_hash(&self) -> String {
+        chain_hash(
+            self.seq,
+            &self.time,
+            &self.kind,
+            &self.subject,
+            &self.payload_digest,
+            &self.prev_hash,
+        )
+    }
+}
+
+pub(crate) fn chain_hash(
+    seq: i64,
+    time: &str,
+    kind: &str,
+    subject: &str,
+    digest: &str,
+    prev: &str,
+) -> String {
+    sha256_hex(format!("{seq}\n{time}\n{kind}\n{subject}\n{digest}\n{prev}").as_bytes())
+}
+
+/// Storage for the chain. `append` must be atomic with respect to other
+/// appenders (the entry is built from the store's current last entry).
+pub trait LedgerStore {
+    /// Append the entry `make` builds from the current last entry.
+    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry>;
+    /// Every entry, in `seq` order.
+    fn entries(&self) -> Result<Vec<Entry>>;
+    /// Where the store lives, for messages.
+    fn location(&self) -> PathBuf;
+}
