@@ -40,9 +40,7 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
             } else {
                 print!("{}", render::verify_text(&run));
             }
-            Ok(u8::from(
-                run.summary.status == tollgate::verification::RunStatus::Fail,
-            ))
+            Ok(run.summary.status.exit_code() as u8)
         }
     }
 }

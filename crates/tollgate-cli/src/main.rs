@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<u8> {
                 println!(
                     "{}: {} ({} blocking, {} warnings)",
                     path.display(),
-                    d.verdict,
+                    d.verdict_word(),
                     d.counts.block,
                     d.counts.warn
                 );
@@ -489,7 +489,7 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     println!(
         "\nDecision for {}: {}{}",
         tollgate::demo::DEMO_VERSION,
-        r.release.decision.decision.to_uppercase(),
+        r.release.decision.word().to_uppercase(),
         if r.approval.override_reason.is_some() {
             " (approved with an override, recorded in the ledger)"
         } else {

@@ -209,7 +209,8 @@ async fn scheduler(ws: Workspace, schedule: tollgate::schedule::Schedule) {
             Ok(Ok(tollgate::verification::Started::Ran(r))) => {
                 println!(
                     "scheduled verification {}: {}",
-                    r.summary.timestamp, r.summary.status
+                    r.summary.timestamp,
+                    tollgate::finding::words::run_status::word(r.summary.status)
                 )
             }
             Ok(Ok(tollgate::verification::Started::AlreadyRunning { .. })) => {

@@ -125,8 +125,8 @@ impl Counts {
     }
 }
 
-/// The aggregate of a run's findings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The aggregate of a run's findings. Ordered: `Pass < Warn < Block`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Verdict {
     Pass,
     Warn,
@@ -140,6 +140,15 @@ impl Verdict {
             Some(Severity::Block) => Verdict::Block,
             Some(Severity::Warn) => Verdict::Warn,
             _ => Verdict::Pass,
+        }
+    }
+
+    /// `Pass`, `Warn` or `Block`, as summaries and JSON write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "Pass",
+            Verdict::Warn => "Warn",
+            Verdict::Block => "Block",
         }
     }
 
@@ -162,9 +171,78 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// A verdict in the vocabulary of the document that records it, for
+/// `#[serde(with = ...)]`: the one [`Verdict`] type, written as each
+/// documented format spells it.
+pub mod words {
+    macro_rules! vocabulary {
+        ($(#[$doc:meta])* $name:ident: $pass:literal, $warn:literal, $block:literal) => {
+            $(#[$doc])*
+            pub mod $name {
+                use super::super::Verdict;
+
+                /// The word for `v`.
+                pub fn word(v: Verdict) -> &'static str {
+                    match v {
+                        Verdict::Pass => $pass,
+                        Verdict::Warn => $warn,
+                        Verdict::Block => $block,
+                    }
+                }
+
+                /// The verdict a word names (the first of equal words wins).
+                pub fn parse(w: &str) -> Option<Verdict> {
+                    [Verdict::Pass, Verdict::Warn, Verdict::Block]
+                        .into_iter()
+                        .find(|v| word(*v) == w)
+                }
+
+                pub fn serialize<S: serde::Serializer>(v: &Verdict, s: S) -> Result<S::Ok, S::Error> {
+                    s.serialize_str(word(*v))
+                }
+
+                pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Verdict, D::Error> {
+                    use serde::de::Error;
+                    let w = <String as serde::Deserialize>::deserialize(d)?;
+                    parse(&w).ok_or_else(|| {
+                        D::Error::custom(format!(
+                            "'{w}' is not one of {}, {}, {}",
+                            $pass, $warn, $block
+                        ))
+                    })
+                }
+            }
+        };
+    }
+
+    vocabulary!(
+        /// `decision.json`'s `Decision` (and the ledger's): Ready or Blocked.
+        decision: "Ready", "Ready", "Blocked"
+    );
+    vocabulary!(
+        /// A verification run summary's `Status`: Pass, Warn or Fail.
+        run_status: "Pass", "Warn", "Fail"
+    );
+    vocabulary!(
+        /// The dashboard's verdict: Ready, Warn or Blocked.
+        readiness: "Ready", "Warn", "Blocked"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_document_spells_the_verdict_its_own_way() {
+        assert_eq!(words::decision::word(Verdict::Warn), "Ready");
+        assert_eq!(words::decision::parse("Ready"), Some(Verdict::Pass));
+        assert_eq!(words::decision::parse("Blocked"), Some(Verdict::Block));
+        assert_eq!(words::run_status::word(Verdict::Block), "Fail");
+        assert_eq!(words::run_status::parse("Warn"), Some(Verdict::Warn));
+        assert_eq!(words::readiness::word(Verdict::Pass), "Ready");
+        assert_eq!(words::run_status::parse("Maybe"), None);
+    }
 
     fn f(sev: Severity) -> Finding {
         Finding::new("t", sev, "s", "m", Location::default())

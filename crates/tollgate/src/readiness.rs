@@ -12,12 +12,12 @@ use crate::error::{Error, Result};
 use crate::evidence::catalog;
 use crate::evidence::verify::BundleReport;
 use crate::finding::Counts;
-use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::finding::{words, Finding, Location, Severity, Verdict};
 use crate::gates::{self, baseline, GateResult};
 use crate::governance::DocsReport;
 use crate::policy::gate::Source;
 use crate::policy::Workspace;
-use crate::read::run_summary::{self, RunHead, RunStatus};
+use crate::read::run_summary::{self, RunHead};
 use crate::record::ledger::{Entry, Ledger};
 use crate::record::releases::{self, ReleaseRecord};
 
@@ -253,17 +253,20 @@ fn run_findings(ws: &Workspace, run: &RunFacts) -> Option<Finding> {
                 x
             };
             match head.status {
-                RunStatus::Pass => None,
-                RunStatus::Warn => Some(at(f(
+                Verdict::Pass => None,
+                Verdict::Warn => Some(at(f(
                     Severity::Warn,
                     &head.timestamp,
                     "the latest verification run passed with warnings".into(),
                     path,
                 ))),
-                RunStatus::Fail => Some(at(f(
+                Verdict::Block => Some(at(f(
                     Severity::Block,
                     &head.timestamp,
-                    format!("the latest verification run's status is {}", head.status),
+                    format!(
+                        "the latest verification run's status is {}",
+                        words::run_status::word(head.status)
+                    ),
                     path,
                 ))),
             }

@@ -12,7 +12,9 @@ use crate::release::status::Status;
 #[derive(Debug, Serialize)]
 pub struct StatusResponse<'a> {
     pub generated_at: &'a str,
-    pub verdict: &'a str,
+    /// `Ready`, `Warn` or `Blocked`.
+    #[serde(with = "crate::finding::words::readiness")]
+    pub verdict: Verdict,
     pub counts: Counts,
     pub reasons: &'a [String],
     pub latest_run: Option<&'a RunRow>,
@@ -54,7 +56,7 @@ impl Snapshot {
         let d = &self.dashboard;
         StatusResponse {
             generated_at: &d.generated_at,
-            verdict: &d.verdict,
+            verdict: d.verdict,
             counts: d.counts,
             reasons: &d.reasons,
             latest_run: d.runs.first(),

@@ -33,7 +33,8 @@ pub struct Dashboard {
     pub generated_at: String,
     pub workspace: String,
     /// `Ready`, `Warn` or `Blocked`.
-    pub verdict: String,
+    #[serde(with = "crate::finding::words::readiness")]
+    pub verdict: Verdict,
     /// The top reasons behind the verdict.
     pub reasons: Vec<String>,
     pub counts: crate::finding::Counts,
@@ -48,14 +49,20 @@ pub struct Dashboard {
     pub releases: Vec<ReleaseRow>,
 }
 
+impl Dashboard {
+    /// `Ready`, `Warn` or `Blocked`: the banner's CSS class and the page title.
+    pub fn verdict_word(&self) -> &'static str {
+        crate::finding::words::readiness::word(self.verdict)
+    }
+}
+
 /// One gate: its value now, its threshold, its verdict and its history.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateRow {
     pub id: String,
     pub description: String,
     pub severity: GateSeverity,
-    /// `Pass`, `Fail` or `InsufficientData`.
-    pub status: String,
+    pub status: crate::gates::Status,
     pub value: String,
     pub op: String,
     pub threshold: String,
@@ -69,10 +76,11 @@ pub struct GateRow {
 impl GateRow {
     /// A word and a symbol for the verdict, so colour is never the only signal.
     pub fn badge(&self) -> String {
-        match (self.status.as_str(), self.severity) {
-            ("Pass", _) => "✓ PASS".into(),
+        use crate::gates::Status;
+        match (self.status, self.severity) {
+            (Status::Pass, _) => "✓ PASS".into(),
             (_, GateSeverity::Track) => "• TRACK".into(),
-            ("InsufficientData", _) => "? NO DATA".into(),
+            (Status::InsufficientData, _) => "? NO DATA".into(),
             (_, GateSeverity::Warn) => "! WARN".into(),
             _ => "✗ FAIL".into(),
         }
@@ -80,8 +88,8 @@ impl GateRow {
 
     /// CSS class of the verdict.
     pub fn class(&self) -> &'static str {
-        match (self.status.as_str(), self.severity) {
-            ("Pass", _) => "pass",
+        match (self.status, self.severity) {
+            (crate::gates::Status::Pass, _) => "pass",
             (_, GateSeverity::Track) => "info",
             (_, GateSeverity::Warn) => "warn",
             _ => "block",
@@ -110,7 +118,7 @@ pub struct Point {
 #[derive(Debug, Clone, Serialize)]
 pub struct BundleView {
     pub name: String,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub areas: Vec<AreaView>,
 }
 
@@ -118,7 +126,7 @@ pub struct BundleView {
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaView {
     pub area: String,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub readme_hash: String,
     pub findings: Vec<String>,
 }
@@ -126,7 +134,7 @@ pub struct AreaView {
 /// Docs drift: counts per rule and the top findings.
 #[derive(Debug, Clone, Serialize)]
 pub struct DocsView {
-    pub verdict: String,
+    pub verdict: Verdict,
     pub rules: Vec<RuleCount>,
     pub top: Vec<String>,
 }
@@ -244,7 +252,7 @@ pub fn from_assessment(
     let bundle = match &a.bundle {
         BundleFacts::Verified(report) => Some(BundleView {
             name: report.name.clone(),
-            verdict: report.verdict().to_string(),
+            verdict: report.verdict(),
             areas: report
                 .areas
                 .iter()
@@ -265,7 +273,7 @@ pub fn from_assessment(
                 *rules.entry(f.check.clone()).or_default() += 1;
             }
             Some(DocsView {
-                verdict: Verdict::of(&r.findings).to_string(),
+                verdict: Verdict::of(&r.findings),
                 rules: rules
                     .into_iter()
                     .map(|(rule, count)| RuleCount { rule, count })
@@ -276,11 +284,6 @@ pub fn from_assessment(
         _ => None,
     };
     let (runs, releases, risk) = ledger_views(ws, a, statuses);
-    let verdict = match a.verdict() {
-        Verdict::Block => "Blocked",
-        Verdict::Warn => "Warn",
-        Verdict::Pass => "Ready",
-    };
     let mut ranked: Vec<&Finding> = a
         .findings
         .iter()
@@ -290,7 +293,7 @@ pub fn from_assessment(
     Ok(Dashboard {
         generated_at: a.assessed_at.clone(),
         workspace: ws.root.display().to_string(),
-        verdict: verdict.into(),
+        verdict: a.verdict(),
         reasons: top(ranked.into_iter()),
         counts: a.counts(),
         baseline: a.gates.baseline.clone(),
@@ -330,7 +333,7 @@ fn gate_row(g: &GateResult, history: &[baseline::Record]) -> GateRow {
         id: g.id.clone(),
         description: g.description.clone(),
         severity: g.severity,
-        status: format!("{:?}", g.status),
+        status: g.status,
         value: g
             .value
             .map(|v| fmt_num(round_away(v, 3)))
@@ -413,7 +416,7 @@ fn ledger_views(
     {
         releases.push(ReleaseRow {
             version: st.version.clone(),
-            decision: st.decision.decision.clone(),
+            decision: st.decision.word().to_string(),
             verifies: st.verifies(),
             shippable: st.shippable,
             approvals: st

@@ -164,7 +164,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         approval,
         history_runs: history,
         dashboard,
-        dashboard_verdict: d.verdict,
+        dashboard_verdict: d.verdict_word().to_string(),
     })
 }
 

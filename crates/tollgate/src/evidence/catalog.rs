@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::finding::Verdict;
 use crate::read::manifest::{self, MANIFEST_FILE};
 use crate::read::summary::{self, AreaSummary, SUMMARY_FILE};
 use crate::read::timestamp::now_stamp;
@@ -71,7 +72,7 @@ pub struct BundleEntry {
     pub artifacts: usize,
     pub bytes: u64,
     /// Verdict of the stored summary: Pass, Warn, Block, or `None` if never verified.
-    pub last_verdict: Option<String>,
+    pub last_verdict: Option<Verdict>,
     pub summary: Option<String>,
 }
 
@@ -142,14 +143,13 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
     e
 }
 
-/// The overall verdict of a stored summary.
-pub fn overall(areas: &[AreaSummary]) -> String {
-    let verdicts: Vec<String> = areas.iter().map(|a| a.verdict_or_derived()).collect();
-    ["Block", "Warn"]
-        .into_iter()
-        .find(|v| verdicts.iter().any(|x| x == v))
-        .unwrap_or("Pass")
-        .to_string()
+/// The overall verdict of a stored summary: its worst area's.
+pub fn overall(areas: &[AreaSummary]) -> Verdict {
+    areas
+        .iter()
+        .map(AreaSummary::verdict_or_derived)
+        .max()
+        .unwrap_or(Verdict::Pass)
 }
 
 /// A bundle given as a path, or as a name under the policy's bundles folder.

@@ -287,7 +287,7 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
         readme_hash: facts.readme_hash.clone().unwrap_or_default(),
         hash_algorithm: "SHA256".into(),
         requirement_state,
-        verdict: Some(format!("{verdict:?}")),
+        verdict: Some(verdict),
         verified_at: Some(now_roundtrip()),
         tool_version: Some(crate::VERSION.to_string()),
         findings,

@@ -17,41 +17,15 @@ pub fn latest_path(dir: &Path) -> PathBuf {
     dir.join(format!("{SUMMARY_PREFIX}-latest.json"))
 }
 
-/// How a run ended, as its summary's `Status` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RunStatus {
-    Pass,
-    Warn,
-    Fail,
-}
-
-impl From<Verdict> for RunStatus {
-    fn from(v: Verdict) -> Self {
-        match v {
-            Verdict::Pass => RunStatus::Pass,
-            Verdict::Warn => RunStatus::Warn,
-            Verdict::Block => RunStatus::Fail,
-        }
-    }
-}
-
-impl std::fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RunStatus::Pass => "Pass",
-            RunStatus::Warn => "Warn",
-            RunStatus::Fail => "Fail",
-        })
-    }
-}
-
 /// The part of a run summary that judges the run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RunHead {
     /// `yyyyMMdd-HHmmss` (UTC), as in the file name.
     pub timestamp: String,
-    pub status: RunStatus,
+    /// `Pass`, `Warn` or `Fail`.
+    #[serde(with = "crate::finding::words::run_status")]
+    pub status: Verdict,
 }
 
 /// Read the summary at `path`; a `Status` other than Pass, Warn or Fail is a
@@ -79,7 +53,7 @@ mod tests {
             read(&p).unwrap(),
             RunHead {
                 timestamp: "20260101-000000".into(),
-                status: RunStatus::Warn
+                status: Verdict::Warn
             }
         );
         std::fs::write(&p, "{\"Timestamp\":\"x\",\"Status\":\"Maybe\"}").unwrap();

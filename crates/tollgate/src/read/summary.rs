@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Verdict};
 
 /// The summary's conventional file name at the bundle root.
 pub const SUMMARY_FILE: &str = "VerificationSummary.json";
@@ -26,7 +26,7 @@ pub struct AreaSummary {
     pub requirement_state: Vec<RequirementState>,
     /// tollgate: Pass, Warn or Block. Absent in StateTrace's summaries.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<String>,
+    pub verdict: Option<Verdict>,
     /// tollgate: when the area was verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
@@ -56,18 +56,18 @@ fn string_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result
 
 impl AreaSummary {
     /// The verdict, or for StateTrace summaries one derived from the statuses.
-    pub fn verdict_or_derived(&self) -> String {
-        if let Some(v) = &self.verdict {
-            return v.clone();
+    pub fn verdict_or_derived(&self) -> Verdict {
+        if let Some(v) = self.verdict {
+            return v;
         }
         if self
             .requirement_state
             .iter()
             .any(|r| r.status == "Missing" || r.status == "Unusable")
         {
-            "Block".to_string()
+            Verdict::Block
         } else {
-            "Pass".to_string()
+            Verdict::Pass
         }
     }
 }
@@ -112,7 +112,7 @@ mod tests {
         .unwrap();
         let s = read(&p).unwrap();
         assert_eq!(s.len(), 1);
-        assert_eq!(s[0].verdict_or_derived(), "Block");
+        assert_eq!(s[0].verdict_or_derived(), Verdict::Block);
         assert!(!written_by_tollgate(&s));
     }
 }

@@ -41,7 +41,8 @@ pub struct Request {
 pub struct Decision {
     pub version: String,
     /// `Ready` or `Blocked`.
-    pub decision: String,
+    #[serde(with = "crate::finding::words::decision")]
+    pub decision: Verdict,
     pub decided_at_utc: String,
     pub tool_version: String,
     pub counts: Counts,
@@ -55,7 +56,12 @@ pub struct Decision {
 impl Decision {
     /// Whether the release may ship without an override.
     pub fn ready(&self) -> bool {
-        self.decision == "Ready"
+        self.decision != Verdict::Block
+    }
+
+    /// `Ready` or `Blocked`.
+    pub fn word(&self) -> &'static str {
+        crate::finding::words::decision::word(self.decision)
     }
 }
 
@@ -172,7 +178,7 @@ fn record(
         "release",
         version,
         &serde_json::json!({
-            "decision": decision.decision,
+            "decision": crate::finding::words::decision::word(decision.decision),
             "blocking": decision.blocking.len(),
             "files": files,
             crate::gates::baseline::VALUES_KEY: gate_values,
@@ -270,7 +276,10 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
         copy(path, staging, "VerificationSummary.json")?;
         inputs.insert(
             "VerificationSummary".into(),
-            serde_json::json!({ "Path": ws.rel(path), "Timestamp": head.timestamp, "Status": head.status }),
+            serde_json::json!({
+                "Path": ws.rel(path), "Timestamp": head.timestamp,
+                "Status": crate::finding::words::run_status::word(head.status),
+            }),
         );
     }
     let gate_findings = crate::gates::findings(&a.gates.results);
@@ -371,12 +380,7 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
         .partition(|f| f.severity == Severity::Block);
     let decision = Decision {
         version: req.version.clone(),
-        decision: if blocking.is_empty() {
-            "Ready"
-        } else {
-            "Blocked"
-        }
-        .into(),
+        decision: Verdict::of(&blocking),
         decided_at_utc: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         tool_version: crate::VERSION.into(),
         counts: Counts::of(&findings),

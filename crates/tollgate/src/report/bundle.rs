@@ -58,7 +58,7 @@ fn area_block(a: &AreaSummary) -> String {
     let mut out = format!(
         "\n{} [{}]  README SHA256 {}\n",
         a.area,
-        a.verdict_or_derived(),
+        a.verdict_or_derived().name(),
         if a.readme_hash.is_empty() {
             "-"
         } else {
@@ -82,7 +82,7 @@ fn area_block(a: &AreaSummary) -> String {
 
 /// Human text for `bundle show` (a stored summary, not re-hashed).
 pub fn show_text(bundle: &str, summary_path: &str, areas: &[AreaSummary]) -> String {
-    let verdict = crate::evidence::catalog::overall(areas);
+    let verdict = crate::evidence::catalog::overall(areas).name();
     let mut out =
         format!("{verdict}  bundle {bundle} (stored summary {summary_path})\n\nREADME hashes:\n");
     for a in areas {
@@ -132,7 +132,7 @@ pub fn list_text(entries: &[BundleEntry]) -> String {
             e.areas.join(","),
             e.artifacts,
             e.bytes,
-            e.last_verdict.as_deref().unwrap_or("never verified")
+            e.last_verdict.map_or("never verified", |v| v.name())
         ));
     }
     out

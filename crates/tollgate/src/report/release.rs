@@ -15,7 +15,7 @@ pub fn verify_text(run: &Run) -> String {
     let mut out = format!(
         "verification {}: {} ({} passed, {} failed, {} skipped)\n",
         s.timestamp,
-        s.status.to_string().to_uppercase(),
+        crate::finding::words::run_status::word(s.status).to_uppercase(),
         a.passed,
         a.failed,
         a.skipped
@@ -65,7 +65,7 @@ pub fn decision_text(d: &Decision) -> String {
     let mut out = format!(
         "release {}: {} ({} blocking, {} warnings)\n",
         d.version,
-        d.decision.to_uppercase(),
+        d.word().to_uppercase(),
         d.counts.block,
         d.counts.warn
     );
@@ -105,7 +105,7 @@ pub fn status_text(s: &Status) -> String {
         "release {} ({}): decision {}, {}; evidence {}\n",
         s.version,
         s.path,
-        s.decision.decision,
+        s.decision.word(),
         if s.shippable {
             "shippable"
         } else {

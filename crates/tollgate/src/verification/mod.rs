@@ -22,7 +22,7 @@ use crate::readiness::{self, Assessment, BundleFacts, DocsFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
 
-pub use crate::read::run_summary::{RunStatus, SUMMARY_PREFIX};
+pub use crate::read::run_summary::SUMMARY_PREFIX;
 
 /// Assertion counts of a run.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -48,7 +48,7 @@ pub struct BundleCheck {
 #[serde(rename_all = "PascalCase")]
 pub struct AreaCheck {
     pub area: String,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub readme_hash: String,
 }
 
@@ -70,7 +70,9 @@ pub struct Summary {
     pub generated_at_utc: String,
     /// `yyyyMMdd-HHmmss` (UTC), as in the file name.
     pub timestamp: String,
-    pub status: RunStatus,
+    /// `Pass`, `Warn` or `Fail`.
+    #[serde(with = "crate::finding::words::run_status")]
+    pub status: Verdict,
     pub scheduled: bool,
     pub transcript_path: String,
     pub summary_path: String,
@@ -156,7 +158,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
                 .at_key("verify.require_zero_skipped"),
         ));
     }
-    let status = RunStatus::from(Verdict::of(&findings));
+    let status = Verdict::of(&findings);
     let summary = Summary {
         tool: "tollgate".into(),
         tool_version: crate::VERSION.into(),
@@ -189,7 +191,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
         "verify",
         &stamp,
         &serde_json::json!({
-            "status": status,
+            "status": crate::finding::words::run_status::word(status),
             "assertions": counts,
             "files": [FileRef::of(&ws.root, &summary_path)?, FileRef::of(&ws.root, &transcript_path)?],
             crate::gates::baseline::VALUES_KEY: crate::gates::baseline::values(&summary.gates),
