@@ -1,14 +1,14 @@
 //! Commands that run, decide, record and prove: `verify`, `release`,
 //! `approve`, `ledger`, `schedule`, `key` (SPEC §4, §7).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tollgate::error::{Error, Result};
 use tollgate::finding::Verdict;
 use tollgate::policy::Workspace;
 use tollgate::record::ledger::Ledger;
 use tollgate::release::{self, status};
-use tollgate::report::{self, release as render};
+use tollgate::report::{self, output as out, release as render};
 use tollgate::schedule::Schedule;
 use tollgate::verification::{self, Started};
 
@@ -19,12 +19,12 @@ use crate::emit_json;
 pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
     match verification::run(ws, scheduled)? {
         Started::AlreadyRunning { lock, holder } => {
-            let msg = format!(
-                "another verification is running ({holder}; lock {}); this scheduled run does nothing",
-                lock.display()
-            );
+            let msg = out::already_running(&lock, &holder);
             if json {
-                emit_json(&serde_json::json!({ "ran": false, "message": msg }))?;
+                emit_json(&out::VerifyOut::Skipped {
+                    ran: false,
+                    message: msg,
+                })?;
             } else {
                 println!("{msg}");
             }
@@ -32,15 +32,11 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
         }
         Started::Ran(run) => {
             if json {
-                emit_json(&serde_json::json!({
-                    "ran": true, "summary_path": run.summary_path.display().to_string(),
-                    "latest_path": run.latest_path.display().to_string(), "ledger_seq": run.ledger_seq,
-                    "summary": run.summary,
-                }))?;
+                emit_json(&out::VerifyOut::ran(&run))?;
             } else {
                 print!("{}", render::verify_text(&run));
             }
-            Ok(run.summary.status.exit_code() as u8)
+            Ok(out::exit_code(run.summary.status))
         }
     }
 }
@@ -51,17 +47,15 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
         (Some(ReleaseCmd::Status { version }), _) => {
             let st = status::status(ws, &version)?;
             if json {
-                emit_json(&serde_json::json!({
-                    "verifies": st.verifies(), "verdict": Verdict::of(&st.findings), "status": st,
-                }))?;
+                emit_json(&out::StatusOut::of(&st))?;
             } else {
                 print!("{}", render::status_text(&st));
             }
-            Ok(u8::from(!st.verifies() || !st.shippable))
+            Ok(out::exit_code(out::status_verdict(&st)))
         }
         (Some(ReleaseCmd::Sign { version, force }), _) => {
             let env = tollgate::release::sign::sign_release(ws, &version, force)?;
-            done(json, "signed", &[env])
+            done(json, out::DoneOut::Signed(out::DoneOut::paths(&[env])))
         }
         (None, Some(version)) => {
             let r = release::release(
@@ -73,10 +67,7 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
                 },
             )?;
             if json {
-                emit_json(&serde_json::json!({
-                    "path": r.dir.display().to_string(), "ledger_seq": r.ledger_seq,
-                    "decision": r.decision, "manifest": r.manifest,
-                }))?;
+                emit_json(&out::ReleaseOut::of(&r))?;
             } else {
                 print!("{}", render::decision_text(&r.decision));
                 println!(
@@ -86,7 +77,7 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
                     r.ledger_seq
                 );
             }
-            Ok(u8::from(!r.decision.ready()))
+            Ok(out::exit_code(r.decision.decision))
         }
         (None, None) => Err(Error::Usage(
             "release: give a VERSION, or `release status VERSION` / `release sign VERSION`".into(),
@@ -98,7 +89,10 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
 pub fn approve(ws: &Workspace, req: status::ApproveRequest, json: bool) -> Result<u8> {
     let (a, st) = status::approve(ws, &req)?;
     if json {
-        emit_json(&serde_json::json!({ "approval": a, "status": st }))?;
+        emit_json(&out::ApproveOut {
+            approval: &a,
+            status: &st,
+        })?;
     } else {
         print!("{}", render::approval_text(&a, &req.version));
         print!("{}", render::status_text(&st));
@@ -132,9 +126,11 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
             let findings = ledger.verify(&ws.root)?;
             let verdict = Verdict::of(&findings);
             if json {
-                emit_json(
-                    &serde_json::json!({ "entries": entries, "verdict": verdict, "findings": findings }),
-                )?;
+                emit_json(&out::LedgerVerifyOut {
+                    entries,
+                    verdict,
+                    findings: &findings,
+                })?;
             } else {
                 println!(
                     "ledger: {entries} entries, {}",
@@ -149,18 +145,14 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
                 let refs: Vec<_> = findings.iter().collect();
                 print!("{}", report::findings_text(&refs));
             }
-            Ok(verdict.exit_code() as u8)
+            Ok(out::exit_code(verdict))
         }
         LedgerCmd::Export { out } => {
-            let mut text = String::new();
-            for e in ledger.entries()? {
-                text.push_str(&serde_json::to_string(&e).map_err(|e| Error::Usage(e.to_string()))?);
-                text.push('\n');
-            }
+            let text = tollgate::record::ledger::export_lines(&ledger.entries()?)?;
             match out {
                 Some(p) => {
                     tollgate::record::atomic::write_file(&p, text.as_bytes())?;
-                    done(json, "exported", &[p])
+                    done(json, out::DoneOut::Exported(out::DoneOut::paths(&[p])))
                 }
                 None => {
                     print!("{text}");
@@ -171,12 +163,12 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
     }
 }
 
-pub(crate) fn done(json: bool, what: &str, paths: &[PathBuf]) -> Result<u8> {
-    let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+pub(crate) fn done(json: bool, d: out::DoneOut) -> Result<u8> {
     if json {
-        emit_json(&serde_json::json!({ what: list }))?;
+        emit_json(&d)?;
     } else {
-        for p in list {
+        let (what, paths) = d.parts();
+        for p in paths {
             println!("{what} {p}");
         }
     }
@@ -213,11 +205,14 @@ pub fn schedule(ws: &Workspace, cmd: ScheduleCmd, json: bool) -> Result<u8> {
             let units = s.systemd_units(&exe, &root);
             let name = Schedule::unit_name(&root);
             if json {
-                emit_json(&serde_json::json!({
-                    "cron": s.cron, "crontab": line, "unit": name,
-                    "service": units.as_ref().ok().map(|u| &u.0), "timer": units.as_ref().ok().map(|u| &u.1),
-                    "systemd_error": units.as_ref().err(),
-                }))?;
+                emit_json(&out::SchedulePrintOut {
+                    cron: &s.cron,
+                    crontab: &line,
+                    unit: &name,
+                    service: units.as_ref().ok().map(|u| u.0.as_str()),
+                    timer: units.as_ref().ok().map(|u| u.1.as_str()),
+                    systemd_error: units.as_ref().err().map(String::as_str),
+                })?;
             } else {
                 println!("# crontab line (crontab -e):\n{line}\n");
                 match units {
@@ -237,86 +232,23 @@ pub fn schedule(ws: &Workspace, cmd: ScheduleCmd, json: bool) -> Result<u8> {
             let s = schedule_of(ws, &when)?;
             let (exe, root) = exe_and_root(ws)?;
             if crontab {
-                install_crontab(&s.crontab_line(&exe, &root), &Schedule::unit_name(&root))?;
-                return done(json, "installed crontab line", &[PathBuf::from("crontab")]);
+                tollgate::schedule::install_crontab(&s, &exe, &root)?;
+                return done(
+                    json,
+                    out::DoneOut::InstalledCrontab(vec!["crontab".to_string()]),
+                );
             }
-            let (service, timer) = s
-                .systemd_units(&exe, &root)
-                .map_err(|m| Error::Usage(format!("{m}; use --crontab")))?;
-            let enable = unit_dir.is_none();
-            let dir = match unit_dir {
-                Some(d) => d,
-                None => std::env::var_os("HOME")
-                    .map(|h| Path::new(&h).join(".config/systemd/user"))
-                    .ok_or_else(|| Error::Usage("HOME is not set; give --unit-dir".into()))?,
-            };
-            let name = Schedule::unit_name(&root);
-            let files = [
-                dir.join(format!("{name}.service")),
-                dir.join(format!("{name}.timer")),
-            ];
-            tollgate::record::atomic::write_file(&files[0], service.as_bytes())?;
-            tollgate::record::atomic::write_file(&files[1], timer.as_bytes())?;
-            if enable {
-                for args in [
-                    vec!["--user", "daemon-reload"],
-                    vec!["--user", "enable", "--now", &format!("{name}.timer")],
-                ] {
-                    let ok = std::process::Command::new("systemctl")
-                        .args(&args)
-                        .status()
-                        .map(|s| s.success())
-                        .unwrap_or(false);
-                    if !ok {
-                        return Err(Error::Usage(format!(
-                            "wrote {} and {}, but `systemctl {}` failed; enable the timer by hand or use --crontab",
-                            files[0].display(), files[1].display(), args.join(" ")
-                        )));
-                    }
-                }
-            }
+            let (files, enabled) = tollgate::schedule::install_units(&s, &exe, &root, unit_dir)?;
+            let files = out::DoneOut::paths(&files);
             done(
                 json,
-                if enable {
-                    "installed and enabled"
+                if enabled {
+                    out::DoneOut::InstalledAndEnabled(files)
                 } else {
-                    "wrote"
+                    out::DoneOut::Wrote(files)
                 },
-                &files,
             )
         }
-    }
-}
-
-/// Replace this workspace's line in the user's crontab (tagged with `tag`).
-fn install_crontab(line: &str, tag: &str) -> Result<()> {
-    use std::io::Write;
-    let current = std::process::Command::new("crontab")
-        .arg("-l")
-        .output()
-        .map_err(|e| Error::io("crontab", e))?;
-    let mut table: String = String::from_utf8_lossy(&current.stdout)
-        .lines()
-        .filter(|l| !l.ends_with(&format!("# {tag}")))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    table.push_str(line);
-    table.push('\n');
-    let mut child = std::process::Command::new("crontab")
-        .arg("-")
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::io("crontab", e))?;
-    if let Some(stdin) = child.stdin.as_mut() {
-        stdin
-            .write_all(table.as_bytes())
-            .map_err(|e| Error::io("crontab", e))?;
-    }
-    let status = child.wait().map_err(|e| Error::io("crontab", e))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!("crontab - exited with {status}")))
     }
 }
 
@@ -325,9 +257,11 @@ pub fn key(ws: &Workspace, cmd: KeyCmd, json: bool) -> Result<u8> {
     let KeyCmd::Gen { force } = cmd;
     let (secret, public, id) = tollgate::signing::generate(ws, force)?;
     if json {
-        emit_json(&serde_json::json!({
-            "secret_key": secret.display().to_string(), "public_key": public.display().to_string(), "key_id": id,
-        }))?;
+        emit_json(&out::KeyGenOut {
+            secret_key: secret.display().to_string(),
+            public_key: public.display().to_string(),
+            key_id: id,
+        })?;
     } else {
         println!(
             "key {id}\nsecret key: {} (keep it private; never commit it)\npublic key: {}",

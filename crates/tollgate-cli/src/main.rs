@@ -14,7 +14,7 @@ use tollgate::evidence::{catalog, publish};
 use tollgate::finding::Verdict;
 use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
 use tollgate::read::summary;
-use tollgate::report::{self, bundle as render};
+use tollgate::report::{self, bundle as render, output as out};
 
 use cli::{BundleCmd, Cli, Command};
 
@@ -25,7 +25,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             if json {
-                println!("{}", serde_json::json!({ "error": e.to_string() }));
+                let _ = emit_json(&out::ErrorOut {
+                    error: e.to_string(),
+                });
             }
             eprintln!("tollgate: error: {e}");
             ExitCode::from(2)
@@ -55,36 +57,35 @@ fn run(cli: Cli) -> Result<u8> {
                 ..Default::default()
             };
             let r = tollgate::governance::check_with(&ws, &opts)?;
+            let o = out::DocsCheckOut::of(&r);
             if cli.json {
-                emit_json(&serde_json::json!({
-                    "verdict": Verdict::of(&r.findings), "counts": tollgate::finding::Counts::of(&r.findings), "report": r,
-                }))?;
+                emit_json(&o)?;
             } else {
                 print!("{}", report::docs::check_text(&r));
             }
-            Ok(Verdict::of(&r.findings).exit_code() as u8)
+            Ok(out::exit_code(o.verdict))
         }
         Command::Docs(cli::DocsCmd::Checklist) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
             let r = tollgate::governance::checklist(&ws)?;
-            let verdict = Verdict::of(&r.findings);
+            let o = out::JudgedOut::checklist(&r);
             if cli.json {
-                emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
+                emit_json(&o)?;
             } else {
                 print!("{}", report::docs::checklist_text(&r));
             }
-            Ok(verdict.exit_code() as u8)
+            Ok(out::exit_code(o.verdict))
         }
         Command::Risk(cli::RiskCmd::Check { summary }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
             let r = tollgate::governance::risk_check(&ws, &summary)?;
-            let verdict = Verdict::of(&r.findings);
+            let o = out::JudgedOut::risk(&r);
             if cli.json {
-                emit_json(&serde_json::json!({ "verdict": verdict, "report": r }))?;
+                emit_json(&o)?;
             } else {
                 print!("{}", report::docs::risk_text(&r));
             }
-            Ok(verdict.exit_code() as u8)
+            Ok(out::exit_code(o.verdict))
         }
         Command::Docs(cli::DocsCmd::Task { id, out }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
@@ -99,7 +100,7 @@ fn run(cli: Cli) -> Result<u8> {
             } else {
                 print!("{}", report::docs::task_text(&c));
             }
-            Ok(if c.passed { 0 } else { 1 })
+            Ok(out::exit_code(out::task_verdict(&c)))
         }
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
@@ -140,9 +141,10 @@ fn run(cli: Cli) -> Result<u8> {
             let out = out.unwrap_or_else(|| ws.path(&ws.policy.paths.reports).join("dashboard"));
             let (path, d) = tollgate::dashboard::write(&ws, &out)?;
             if cli.json {
-                emit_json(
-                    &serde_json::json!({ "path": path.display().to_string(), "dashboard": d }),
-                )?;
+                emit_json(&out::DashboardOut {
+                    path: path.display().to_string(),
+                    dashboard: &d,
+                })?;
             } else {
                 println!(
                     "{}: {} ({} blocking, {} warnings)",
@@ -212,10 +214,7 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
     let findings: Vec<&tollgate::finding::Finding> =
         scans.iter().flat_map(|s| s.findings.iter()).collect();
     if json {
-        emit_json(&serde_json::json!({
-            "out": out.display().to_string(), "rows": rows.len(),
-            "files": scans, "verdict": Verdict::of(findings.iter().copied()),
-        }))?;
+        emit_json(&out::RollupOut::of(&out, rows.len(), &scans))?;
     } else {
         let events: u64 = scans.iter().map(|s| s.events).sum();
         println!(
@@ -246,7 +245,6 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
         }));
     }
     let findings = g::findings(&results);
-    let verdict = Verdict::of(&findings);
     if let Some(p) = &args.junit {
         tollgate::record::atomic::write_file(p, report::junit::gates(&results).as_bytes())?;
     }
@@ -254,13 +252,19 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
         Some(name) => Some(baseline::record(ws, name, &results)?),
         None => None,
     };
+    let o = out::GatesOut::of(
+        &results,
+        &findings,
+        judged.baseline.as_ref(),
+        recorded.as_deref(),
+    );
     if json {
-        emit_json(&serde_json::json!({
-            "verdict": verdict, "counts": tollgate::finding::Counts::of(&findings), "gates": results, "findings": findings,
-            "baseline": judged.baseline.as_ref().map(|b| &b.name), "recorded": recorded.map(|p| p.display().to_string()),
-        }))?;
+        emit_json(&o)?;
     } else {
-        print!("{}", report::gates::table(&results, verdict, args.explain));
+        print!(
+            "{}",
+            report::gates::table(&results, o.verdict, args.explain)
+        );
         let refs: Vec<_> = findings.iter().collect();
         print!("{}", report::findings_text(&refs));
         if let Some(p) = recorded {
@@ -271,10 +275,11 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
             );
         }
     }
-    Ok(verdict.exit_code() as u8)
+    Ok(out::exit_code(o.verdict))
 }
 
 fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
+    use tollgate::report::analyze as text;
     use tollgate::telemetry::analyze as a;
     let (args, (result, scans), columns): (_, _, &[&str]) = match kind {
         cli::AnalyzeKind::QueueDelay {
@@ -286,51 +291,17 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
             let t = a::QueueThresholds::from_policy(&ws.policy, min_samples, max_p95, max_p99)?;
             let (summary, scans) = a::queue_delay(&args.files, t)?;
             if !json {
-                let d = &summary["Statistics"]["QueueBuildDelayMs"];
-                println!(
-                    "{}: {} sample(s) (minimum {}), p95 {} ms (max {}), p99 {} ms (max {})",
-                    summary["Result"].as_str().unwrap_or(""),
-                    summary["Statistics"]["SampleCount"],
-                    t.min_samples,
-                    d["P95"],
-                    t.max_p95_ms,
-                    d["P99"],
-                    t.max_p99_ms
-                );
+                print!("{}", text::queue_delay_text(&summary, &t));
             }
             (args, (vec![summary], scans), &[])
         }
         cli::AnalyzeKind::SharedCache(args) => {
             let r = a::shared_cache(&args.files)?;
-            (
-                args,
-                r,
-                &[
-                    "SnapshotImported",
-                    "InitDelegatedStore",
-                    "GetHit",
-                    "GetMiss",
-                    "Set",
-                    "Remove",
-                    "OtherOperations",
-                ],
-            )
+            (args, r, text::SHARED_CACHE_COLUMNS)
         }
         cli::AnalyzeKind::ProviderReasons(args) => {
             let r = a::provider_reasons(&args.files)?;
-            (
-                args,
-                r,
-                &[
-                    "Site",
-                    "Total",
-                    "AccessRefresh",
-                    "AccessCacheHit",
-                    "SharedCacheMatch",
-                    "SkipSiteCacheUpdate",
-                    "Unknown",
-                ],
-            )
+            (args, r, text::PROVIDER_COLUMNS)
         }
     };
     if let Some(out) = &args.out {
@@ -338,38 +309,16 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
             serde_json::to_string_pretty(&result).map_err(|e| Error::Usage(e.to_string()))?;
         tollgate::record::atomic::write_file(out, text.as_bytes())?;
     }
-    let findings: Vec<&tollgate::finding::Finding> =
-        scans.iter().flat_map(|s| s.findings.iter()).collect();
     if json {
-        emit_json(&serde_json::json!({ "result": result, "files": scans }))?;
+        emit_json(&out::AnalyzeOut {
+            result: &result,
+            files: &scans,
+        })?;
         return Ok(0);
     }
-    for item in result.iter().filter(|_| !columns.is_empty()) {
-        let cells: Vec<String> = columns
-            .iter()
-            .map(|c| format!("{c}={}", item[*c].to_string().trim_matches('"')))
-            .collect();
-        if let Some(file) = item.get("File").and_then(|f| f.as_str()) {
-            println!("{file}");
-        }
-        println!("  {}", cells.join("  "));
-        for site in item
-            .get("TopSites")
-            .and_then(|t| t.as_array())
-            .into_iter()
-            .flatten()
-        {
-            println!(
-                "    site {:<12} total {:>6}  GetHit {:>6}  GetMiss {:>6}  Set {:>6}  Remove {:>6}",
-                site["Site"].as_str().unwrap_or(""),
-                site["Total"],
-                site["GetHit"],
-                site["GetMiss"],
-                site["Set"],
-                site["Remove"]
-            );
-        }
-    }
+    print!("{}", text::columns_text(&result, columns));
+    let findings: Vec<&tollgate::finding::Finding> =
+        scans.iter().flat_map(|s| s.findings.iter()).collect();
     print!("{}", report::findings_text(&findings));
     Ok(0)
 }
@@ -391,7 +340,10 @@ fn init(dir: &Path, profile: &str, force: bool, json: bool) -> Result<u8> {
     }
     tollgate::record::atomic::write_file(&path, text.as_bytes())?;
     if json {
-        emit_json(&serde_json::json!({ "path": path.display().to_string(), "profile": profile }))?;
+        emit_json(&out::InitOut {
+            path: path.display().to_string(),
+            profile,
+        })?;
     } else {
         println!("wrote {} (profile {profile})", path.display());
     }
@@ -416,24 +368,7 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     let r = tollgate::demo::run(&opts)?;
     let summary_path = r.summary_path.display().to_string();
     if json {
-        emit_json(&serde_json::json!({
-            "dir": r.dir.display().to_string(),
-            "generated_files": r.generated_files,
-            "generated_bytes": r.generated_bytes,
-            "published": r.published.iter().map(|p| serde_json::json!({
-                "bundle": p.bundle, "area": p.area, "artifacts": p.manifest.artifacts.len(),
-                "path": p.area_dir.as_ref().map(|d| d.display().to_string()),
-            })).collect::<Vec<_>>(),
-            "verification": render::verify_json(&r.verification, Some(summary_path)),
-            "gates": r.gates,
-            "docs": r.docs,
-            "checklist": r.checklist,
-            "verify": { "summary_path": r.run.summary_path.display().to_string(), "summary": r.run.summary },
-            "release": { "path": r.release.dir.display().to_string(), "decision": r.release.decision },
-            "approval": r.approval,
-            "history_runs": r.history_runs,
-            "dashboard": r.dashboard.display().to_string(),
-        }))?;
+        emit_json(&out::DemoOut::of(&r))?;
         return Ok(0);
     }
     println!(
@@ -533,7 +468,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             if let Some(n) = write_note {
                 eprintln!("{n}");
             }
-            Ok(report.verdict().exit_code() as u8)
+            Ok(out::exit_code(report.verdict()))
         }
         BundleCmd::Show { bundle, summary } => {
             let dir = catalog::resolve_bundle(ws, &bundle)?;
@@ -553,10 +488,12 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .unwrap_or(bundle);
             if json {
-                emit_json(&serde_json::json!({
-                    "bundle": name, "summary_path": path.display().to_string(),
-                    "verdict": catalog::overall(&areas), "areas": areas,
-                }))?;
+                emit_json(&out::ShowOut {
+                    bundle: &name,
+                    summary_path: path.display().to_string(),
+                    verdict: catalog::overall(&areas),
+                    areas: &areas,
+                })?;
             } else {
                 print!(
                     "{}",
@@ -568,7 +505,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
         BundleCmd::Sign { bundle, force } => {
             let dir = catalog::resolve_bundle(ws, &bundle)?;
             let written = tollgate::signing::sign_bundle(ws, &dir, force)?;
-            decide::done(json, "signed", &written)
+            decide::done(json, out::DoneOut::Signed(out::DoneOut::paths(&written)))
         }
         BundleCmd::List => {
             let entries = catalog::list_bundles(&ws.bundles_dir())?;
@@ -606,14 +543,9 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 command_line: std::env::args().collect::<Vec<_>>().join(" "),
             };
             let r = publish::publish(ws, &req)?;
-            let verdict = Verdict::of(&r.findings);
+            let o = out::PublishOut::of(&r);
             if json {
-                emit_json(&serde_json::json!({
-                    "bundle": r.bundle, "area": r.area, "published": r.area_dir.is_some(),
-                    "path": r.area_dir.as_ref().map(|d| d.display().to_string()),
-                    "superseded": r.superseded.as_ref().map(|d| d.display().to_string()),
-                    "verdict": verdict, "findings": r.findings, "manifest": r.manifest,
-                }))?;
+                emit_json(&o)?;
             } else {
                 match &r.area_dir {
                     Some(d) => println!("published {}/{}: {} artifacts in {}", r.bundle, r.area, r.manifest.artifacts.len(), d.display()),
@@ -625,7 +557,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 let all: Vec<_> = r.findings.iter().collect();
                 print!("{}", report::findings_text(&all));
             }
-            Ok(verdict.exit_code() as u8)
+            Ok(out::exit_code(o.verdict))
         }
     }
 }

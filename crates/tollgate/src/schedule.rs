@@ -2,8 +2,10 @@
 //! rendered as a crontab line and as a systemd service plus timer that run
 //! `tollgate verify --scheduled`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+use crate::error::{Error, Result as TgResult};
 
 /// A validated schedule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +177,88 @@ fn field(f: &str, start: &str, value: impl Fn(&str) -> Option<u32>) -> Result<St
         .map(item)
         .collect::<Result<Vec<_>, _>>()?
         .join(","))
+}
+
+/// Write the systemd units of `s` for `exe` running in `root` to `unit_dir`,
+/// or to `~/.config/systemd/user` and enable the timer there. Returns the
+/// unit files and whether the timer was enabled.
+pub fn install_units(
+    s: &Schedule,
+    exe: &Path,
+    root: &Path,
+    unit_dir: Option<PathBuf>,
+) -> TgResult<(Vec<PathBuf>, bool)> {
+    let (service, timer) = s
+        .systemd_units(exe, root)
+        .map_err(|m| Error::Usage(format!("{m}; use --crontab")))?;
+    let enable = unit_dir.is_none();
+    let dir = match unit_dir {
+        Some(d) => d,
+        None => std::env::var_os("HOME")
+            .map(|h| Path::new(&h).join(".config/systemd/user"))
+            .ok_or_else(|| Error::Usage("HOME is not set; give --unit-dir".into()))?,
+    };
+    let name = Schedule::unit_name(root);
+    let files = vec![
+        dir.join(format!("{name}.service")),
+        dir.join(format!("{name}.timer")),
+    ];
+    crate::record::atomic::write_file(&files[0], service.as_bytes())?;
+    crate::record::atomic::write_file(&files[1], timer.as_bytes())?;
+    if enable {
+        for args in [
+            vec!["--user", "daemon-reload"],
+            vec!["--user", "enable", "--now", &format!("{name}.timer")],
+        ] {
+            let ok = std::process::Command::new("systemctl")
+                .args(&args)
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if !ok {
+                return Err(Error::Usage(format!(
+                    "wrote {} and {}, but `systemctl {}` failed; enable the timer by hand or use --crontab",
+                    files[0].display(),
+                    files[1].display(),
+                    args.join(" ")
+                )));
+            }
+        }
+    }
+    Ok((files, enable))
+}
+
+/// Replace `root`'s line in the user's crontab with the one for `s`.
+pub fn install_crontab(s: &Schedule, exe: &Path, root: &Path) -> TgResult<()> {
+    use std::io::Write;
+    let tag = Schedule::unit_name(root);
+    let current = std::process::Command::new("crontab")
+        .arg("-l")
+        .output()
+        .map_err(|e| Error::io("crontab", e))?;
+    let mut table: String = String::from_utf8_lossy(&current.stdout)
+        .lines()
+        .filter(|l| !l.ends_with(&format!("# {tag}")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    table.push_str(&s.crontab_line(exe, root));
+    table.push('\n');
+    let mut child = std::process::Command::new("crontab")
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io("crontab", e))?;
+    if let Some(stdin) = child.stdin.as_mut() {
+        stdin
+            .write_all(table.as_bytes())
+            .map_err(|e| Error::io("crontab", e))?;
+    }
+    let status = child.wait().map_err(|e| Error::io("crontab", e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!("crontab - exited with {status}")))
+    }
 }
 
 #[cfg(test)]

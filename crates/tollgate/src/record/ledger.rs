@@ -23,6 +23,16 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
 
+/// `ledger export`: one entry per line, as JSON.
+pub fn export_lines(entries: &[Entry]) -> Result<String> {
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&serde_json::to_string(e).map_err(|e| Error::Usage(e.to_string()))?);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
 /// A file a ledger entry vouches for, relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRef {

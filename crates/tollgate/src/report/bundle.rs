@@ -10,7 +10,7 @@ use crate::finding::{Finding, Verdict};
 use crate::read::summary::AreaSummary;
 
 /// The `--json` shape of `bundle verify`.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct VerifyJson<'a> {
     pub bundle: &'a str,
     pub path: String,

@@ -1,10 +1,12 @@
 //! Renderers: findings and facts to human text and JSON. Output is decided
 //! here only: the verdict first, then findings grouped by severity.
 
+pub mod analyze;
 pub mod bundle;
 pub mod docs;
 pub mod gates;
 pub mod junit;
+pub mod output;
 pub mod release;
 
 use crate::finding::{Counts, Finding, Severity, Verdict};
