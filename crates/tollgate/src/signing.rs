@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 
 use crate::digest::hex;
 use crate::error::{Error, Result};
+use crate::evidence::facts::Digests;
+use crate::evidence::verify::BundleReport;
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
 use crate::read::manifest::MANIFEST_FILE;
@@ -132,15 +134,42 @@ pub fn sign(
     Ok(id)
 }
 
-/// Check `envelope_path` against the policy's public key and the files in
-/// `dir`: the signature, then every subject's hash. `expected` are the
-/// files that must be subjects.
-pub fn check(
+/// What a signature check reads: the envelope (`None` when there is none)
+/// and, when there is one, the policy's public key.
+#[derive(Debug)]
+pub struct EnvelopeFacts {
+    pub path: PathBuf,
+    envelope: Option<std::result::Result<String, String>>,
+    key: std::result::Result<VerifyingKey, String>,
+}
+
+/// Read the envelope at `path` and the key to check it with.
+pub fn envelope_facts(ws: &Workspace, path: &Path) -> EnvelopeFacts {
+    let envelope = std::fs::symlink_metadata(path).is_ok().then(|| {
+        std::fs::read_to_string(path).map_err(|e| format!("the envelope cannot be read: {e}"))
+    });
+    let key = match &envelope {
+        Some(_) => load_public(ws).map_err(|e| format!("the public key cannot be read: {e}")),
+        None => Err(String::new()),
+    };
+    EnvelopeFacts {
+        path: path.to_path_buf(),
+        envelope,
+        key,
+    }
+}
+
+/// Judge an envelope over the files of `dir`: the signature, then every
+/// subject against `digests` (computed once by the caller), then that every
+/// file of `expected` is a subject. No file is read here.
+pub fn judge(
     ws: &Workspace,
-    envelope_path: &Path,
+    facts: &EnvelopeFacts,
     dir: &Path,
     expected: &[String],
+    digests: &Digests,
 ) -> Vec<Finding> {
+    let envelope_path = &facts.path;
     let loc = Location::file(ws.rel(envelope_path));
     let bad = |msg: String| {
         vec![Finding::new(
@@ -151,16 +180,19 @@ pub fn check(
             loc.clone(),
         )]
     };
-    let key = match load_public(ws) {
-        Ok(k) => k,
-        Err(e) => return bad(format!("the public key cannot be read: {e}")),
+    let text = match &facts.envelope {
+        None => return missing(ws, envelope_path),
+        Some(Err(e)) => return bad(e.clone()),
+        Some(Ok(t)) => t,
     };
-    let env: Value =
-        match std::fs::read_to_string(envelope_path).map(|t| serde_json::from_str(t.trim())) {
-            Ok(Ok(v)) => v,
-            Ok(Err(e)) => return bad(format!("the envelope is not JSON: {e}")),
-            Err(e) => return bad(format!("the envelope cannot be read: {e}")),
-        };
+    let key = match &facts.key {
+        Ok(k) => k,
+        Err(e) => return bad(e.clone()),
+    };
+    let env: Value = match serde_json::from_str(text.trim()) {
+        Ok(v) => v,
+        Err(e) => return bad(format!("the envelope is not JSON: {e}")),
+    };
     let body = match env["payload"].as_str().map(|p| B64.decode(p)) {
         Some(Ok(b)) => b,
         _ => return bad("the envelope has no base64 payload".into()),
@@ -174,7 +206,7 @@ pub fn check(
             .is_some_and(|sig| key.verify_strict(&pae(payload_type, &body), &sig).is_ok())
     });
     if !verified || payload_type != PAYLOAD_TYPE {
-        return bad(format!("no valid signature by key {} (the envelope or its statement was changed, or it was signed with another key)", key_id(&key)));
+        return bad(format!("no valid signature by key {} (the envelope or its statement was changed, or it was signed with another key)", key_id(key)));
     }
     let statement: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let subjects: Vec<(String, String)> = statement["subject"]
@@ -195,14 +227,13 @@ pub fn check(
         {
             Some("escapes its folder".to_string())
         } else {
-            match crate::evidence::hash::sha256_file(&p) {
-                Ok((h, _)) if h.eq_ignore_ascii_case(sha) => None,
-                Ok((h, _)) => Some(format!(
-                    "changed since it was signed: SHA-256 {} signed, {} now",
-                    sha,
-                    h.to_ascii_lowercase()
+            match digests.get(name) {
+                Some(Ok(h)) if h.eq_ignore_ascii_case(sha) => None,
+                Some(Ok(h)) => Some(format!(
+                    "changed since it was signed: SHA-256 {sha} signed, {h} now"
                 )),
-                Err(e) => Some(format!("cannot be read: {e}")),
+                Some(Err(e)) => Some(format!("cannot be read: {e}")),
+                None => Some("is missing from the evidence, or no longer listed in it".to_string()),
             }
         };
         if let Some(m) = problem {
@@ -251,42 +282,6 @@ pub fn envelope_of(manifest: &Path) -> PathBuf {
     manifest.with_file_name(format!("{stem}{ENVELOPE_SUFFIX}"))
 }
 
-/// The files of a bundle area a signature covers: the manifest, the README
-/// and every listed artifact, relative to the area.
-fn area_files(area_dir: &Path) -> Result<Vec<String>> {
-    let mpath = area_dir.join(MANIFEST_FILE);
-    let (m, _) = crate::read::manifest::read(&mpath)?;
-    let mut files = vec![MANIFEST_FILE.to_string()];
-    if area_dir.join(crate::read::readme::README_FILE).is_file() {
-        files.push(crate::read::readme::README_FILE.to_string());
-    }
-    files.extend(m.artifacts.iter().map(|a| a.target_file.replace('\\', "/")));
-    Ok(files)
-}
-
-/// The area folders of a bundle (those holding a manifest).
-fn areas(bundle_dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(bundle_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.join(MANIFEST_FILE).is_file()
-                && !p
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .starts_with('.')
-        })
-        .collect();
-    if bundle_dir.join(MANIFEST_FILE).is_file() {
-        out.push(bundle_dir.to_path_buf());
-    }
-    out.sort();
-    out
-}
-
 /// Sign every area of a bundle after checking that its files still match
 /// the manifest. Returns the envelopes written.
 pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
@@ -305,7 +300,11 @@ pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec
         ));
     }
     let mut written = Vec::new();
-    for area in areas(bundle_dir) {
+    for (area, digests) in report
+        .digests
+        .iter()
+        .filter(|(_, d)| d.contains_key(MANIFEST_FILE))
+    {
         let env = envelope_of(&area.join(MANIFEST_FILE));
         if env.exists() && !force {
             return Err(Error::refused(
@@ -313,7 +312,14 @@ pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec
                 "already signed; use --force to sign again",
             ));
         }
-        let subjects = hash_subjects(&area, &area_files(&area)?)?;
+        // The digests the verification just computed: nothing is hashed twice.
+        let subjects = digests
+            .iter()
+            .map(|(name, h)| match h {
+                Ok(h) => Ok((name.clone(), h.clone())),
+                Err(e) => Err(Error::io(area.join(name), std::io::Error::other(e.clone()))),
+            })
+            .collect::<Result<Vec<_>>>()?;
         sign(
             ws,
             &env,
@@ -342,33 +348,28 @@ pub fn hash_subjects(dir: &Path, files: &[String]) -> Result<Vec<(String, String
         .collect()
 }
 
-/// Signature findings for every area of a bundle.
-pub fn check_bundle(ws: &Workspace, bundle_dir: &Path) -> Vec<Finding> {
+/// Signature findings for every area of a verified bundle, judged on the
+/// digests its verification computed.
+fn check_bundle(ws: &Workspace, report: &BundleReport) -> Vec<Finding> {
     let mut out = Vec::new();
-    for area in areas(bundle_dir) {
-        let env = envelope_of(&area.join(MANIFEST_FILE));
-        if !env.exists() {
-            out.extend(missing(ws, &env));
-            continue;
-        }
-        let expected = area_files(&area).unwrap_or_default();
-        let present: Vec<String> = expected
-            .into_iter()
-            .filter(|f| area.join(f).is_file())
-            .collect();
-        out.extend(check(ws, &env, &area, &present));
+    // An area without a manifest has nothing a signature could cover.
+    for (area, digests) in report
+        .digests
+        .iter()
+        .filter(|(_, d)| d.contains_key(MANIFEST_FILE))
+    {
+        let facts = envelope_facts(ws, &envelope_of(&area.join(MANIFEST_FILE)));
+        let expected: Vec<String> = digests.keys().cloned().collect();
+        out.extend(judge(ws, &facts, area, &expected, digests));
     }
     out
 }
 
 /// Verify a bundle, signatures included.
-pub fn verify_bundle(
-    ws: &Workspace,
-    bundle_dir: &Path,
-    only: &[String],
-) -> Result<crate::evidence::verify::BundleReport> {
+pub fn verify_bundle(ws: &Workspace, bundle_dir: &Path, only: &[String]) -> Result<BundleReport> {
     let mut report = crate::evidence::verify::verify_bundle(bundle_dir, &ws.policy, only)?;
-    report.findings.extend(check_bundle(ws, bundle_dir));
+    let signatures = check_bundle(ws, &report);
+    report.findings.extend(signatures);
     Ok(report)
 }
 
@@ -382,6 +383,41 @@ mod tests {
         assert_eq!(
             pae("http://example.com/HelloWorld", b"hello world"),
             b"DSSEv1 29 http://example.com/HelloWorld 11 hello world".to_vec()
+        );
+    }
+
+    /// Hash the files of `dir` now and judge the envelope on them.
+    fn check(ws: &Workspace, env: &Path, dir: &Path, want: &[String]) -> Vec<Finding> {
+        let digests: Digests = hash_subjects(dir, want)
+            .unwrap()
+            .into_iter()
+            .map(|(n, h)| (n, Ok(h)))
+            .collect();
+        judge(ws, &envelope_facts(ws, env), dir, want, &digests)
+    }
+
+    /// The judgement reads no file: it uses the digests it is given.
+    #[test]
+    fn judge_uses_the_given_digests_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = crate::policy::Workspace::discover(Some(tmp.path()), tmp.path()).unwrap();
+        generate(&ws, false).unwrap();
+        let dir = tmp.path().join("rel");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("a.json"), b"{}").unwrap();
+        let env = dir.join("m.intoto.jsonl");
+        let want = vec!["a.json".to_string()];
+        let subjects = hash_subjects(&dir, &want).unwrap();
+        sign(&ws, &env, &subjects, RELEASE_PREDICATE, json!({})).unwrap();
+        let digests: Digests = subjects.into_iter().map(|(n, h)| (n, Ok(h))).collect();
+        let facts = envelope_facts(&ws, &env);
+        std::fs::remove_file(dir.join("a.json")).unwrap();
+        assert!(judge(&ws, &facts, &dir, &want, &digests).is_empty());
+        let changed: Digests = [("a.json".to_string(), Ok("00".repeat(32)))].into();
+        let f = judge(&ws, &facts, &dir, &want, &changed);
+        assert!(
+            f[0].message.contains("changed since it was signed"),
+            "{f:?}"
         );
     }
 

@@ -116,6 +116,56 @@ pub fn resolve_target(
     Ok((rel, path))
 }
 
+/// One area folder of a bundle.
+#[derive(Debug, Clone)]
+pub struct AreaDir {
+    pub name: String,
+    pub dir: PathBuf,
+    /// The manifest sits at the bundle root (StateTrace's single-area layout).
+    pub root_level: bool,
+}
+
+/// The areas of a bundle, found one way for every command: the bundle
+/// itself when its root holds a manifest (named by the manifest's
+/// `AreaName`, else `default_area`), otherwise every non-hidden subfolder
+/// that holds a manifest or that `known` names, sorted by name.
+pub fn areas(
+    bundle_dir: &Path,
+    default_area: &str,
+    known: impl Fn(&str) -> bool,
+) -> Result<Vec<AreaDir>> {
+    let root_manifest = bundle_dir.join(crate::read::manifest::MANIFEST_FILE);
+    if root_manifest.is_file() {
+        let name = crate::read::manifest::read(&root_manifest)
+            .ok()
+            .and_then(|(m, _)| m.area_name)
+            .unwrap_or_else(|| default_area.to_string());
+        return Ok(vec![AreaDir {
+            name,
+            dir: bundle_dir.to_path_buf(),
+            root_level: true,
+        }]);
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(bundle_dir).map_err(|e| Error::io(bundle_dir, e))? {
+        let entry = entry.map_err(|e| Error::io(bundle_dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let dir = entry.path();
+        if name.starts_with('.') || !dir.is_dir() {
+            continue;
+        }
+        if known(&name) || dir.join(crate::read::manifest::MANIFEST_FILE).exists() {
+            found.push(AreaDir {
+                name,
+                dir,
+                root_level: false,
+            });
+        }
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,15 +107,14 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
         last_verdict: None,
         summary: None,
     };
-    let mut manifests = vec![(String::new(), dir.join(MANIFEST_FILE))];
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for sub in rd.flatten() {
-            let n = sub.file_name().to_string_lossy().into_owned();
-            if !n.starts_with('.') && sub.path().is_dir() {
-                manifests.push((n, sub.path().join(MANIFEST_FILE)));
-            }
-        }
-    }
+    let manifests: Vec<(String, PathBuf)> = super::area::areas(dir, "", |_| false)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| {
+            let name = if a.root_level { String::new() } else { a.name };
+            (name, a.dir.join(MANIFEST_FILE))
+        })
+        .collect();
     for (area, path) in manifests.into_iter().filter(|(_, p)| p.is_file()) {
         let Ok((m, _)) = manifest::read(&path) else {
             e.areas.push(format!("{area}(unreadable manifest)"));

@@ -37,6 +37,10 @@ pub enum TargetFact {
     Hashed(String, Result<(String, u64), String>),
 }
 
+/// SHA-256 digests (lower-case hex) by path relative to a folder, or why a
+/// file could not be hashed: what signature checks compare with.
+pub type Digests = std::collections::BTreeMap<String, Result<String, String>>;
+
 /// Facts about one area folder.
 #[derive(Debug)]
 pub struct AreaFacts {
@@ -47,6 +51,8 @@ pub struct AreaFacts {
     /// One per manifest artifact, in manifest order.
     pub targets: Vec<TargetFact>,
     pub readme_hash: Option<String>,
+    /// The manifest file's own SHA-256, when it was read.
+    pub manifest_hash: Option<String>,
     pub readme: Option<Readme>,
     /// Content verdicts of every file a requirement pattern matches, by lower-cased path.
     pub content: HashMap<String, Content>,
@@ -56,6 +62,26 @@ impl AreaFacts {
     /// The listed files (empty when listing failed).
     pub fn files(&self) -> &[AreaFile] {
         self.files.as_deref().unwrap_or(&[])
+    }
+
+    /// The digests of the manifest, the README and every hashed artifact:
+    /// everything a signature over the area covers, hashed once.
+    pub fn digests(&self) -> Digests {
+        let lower = |h: &String| Ok(h.to_ascii_lowercase());
+        let mut d = Digests::new();
+        if let Some(h) = &self.manifest_hash {
+            d.insert(MANIFEST_FILE.to_string(), lower(h));
+        }
+        if let Some(h) = &self.readme_hash {
+            d.insert(README_FILE.to_string(), lower(h));
+        }
+        for t in &self.targets {
+            if let TargetFact::Hashed(rel, h) = t {
+                let h = h.as_ref().map(|(h, _)| h.to_ascii_lowercase());
+                d.insert(rel.clone(), h.map_err(Clone::clone));
+            }
+        }
+        d
     }
 
     /// The manifest, when it was read.
@@ -98,16 +124,21 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
     let readme_ok = listed
         .iter()
         .any(|f| f.rel == README_FILE && f.escape.is_none());
+    let manifest_ok = matches!(manifest, ManifestFact::Read(..));
     let mut paths: Vec<PathBuf> = pending.iter().map(|p| p.2.clone()).collect();
+    if manifest_ok {
+        paths.push(dir.join(MANIFEST_FILE));
+    }
     if readme_ok {
         paths.push(dir.join(README_FILE));
     }
     let mut hashes = sha256_files(&paths);
-    let readme_hash = if readme_ok {
-        hashes.pop().and_then(|r| r.ok()).map(|(h, _)| h)
-    } else {
-        None
+    let mut last = |ok: bool| {
+        ok.then(|| hashes.pop().and_then(|r| r.ok()).map(|(h, _)| h))
+            .flatten()
     };
+    let readme_hash = last(readme_ok);
+    let manifest_hash = last(manifest_ok);
     for ((i, rel, _), h) in pending.into_iter().zip(hashes) {
         targets[i] = TargetFact::Hashed(rel, h.map_err(|e| e.to_string()));
     }
@@ -136,6 +167,7 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
         manifest,
         targets,
         readme_hash,
+        manifest_hash,
         readme,
         content,
     }

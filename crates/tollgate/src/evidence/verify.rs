@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::area::AreaFile;
+use super::area::{AreaDir, AreaFile};
 use super::facts::{self, AreaFacts, ManifestFact, TargetFact};
 use super::glob;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::{Level, Policy, Requirement};
 use crate::read::content::Content;
-use crate::read::manifest::{self, Manifest, MANIFEST_FILE};
+use crate::read::manifest::{Manifest, MANIFEST_FILE};
 use crate::read::readme::{self, README_FILE};
 use crate::read::summary::{AreaSummary, RequirementState};
 use crate::read::timestamp::{name_timestamp, now_roundtrip, parse_time};
@@ -28,6 +28,8 @@ pub struct BundleReport {
     pub areas: Vec<AreaSummary>,
     /// Findings about the bundle as a whole (no areas, a requested area absent).
     pub findings: Vec<Finding>,
+    /// Each verified area's folder and the digests its facts computed.
+    pub digests: Vec<(PathBuf, super::facts::Digests)>,
 }
 
 impl BundleReport {
@@ -64,24 +66,17 @@ pub fn verify_bundle(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Res
             Location::file(bundle_dir.display().to_string()),
         ));
     }
-    let areas = areas
+    let (areas, digests) = areas
         .into_iter()
         .map(|a| verify_area(&name, &a, policy))
-        .collect();
+        .unzip();
     Ok(BundleReport {
         name,
         path: bundle_dir.to_path_buf(),
         areas,
         findings,
+        digests,
     })
-}
-
-/// An area to verify.
-struct AreaDir {
-    name: String,
-    dir: PathBuf,
-    /// The manifest sits at the bundle root (StateTrace's single-area layout).
-    root_level: bool,
 }
 
 fn folder_name(p: &Path) -> String {
@@ -100,46 +95,23 @@ fn discover_areas(
     only: &[String],
 ) -> Result<(Vec<AreaDir>, Vec<Finding>)> {
     let mut findings = Vec::new();
-    let root_manifest = bundle_dir.join(MANIFEST_FILE);
-    if root_manifest.is_file() {
-        let name = manifest::read(&root_manifest)
-            .ok()
-            .and_then(|(m, _)| m.area_name)
-            .unwrap_or_else(|| policy.bundle.default_area.clone());
-        for o in only.iter().filter(|o| !o.eq_ignore_ascii_case(&name)) {
-            findings.push(Finding::new(
-                "bundle.areas",
-                Severity::Warn,
-                o.clone(),
-                format!("bundle has a root-level manifest for area '{name}'; requested area '{o}' ignored"),
-                Location::file(bundle_dir.display().to_string()),
-            ));
-        }
-        let area = AreaDir {
-            name,
-            dir: bundle_dir.to_path_buf(),
-            root_level: true,
-        };
-        return Ok((vec![area], findings));
-    }
-    let mut found = Vec::new();
-    let entries = std::fs::read_dir(bundle_dir).map_err(|e| Error::io(bundle_dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(bundle_dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let dir = entry.path();
-        if name.starts_with('.') || !dir.is_dir() {
-            continue;
-        }
-        if policy.area(&name).is_some() || dir.join(MANIFEST_FILE).exists() {
-            found.push(AreaDir {
-                name,
-                dir,
-                root_level: false,
-            });
+    let mut found = super::area::areas(bundle_dir, &policy.bundle.default_area, |n| {
+        policy.area(n).is_some()
+    })?;
+    if let [area] = found.as_slice() {
+        if area.root_level {
+            for o in only.iter().filter(|o| !o.eq_ignore_ascii_case(&area.name)) {
+                findings.push(Finding::new(
+                    "bundle.areas",
+                    Severity::Warn,
+                    o.clone(),
+                    format!("bundle has a root-level manifest for area '{}'; requested area '{o}' ignored", area.name),
+                    Location::file(bundle_dir.display().to_string()),
+                ));
+            }
+            return Ok((found, findings));
         }
     }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
     if only.is_empty() {
         return Ok((found, findings));
     }
@@ -209,7 +181,12 @@ fn requirements_of(policy: &Policy, area: &str) -> (Vec<Requirement>, bool) {
     }
 }
 
-fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummary {
+/// One area's summary, and its folder with the digests of what was hashed.
+fn verify_area(
+    bundle_name: &str,
+    area: &AreaDir,
+    policy: &Policy,
+) -> (AreaSummary, (PathBuf, super::facts::Digests)) {
     let (requirements, defined) = requirements_of(policy, &area.name);
     let facts = facts::gather(&area.dir, policy, &requirements);
     let mut cx = Ctx {
@@ -279,7 +256,7 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
             String::new()
         }
     };
-    AreaSummary {
+    let summary = AreaSummary {
         area: area.name.clone(),
         bundle_path: area.dir.display().to_string(),
         manifest_path: named(MANIFEST_FILE),
@@ -291,7 +268,8 @@ fn verify_area(bundle_name: &str, area: &AreaDir, policy: &Policy) -> AreaSummar
         verified_at: Some(now_roundtrip()),
         tool_version: Some(crate::VERSION.to_string()),
         findings,
-    }
+    };
+    (summary, (area.dir.clone(), facts.digests()))
 }
 
 fn check_manifest(cx: &mut Ctx, facts: &AreaFacts) {

@@ -135,7 +135,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             approvals = approvals_of(&entries, version);
         }
     }
-    findings.extend(check_signature(ws, &dir)?);
+    findings.extend(check_signature(ws, &dir, &actual)?);
     if approvals.is_empty() {
         findings.push(Finding::new(
             "release.approval",
@@ -231,15 +231,30 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
 }
 
 /// Signature findings for a release folder.
-fn check_signature(ws: &Workspace, dir: &Path) -> Result<Vec<Finding>> {
-    let env = crate::signing::envelope_of(&dir.join(MANIFEST));
-    if !env.exists() {
-        return Ok(crate::signing::missing(ws, &env));
-    }
-    Ok(crate::signing::check(
+fn check_signature(
+    ws: &Workspace,
+    dir: &Path,
+    actual: &[super::ManifestFile],
+) -> Result<Vec<Finding>> {
+    let facts =
+        crate::signing::envelope_facts(ws, &crate::signing::envelope_of(&dir.join(MANIFEST)));
+    // The folder's files as hashed for the manifest check, and the manifest.
+    let mut digests: crate::evidence::facts::Digests = actual
+        .iter()
+        .map(|f| (f.path.clone(), Ok(f.sha256.clone())))
+        .collect();
+    let manifest = dir.join(MANIFEST);
+    digests.insert(
+        MANIFEST.to_string(),
+        FileRef::of(&ws.root, &manifest)
+            .map(|r| r.sha256)
+            .map_err(|e| e.to_string()),
+    );
+    Ok(crate::signing::judge(
         ws,
-        &env,
+        &facts,
         dir,
         &super::release_files(dir)?,
+        &digests,
     ))
 }
