@@ -107,6 +107,15 @@ pub fn matching(dir: &Path, pattern: &str) -> Vec<PathBuf> {
     list(dir, pattern).unwrap_or_default()
 }
 
+/// The files matching `glob`, a path whose last component may hold
+/// wildcards, sorted (none when its folder is absent or unreadable).
+pub fn glob_files(glob: &Path) -> Vec<PathBuf> {
+    match (glob.parent(), glob.file_name()) {
+        (Some(dir), Some(leaf)) => matching(dir, &leaf.to_string_lossy()),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

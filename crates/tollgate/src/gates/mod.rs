@@ -78,22 +78,45 @@ pub struct GateResult {
     pub explain: Vec<String>,
 }
 
+/// What a gate reads, found before it is evaluated: its source glob and the
+/// files matching it, newest first. (Their content is read while the gate
+/// aggregates: telemetry is streamed, never held whole.)
+#[derive(Debug, Clone)]
+pub struct SourceFacts {
+    pub pattern: String,
+    pub files: Vec<PathBuf>,
+}
+
+impl SourceFacts {
+    /// Find the files of `g`'s source in `ws`.
+    pub fn gather(ws: &Workspace, g: &GateSpec) -> SourceFacts {
+        let pattern = source_glob(ws, g);
+        let files = crate::select::newest_first(crate::select::glob_files(Path::new(&pattern)));
+        SourceFacts { pattern, files }
+    }
+}
+
 /// Evaluate `gates` in `ws`; `baseline` holds earlier values by gate id.
 pub fn evaluate(
     ws: &Workspace,
     gates: &[&GateSpec],
     base: Option<&baseline::Record>,
 ) -> Vec<GateResult> {
-    gates.iter().map(|g| evaluate_one(ws, g, base)).collect()
+    let facts: Vec<SourceFacts> = gates.iter().map(|g| SourceFacts::gather(ws, g)).collect();
+    gates
+        .iter()
+        .zip(&facts)
+        .map(|(g, f)| evaluate_one(g, f, base))
+        .collect()
 }
 
-fn evaluate_one(ws: &Workspace, g: &GateSpec, base: Option<&baseline::Record>) -> GateResult {
+fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Record>) -> GateResult {
     let mut explain = Vec::new();
     if let Some(n) = &g.note {
         explain.push(format!("note: {n}"));
     }
-    let files = candidate_files(ws, g);
-    let pattern = source_glob(ws, g);
+    let files = &facts.files;
+    let pattern = &facts.pattern;
     explain.push(format!(
         "source {:?}: {} file(s) match {pattern}",
         g.source,
@@ -186,7 +209,7 @@ fn evaluate_one(ws: &Workspace, g: &GateSpec, base: Option<&baseline::Record>) -
         }
     }
     if r.status != Status::Pass && g.source != Source::Events && files.len() > 1 {
-        r.candidates = near_misses(g, &files);
+        r.candidates = near_misses(g, files);
     }
     r.message = message(g, &r, worst.name.as_str());
     r
@@ -383,18 +406,6 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
     ws.root.join(rel).display().to_string()
 }
 
-/// The source's files, newest first (SPEC §8 selection).
-pub fn candidate_files(ws: &Workspace, g: &GateSpec) -> Vec<PathBuf> {
-    let pattern = source_glob(ws, g);
-    let path = Path::new(&pattern);
-    match (path.parent(), path.file_name()) {
-        (Some(dir), Some(leaf)) => {
-            crate::select::newest_first(crate::select::matching(dir, &leaf.to_string_lossy()))
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Findings for the gates that did not pass.
 pub fn findings(results: &[GateResult]) -> Vec<Finding> {
     results
@@ -454,12 +465,11 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
         .filter_map(|id| gates.iter().find(|g| &g.id == id))
         .collect();
     let first = members[0];
-    let files = candidate_files(ws, first);
+    let SourceFacts { pattern, files } = SourceFacts::gather(ws, first);
     let mut explain = vec![format!(
-        "set of {}: judged together on each of {} file(s) matching {}",
+        "set of {}: judged together on each of {} file(s) matching {pattern}",
         set.gates.join(", "),
         files.len(),
-        source_glob(ws, first)
     )];
     let mut candidates: Vec<(usize, f64, Part)> = Vec::new();
     for f in files.iter().take(NEAR_MISS_CANDIDATES) {
@@ -525,7 +535,7 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
         .map_or(Status::InsufficientData, |p| p.status);
     candidates.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut message = match &newest {
-        None => format!("no data: no file matches {}", source_glob(ws, first)),
+        None => format!("no data: no file matches {pattern}"),
         Some(p) if p.status == Status::Pass => {
             format!("all {} criteria hold in {}", members.len(), p.name)
         }

@@ -181,10 +181,7 @@ impl PlanEntry {
 /// The tasks in the ID column of every table of the plan files matching
 /// `pattern`, with the section and status each row states.
 pub fn read_plan_entries(pattern: &Path, id: &Regex) -> Result<Vec<PlanEntry>> {
-    let (Some(dir), Some(leaf)) = (pattern.parent(), pattern.file_name()) else {
-        return Ok(Vec::new());
-    };
-    let files = crate::select::matching(dir, &leaf.to_string_lossy());
+    let files = crate::select::glob_files(pattern);
     let mut out = Vec::new();
     for f in files {
         let doc = text::read_to_string(&f)?;

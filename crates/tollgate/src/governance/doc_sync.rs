@@ -240,10 +240,7 @@ pub fn decide(p: &DocsPolicy, task: &str, f: TaskFacts) -> DocSyncChecklist {
 
 /// Session logs matching a glob (in its last component), newest name first.
 fn session_logs(pattern: &Path) -> Vec<PathBuf> {
-    let (Some(dir), Some(leaf)) = (pattern.parent(), pattern.file_name()) else {
-        return Vec::new();
-    };
-    let mut logs = crate::select::matching(dir, &leaf.to_string_lossy());
+    let mut logs = crate::select::glob_files(pattern);
     logs.reverse();
     logs
 }

@@ -158,11 +158,7 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
 
 /// Workspace-relative files matching a workspace-relative glob, sorted.
 fn doc_glob(ws: &Workspace, glob: &str) -> Vec<String> {
-    let full = ws.path(glob);
-    let (Some(dir), Some(leaf)) = (full.parent(), full.file_name()) else {
-        return Vec::new();
-    };
-    crate::select::matching(dir, &leaf.to_string_lossy())
+    crate::select::glob_files(&ws.path(glob))
         .into_iter()
         .map(|f| ws.rel(&f))
         .collect()
