@@ -23,6 +23,15 @@ threshold = 1000
 max_increase_percent = 10
 "#;
 
+/// A minimal workspace with the benchmark gate.
+fn gated_workspace() -> tempfile::TempDir {
+    let dir = minimal_workspace();
+    let policy = dir.path().join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap() + GATE;
+    std::fs::write(policy, text).unwrap();
+    dir
+}
+
 fn set_p95(ws: &Path, v: f64) {
     std::fs::create_dir_all(ws.join("bench")).unwrap();
     std::fs::write(ws.join("bench/bench.json"), format!("{{\"p95\": {v}}}")).unwrap();
@@ -39,12 +48,9 @@ fn gate<'a>(gates: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 #[test]
 fn a_regression_against_the_last_shippable_release_fails_everywhere() {
-    let dir = minimal_workspace();
+    let dir = gated_workspace();
     let ws = dir.path();
     let w = ws.to_str().unwrap();
-    let mut policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
-    policy.push_str(GATE);
-    std::fs::write(ws.join("tollgate.toml"), policy).unwrap();
     publish_fixture(ws);
 
     // 1.0.0 ships at p95 = 100 and becomes the baseline.
@@ -123,12 +129,9 @@ fn a_regression_against_the_last_shippable_release_fails_everywhere() {
 
 #[test]
 fn without_a_shippable_release_there_is_no_baseline() {
-    let dir = minimal_workspace();
+    let dir = gated_workspace();
     let ws = dir.path();
     let w = ws.to_str().unwrap();
-    let mut policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
-    policy.push_str(GATE);
-    std::fs::write(ws.join("tollgate.toml"), policy).unwrap();
     set_p95(ws, 100.0);
     // No bundle: 0.9.0 is Blocked, so it is no baseline.
     let (code, v) = run_json(&["--workspace", w, "verify"]);

@@ -116,6 +116,20 @@ pub fn resolve_target(
     Ok((rel, path))
 }
 
+/// The visible (not dot-named) subfolders of `dir`: name and path.
+pub fn subfolders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        if !name.starts_with('.') && path.is_dir() {
+            out.push((name, path));
+        }
+    }
+    Ok(out)
+}
+
 /// One area folder of a bundle.
 #[derive(Debug, Clone)]
 pub struct AreaDir {
@@ -147,13 +161,7 @@ pub fn areas(
         }]);
     }
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(bundle_dir).map_err(|e| Error::io(bundle_dir, e))? {
-        let entry = entry.map_err(|e| Error::io(bundle_dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let dir = entry.path();
-        if name.starts_with('.') || !dir.is_dir() {
-            continue;
-        }
+    for (name, dir) in subfolders(bundle_dir)? {
         if known(&name) || dir.join(crate::read::manifest::MANIFEST_FILE).exists() {
             found.push(AreaDir {
                 name,

@@ -82,16 +82,10 @@ pub fn list_bundles(bundles_dir: &Path) -> Result<Vec<BundleEntry>> {
     if !bundles_dir.is_dir() {
         return Ok(Vec::new());
     }
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(bundles_dir).map_err(|e| Error::io(bundles_dir, e))? {
-        let entry = entry.map_err(|e| Error::io(bundles_dir, e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let dir = entry.path();
-        if name.starts_with('.') || !dir.is_dir() {
-            continue;
-        }
-        out.push(describe(&name, &dir));
-    }
+    let mut out: Vec<BundleEntry> = super::area::subfolders(bundles_dir)?
+        .iter()
+        .map(|(name, dir)| describe(name, dir))
+        .collect();
     out.sort_by(|a, b| (&a.created, &a.name).cmp(&(&b.created, &b.name)));
     Ok(out)
 }
