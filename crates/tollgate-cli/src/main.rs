@@ -281,7 +281,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
 fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
     use tollgate::report::analyze as text;
     use tollgate::telemetry::analyze as a;
-    let (args, (result, scans), columns): (_, _, &[&str]) = match kind {
+    match kind {
         cli::AnalyzeKind::QueueDelay {
             args,
             min_samples,
@@ -290,33 +290,42 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
         } => {
             let t = a::QueueThresholds::from_policy(&ws.policy, min_samples, max_p95, max_p99)?;
             let (summary, scans) = a::queue_delay(&args.files, t)?;
-            if !json {
-                print!("{}", text::queue_delay_text(&summary, &t));
-            }
-            (args, (vec![summary], scans), &[])
+            let shown = text::queue_delay_text(&summary, &t);
+            analyzed(&args, std::slice::from_ref(&summary), &scans, json, shown)
         }
         cli::AnalyzeKind::SharedCache(args) => {
-            let r = a::shared_cache(&args.files)?;
-            (args, r, text::SHARED_CACHE_COLUMNS)
+            let (r, scans) = a::shared_cache(&args.files)?;
+            let shown = text::columns_text(&r, text::SHARED_CACHE_COLUMNS);
+            analyzed(&args, &r, &scans, json, shown)
         }
         cli::AnalyzeKind::ProviderReasons(args) => {
-            let r = a::provider_reasons(&args.files)?;
-            (args, r, text::PROVIDER_COLUMNS)
+            let (r, scans) = a::provider_reasons(&args.files)?;
+            let shown = text::columns_text(&r, text::PROVIDER_COLUMNS);
+            analyzed(&args, &r, &scans, json, shown)
         }
-    };
+    }
+}
+
+/// Write `--out`, then print the analyzer's JSON or `shown` and the findings.
+fn analyzed<T: serde::Serialize>(
+    args: &cli::AnalyzeArgs,
+    result: &[T],
+    scans: &[tollgate::read::telemetry::FileScan],
+    json: bool,
+    shown: String,
+) -> Result<u8> {
     if let Some(out) = &args.out {
-        let text =
-            serde_json::to_string_pretty(&result).map_err(|e| Error::Usage(e.to_string()))?;
+        let text = serde_json::to_string_pretty(result).map_err(|e| Error::Usage(e.to_string()))?;
         tollgate::record::atomic::write_file(out, text.as_bytes())?;
     }
     if json {
         emit_json(&out::AnalyzeOut {
             result: &result,
-            files: &scans,
+            files: scans,
         })?;
         return Ok(0);
     }
-    print!("{}", text::columns_text(&result, columns));
+    print!("{shown}");
     let findings: Vec<&tollgate::finding::Finding> =
         scans.iter().flat_map(|s| s.findings.iter()).collect();
     print!("{}", report::findings_text(&findings));

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::telemetry::analyze::QueueThresholds;
+use crate::telemetry::analyze::{QueueDelaySummary, QueueResult, QueueThresholds};
 
 /// Shared-cache analyzer columns.
 pub const SHARED_CACHE_COLUMNS: &[&str] = &[
@@ -28,16 +28,21 @@ pub const PROVIDER_COLUMNS: &[&str] = &[
 ];
 
 /// `Pass: 120 sample(s) (minimum 30), p95 ... ms (max ...), p99 ... ms (max ...)`.
-pub fn queue_delay_text(summary: &Value, t: &QueueThresholds) -> String {
-    let d = &summary["Statistics"]["QueueBuildDelayMs"];
+pub fn queue_delay_text(summary: &QueueDelaySummary, t: &QueueThresholds) -> String {
+    let d = summary.statistics.queue_build_delay_ms.as_ref();
+    let num = |v: Option<f64>| v.map_or("null".to_string(), |x| serde_json::json!(x).to_string());
+    let result = match summary.result {
+        QueueResult::Pass => "Pass",
+        QueueResult::Fail => "Fail",
+        QueueResult::InsufficientData => "InsufficientData",
+    };
     format!(
-        "{}: {} sample(s) (minimum {}), p95 {} ms (max {}), p99 {} ms (max {})\n",
-        summary["Result"].as_str().unwrap_or(""),
-        summary["Statistics"]["SampleCount"],
+        "{result}: {} sample(s) (minimum {}), p95 {} ms (max {}), p99 {} ms (max {})\n",
+        summary.statistics.sample_count,
         t.min_samples,
-        d["P95"],
+        num(d.and_then(|d| d.p95)),
         t.max_p95_ms,
-        d["P99"],
+        num(d.and_then(|d| d.p99)),
         t.max_p99_ms
     )
 }

@@ -232,10 +232,74 @@ impl QueueThresholds {
     }
 }
 
+/// The judgement of a queue-delay summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum QueueResult {
+    Pass,
+    Fail,
+    InsufficientData,
+}
+
+/// One measured field of a queue-delay summary.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DelayStats {
+    pub name: String,
+    pub count: u64,
+    pub average: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub sample_count: u64,
+}
+
+/// The thresholds a queue-delay summary was judged by.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueLimits {
+    pub minimum_event_count: u64,
+    pub maximum_queue_delay_p95_ms: f64,
+    pub maximum_queue_delay_p99_ms: f64,
+}
+
+/// The statistics of a queue-delay summary (`null` where there were no samples).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueStatistics {
+    pub sample_count: u64,
+    pub queue_build_delay_ms: Option<DelayStats>,
+    pub queue_build_duration_ms: Option<DelayStats>,
+}
+
+/// One source path, or several.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum SourcePaths {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `QueueDelaySummary.json`, in `Generate-QueueDelaySummary.ps1`'s shape.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueueDelaySummary {
+    pub generated_at_utc: String,
+    pub source_telemetry_path: SourcePaths,
+    pub pass: bool,
+    pub result: QueueResult,
+    pub thresholds: QueueLimits,
+    pub statistics: QueueStatistics,
+}
+
 /// `analyze queue-delay`: a QueueDelaySummary (the shape of
 /// `Generate-QueueDelaySummary.ps1`, plus `Result: InsufficientData` instead
 /// of refusing to write) over the `InterfacePortQueueMetrics` events of `paths`.
-pub fn queue_delay(paths: &[PathBuf], t: QueueThresholds) -> Result<(Value, Vec<FileScan>)> {
+pub fn queue_delay(
+    paths: &[PathBuf],
+    t: QueueThresholds,
+) -> Result<(QueueDelaySummary, Vec<FileScan>)> {
     let mut delay = Distribution::default();
     let mut duration = Distribution::default();
     let mut scans = Vec::new();
@@ -253,29 +317,51 @@ pub fn queue_delay(paths: &[PathBuf], t: QueueThresholds) -> Result<(Value, Vec<
     }
     let stats = |name: &str, d: &Distribution| {
         if d.count() == 0 {
-            return Value::Null;
+            return None;
         }
         let r6 = |v: Option<f64>| v.map(|x| round_away(x, 6));
         let p = d.percentiles(&[50.0, 95.0, 99.0]);
-        json!({"Name": name, "Count": d.count(), "Average": r6(d.mean()), "Min": r6(d.min()), "Max": r6(d.max()),
-               "P50": r6(p[0]), "P95": r6(p[1]), "P99": r6(p[2]), "SampleCount": d.count()})
+        Some(DelayStats {
+            name: name.to_string(),
+            count: d.count(),
+            average: r6(d.mean()),
+            min: r6(d.min()),
+            max: r6(d.max()),
+            p50: r6(p[0]),
+            p95: r6(p[1]),
+            p99: r6(p[2]),
+            sample_count: d.count(),
+        })
     };
     let (p95, p99) = (delay.percentile(95.0), delay.percentile(99.0));
     let result = if delay.count() < t.min_samples {
-        "InsufficientData"
+        QueueResult::InsufficientData
     } else if p95.is_some_and(|v| v <= t.max_p95_ms) && p99.is_some_and(|v| v <= t.max_p99_ms) {
-        "Pass"
+        QueueResult::Pass
     } else {
-        "Fail"
+        QueueResult::Fail
     };
-    let sources: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let summary = json!({
-        "GeneratedAtUtc": crate::read::timestamp::roundtrip(&chrono::Utc::now().fixed_offset()).replace("+00:00", "Z"),
-        "SourceTelemetryPath": if sources.len() == 1 { json!(sources[0]) } else { json!(sources) },
-        "Pass": result == "Pass",
-        "Result": result,
-        "Thresholds": {"MinimumEventCount": t.min_samples, "MaximumQueueDelayP95Ms": t.max_p95_ms, "MaximumQueueDelayP99Ms": t.max_p99_ms},
-        "Statistics": {"SampleCount": delay.count(), "QueueBuildDelayMs": stats("QueueBuildDelayMs", &delay), "QueueBuildDurationMs": stats("QueueBuildDurationMs", &duration)},
-    });
+    let mut sources: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let summary = QueueDelaySummary {
+        generated_at_utc: crate::read::timestamp::roundtrip(&chrono::Utc::now().fixed_offset())
+            .replace("+00:00", "Z"),
+        source_telemetry_path: if sources.len() == 1 {
+            SourcePaths::One(sources.remove(0))
+        } else {
+            SourcePaths::Many(sources)
+        },
+        pass: result == QueueResult::Pass,
+        result,
+        thresholds: QueueLimits {
+            minimum_event_count: t.min_samples,
+            maximum_queue_delay_p95_ms: t.max_p95_ms,
+            maximum_queue_delay_p99_ms: t.max_p99_ms,
+        },
+        statistics: QueueStatistics {
+            sample_count: delay.count(),
+            queue_build_delay_ms: stats("QueueBuildDelayMs", &delay),
+            queue_build_duration_ms: stats("QueueBuildDurationMs", &duration),
+        },
+    };
     Ok((summary, scans))
 }
