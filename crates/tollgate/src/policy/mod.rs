@@ -314,58 +314,71 @@ impl Policy {
                     },
                 }
             })?;
-        policy.validate(path)?;
+        policy.validate(path, text)?;
         Ok(policy)
     }
 
-    fn validate(&self, path: &Path) -> Result<()> {
-        let bad = |message: String| Error::Policy {
+    /// Checks parsing alone cannot make; each error names the line of
+    /// `text` that its anchor (a key or `key = "value"`) first stands on.
+    fn validate(&self, path: &Path, text: &str) -> Result<()> {
+        let bad = |anchor: &str, message: String| Error::Policy {
             path: path.to_path_buf(),
-            line: None,
+            line: line_of(text, anchor),
             message,
         };
-        parse_duration(&self.bundle.max_age).map_err(|m| bad(format!("bundle.max_age: {m}")))?;
+        parse_duration(&self.bundle.max_age)
+            .map_err(|m| bad("max_age", format!("bundle.max_age: {m}")))?;
         for p in &self.bundle.redaction_patterns {
             regex::RegexBuilder::new(p)
                 .case_insensitive(true)
                 .build()
-                .map_err(|e| bad(format!("bundle.redaction_patterns: '{p}': {e}")))?;
+                .map_err(|e| bad(p, format!("bundle.redaction_patterns: '{p}': {e}")))?;
         }
         let mut names = std::collections::HashSet::new();
         for area in &self.bundle.areas {
             if !names.insert(area.name.to_ascii_lowercase()) {
-                return Err(bad(format!(
-                    "bundle.area: '{}' is declared twice",
-                    area.name
-                )));
+                return Err(bad(
+                    &format!("\"{}\"", area.name),
+                    format!("bundle.area: '{}' is declared twice", area.name),
+                ));
             }
             for r in &area.requirements {
                 if r.patterns.is_empty() {
-                    return Err(bad(format!(
-                        "bundle.area '{}': requirement '{}' has no patterns",
-                        area.name, r.name
-                    )));
+                    return Err(bad(
+                        &format!("\"{}\"", r.name),
+                        format!(
+                            "bundle.area '{}': requirement '{}' has no patterns",
+                            area.name, r.name
+                        ),
+                    ));
                 }
             }
         }
         if let Some(d) = &self.docs {
-            regex::Regex::new(&d.id_pattern).map_err(|e| bad(format!("docs.id_pattern: {e}")))?;
+            regex::Regex::new(&d.id_pattern)
+                .map_err(|e| bad("id_pattern", format!("docs.id_pattern: {e}")))?;
         }
         let mut ids = std::collections::HashSet::new();
         for g in &self.gates {
             if !ids.insert(g.id.to_ascii_lowercase()) {
-                return Err(bad(format!("gate '{}' is declared twice", g.id)));
+                return Err(bad(
+                    &format!("\"{}\"", g.id),
+                    format!("gate '{}' is declared twice", g.id),
+                ));
             }
             if let Err(m) = gate::check(g) {
-                return Err(bad(format!("gate '{}': {m}", g.id)));
+                return Err(bad(
+                    &format!("\"{}\"", g.id),
+                    format!("gate '{}': {m}", g.id),
+                ));
             }
         }
         for set in &self.gate_sets {
             if !ids.insert(set.id.to_ascii_lowercase()) {
-                return Err(bad(format!(
-                    "gate_set '{}': the id is already used",
-                    set.id
-                )));
+                return Err(bad(
+                    &format!("\"{}\"", set.id),
+                    format!("gate_set '{}': the id is already used", set.id),
+                ));
             }
             let members: Vec<&GateSpec> = set
                 .gates
@@ -373,43 +386,57 @@ impl Policy {
                 .filter_map(|id| self.gates.iter().find(|g| &g.id == id))
                 .collect();
             if members.len() != set.gates.len() || members.is_empty() {
-                return Err(bad(format!(
-                    "gate_set '{}': every member must be a declared gate id",
-                    set.id
-                )));
+                return Err(bad(
+                    &format!("\"{}\"", set.id),
+                    format!(
+                        "gate_set '{}': every member must be a declared gate id",
+                        set.id
+                    ),
+                ));
             }
             if members.iter().any(|g| {
                 g.source != members[0].source
                     || g.files != members[0].files
                     || g.source == gate::Source::Events
             }) {
-                return Err(bad(format!(
-                    "gate_set '{}': members must share one file-based (non-events) source",
-                    set.id
-                )));
+                return Err(bad(
+                    &format!("\"{}\"", set.id),
+                    format!(
+                        "gate_set '{}': members must share one file-based (non-events) source",
+                        set.id
+                    ),
+                ));
             }
         }
         for id in &self.dashboard.trends {
             if !self.gates.iter().any(|g| &g.id == id) {
-                return Err(bad(format!(
-                    "dashboard.trends: '{id}' is not a declared gate id"
-                )));
+                return Err(bad(
+                    "trends",
+                    format!("dashboard.trends: '{id}' is not a declared gate id"),
+                ));
             }
         }
         for step in &self.verify.steps {
-            parse_duration(&step.timeout)
-                .map_err(|m| bad(format!("verify.step '{}': timeout: {m}", step.name)))?;
+            parse_duration(&step.timeout).map_err(|m| {
+                bad(
+                    &format!("\"{}\"", step.name),
+                    format!("verify.step '{}': timeout: {m}", step.name),
+                )
+            })?;
         }
         if let Some(when) = &self.verify.schedule {
             crate::schedule::Schedule::parse(when)
-                .map_err(|m| bad(format!("verify.schedule: {m}")))?;
+                .map_err(|m| bad("schedule", format!("verify.schedule: {m}")))?;
         }
         for s in &self.bundle.sources {
             if s.dirs.is_empty() || s.patterns.is_empty() || s.max == 0 {
-                return Err(bad(format!(
-                    "bundle.source '{}': needs dirs, patterns and max >= 1",
-                    s.category
-                )));
+                return Err(bad(
+                    &format!("\"{}\"", s.category),
+                    format!(
+                        "bundle.source '{}': needs dirs, patterns and max >= 1",
+                        s.category
+                    ),
+                ));
             }
         }
         Ok(())
@@ -523,6 +550,13 @@ impl Workspace {
     }
 }
 
+/// The 1-based line of the first non-comment line of `text` holding `anchor`.
+fn line_of(text: &str, anchor: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| !l.trim_start().starts_with('#') && l.contains(anchor))
+        .map(|i| i + 1)
+}
+
 /// `p` relative to `root` (or `p` itself outside it), with `/`.
 pub fn relative(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
@@ -569,6 +603,11 @@ mod tests {
         let bad = base.replace("\"30d\"", "\"30 days\"");
         let e = Policy::parse(&bad, Path::new("t.toml")).unwrap_err();
         assert!(e.to_string().contains("bundle.max_age"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("t.toml:{line}: bundle.max_age:")),
+            "validation errors name the line too: {e}"
+        );
         let bad = base.replace("\"token\"", "\"(unclosed\"");
         assert!(Policy::parse(&bad, Path::new("t.toml")).is_err());
     }
