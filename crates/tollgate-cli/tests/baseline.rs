@@ -110,6 +110,11 @@ fn a_regression_against_the_last_shippable_release_fails_everywhere() {
         gate(&v["dashboard"]["gates"], "bench-p95")["status"],
         "Fail"
     );
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("baselines against release 1.0.0"),
+        "the page names the baseline"
+    );
 
     // The Blocked 1.1.0 is not the new standard: 1.0.0 still is.
     let (code, v) = run_json(&["--workspace", w, "gates"]);
