@@ -150,7 +150,7 @@ pub struct RuleCount {
 #[derive(Debug, Clone, Serialize)]
 pub struct RiskView {
     pub version: String,
-    pub verdict: String,
+    pub verdict: Verdict,
     pub risks: Vec<RiskRow>,
     pub findings: Vec<String>,
 }
@@ -170,10 +170,19 @@ pub struct RunRow {
     pub seq: i64,
     pub time: String,
     pub stamp: String,
-    pub status: String,
+    /// `Pass`, `Warn` or `Fail`.
+    #[serde(with = "crate::finding::words::run_status")]
+    pub status: Verdict,
     pub passed: u64,
     pub failed: u64,
     pub skipped: u64,
+}
+
+impl RunRow {
+    /// `Pass`, `Warn` or `Fail`.
+    pub fn status_word(&self) -> &'static str {
+        crate::finding::words::run_status::word(self.status)
+    }
 }
 
 /// One release with its approvals.
@@ -394,7 +403,11 @@ fn ledger_views(
                 seq: e.seq,
                 time: e.time.clone(),
                 stamp: e.subject.clone(),
-                status: p["status"].as_str().unwrap_or("Unknown").to_string(),
+                // A status this version cannot read counts as failed.
+                status: p["status"]
+                    .as_str()
+                    .and_then(crate::finding::words::run_status::parse)
+                    .unwrap_or(Verdict::Block),
                 passed: n("Passed"),
                 failed: n("Failed"),
                 skipped: n("Skipped"),
@@ -449,7 +462,8 @@ fn risk_view(dir: &Path, version: &str) -> Option<RiskView> {
         serde_json::from_value(report["findings"].clone()).unwrap_or_default();
     Some(RiskView {
         version: version.to_string(),
-        verdict: s(&v["verdict"]),
+        // A verdict this version cannot read counts as blocking.
+        verdict: serde_json::from_value(v["verdict"].clone()).unwrap_or(Verdict::Block),
         risks: report["citations"]
             .as_array()
             .into_iter()
