@@ -95,6 +95,9 @@ pub enum Command {
         /// Output folder (default: <reports>/dashboard).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -136,6 +139,9 @@ pub enum LedgerCmd {
     Export {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -201,6 +207,9 @@ pub enum DocsCmd {
         /// Also write the checklist JSON here.
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -218,9 +227,12 @@ pub struct GatesArgs {
     /// Record the gate values as baseline NAME (e.g. a release version).
     #[arg(long, value_name = "NAME")]
     pub record: Option<String>,
-    /// Compare with baseline NAME (default: the newest recorded).
+    /// Compare with baseline NAME (default: the newest shippable release).
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
+    /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand)]
@@ -253,6 +265,9 @@ pub struct AnalyzeArgs {
     /// Also write the result as JSON here.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -268,6 +283,9 @@ pub struct RollupArgs {
     /// Output CSV (default: <telemetry>/IngestionMetricsSummary-<yyyyMMdd-HHmmss>.csv).
     #[arg(long, value_name = "CSV")]
     pub out: Option<PathBuf>,
+    /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -311,6 +329,9 @@ pub enum BundleCmd {
         /// Write the summary here instead of <bundle>/VerificationSummary.json.
         #[arg(long, value_name = "PATH")]
         summary: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Show the stored verification summary without re-hashing.
     Show {

@@ -147,11 +147,11 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
             }
             Ok(out::exit_code(verdict))
         }
-        LedgerCmd::Export { out } => {
+        LedgerCmd::Export { out, force } => {
             let text = tollgate::record::ledger::export_lines(&ledger.entries()?)?;
             match out {
                 Some(p) => {
-                    tollgate::record::atomic::write_file(&p, text.as_bytes())?;
+                    tollgate::record::destination::write(ws, &p, text.as_bytes(), force)?;
                     done(json, out::DoneOut::Exported(out::DoneOut::paths(&[p])))
                 }
                 None => {

@@ -14,6 +14,7 @@ use tollgate::evidence::{catalog, publish};
 use tollgate::finding::Verdict;
 use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
 use tollgate::read::summary;
+use tollgate::record::destination;
 use tollgate::report::{self, bundle as render, output as out};
 
 use cli::{BundleCmd, Cli, Command};
@@ -87,13 +88,13 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(out::exit_code(o.verdict))
         }
-        Command::Docs(cli::DocsCmd::Task { id, out }) => {
+        Command::Docs(cli::DocsCmd::Task { id, out, force }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
             let c = tollgate::governance::task(&ws, &id)?;
             if let Some(p) = &out {
                 let text = serde_json::to_string_pretty(&c.to_statetrace_json())
                     .map_err(|e| Error::Usage(e.to_string()))?;
-                tollgate::record::atomic::write_file(p, text.as_bytes())?;
+                destination::write(&ws, p, text.as_bytes(), force)?;
             }
             if cli.json {
                 emit_json(&c.to_statetrace_json())?;
@@ -136,8 +137,11 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Schedule(cmd) => {
             decide::schedule(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
         }
-        Command::Dashboard { out } => {
+        Command::Dashboard { out, force } => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            if let Some(dir) = &out {
+                destination::check(&ws, &dir.join("index.html"), force)?;
+            }
             let out = out.unwrap_or_else(|| ws.path(&ws.policy.paths.reports).join("dashboard"));
             let (path, d) = tollgate::dashboard::write(&ws, &out)?;
             if cli.json {
@@ -210,7 +214,7 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
             tollgate::read::timestamp::now_stamp()
         ))
     });
-    tollgate::record::atomic::write_file(&out, r::to_csv(&rows).as_bytes())?;
+    destination::write(ws, &out, r::to_csv(&rows).as_bytes(), args.force)?;
     let findings: Vec<&tollgate::finding::Finding> =
         scans.iter().flat_map(|s| s.findings.iter()).collect();
     if json {
@@ -246,7 +250,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     }
     let findings = g::findings(&results);
     if let Some(p) = &args.junit {
-        tollgate::record::atomic::write_file(p, report::junit::gates(&results).as_bytes())?;
+        destination::write(ws, p, report::junit::gates(&results).as_bytes(), args.force)?;
     }
     let recorded = match &args.record {
         Some(name) => Some(baseline::record(ws, name, &results)?),
@@ -291,23 +295,31 @@ fn analyze(ws: &Workspace, kind: cli::AnalyzeKind, json: bool) -> Result<u8> {
             let t = a::QueueThresholds::from_policy(&ws.policy, min_samples, max_p95, max_p99)?;
             let (summary, scans) = a::queue_delay(&args.files, t)?;
             let shown = text::queue_delay_text(&summary, &t);
-            analyzed(&args, std::slice::from_ref(&summary), &scans, json, shown)
+            analyzed(
+                ws,
+                &args,
+                std::slice::from_ref(&summary),
+                &scans,
+                json,
+                shown,
+            )
         }
         cli::AnalyzeKind::SharedCache(args) => {
             let (r, scans) = a::shared_cache(&args.files)?;
             let shown = text::columns_text(&r, text::SHARED_CACHE_COLUMNS);
-            analyzed(&args, &r, &scans, json, shown)
+            analyzed(ws, &args, &r, &scans, json, shown)
         }
         cli::AnalyzeKind::ProviderReasons(args) => {
             let (r, scans) = a::provider_reasons(&args.files)?;
             let shown = text::columns_text(&r, text::PROVIDER_COLUMNS);
-            analyzed(&args, &r, &scans, json, shown)
+            analyzed(ws, &args, &r, &scans, json, shown)
         }
     }
 }
 
 /// Write `--out`, then print the analyzer's JSON or `shown` and the findings.
 fn analyzed<T: serde::Serialize>(
+    ws: &Workspace,
     args: &cli::AnalyzeArgs,
     result: &[T],
     scans: &[tollgate::read::telemetry::FileScan],
@@ -316,7 +328,7 @@ fn analyzed<T: serde::Serialize>(
 ) -> Result<u8> {
     if let Some(out) = &args.out {
         let text = serde_json::to_string_pretty(result).map_err(|e| Error::Usage(e.to_string()))?;
-        tollgate::record::atomic::write_file(out, text.as_bytes())?;
+        destination::write(ws, out, text.as_bytes(), args.force)?;
     }
     if json {
         emit_json(&out::AnalyzeOut {
@@ -461,7 +473,11 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             bundle,
             area,
             summary,
+            force,
         } => {
+            if let Some(p) = &summary {
+                destination::check(ws, p, force)?;
+            }
             let dir = catalog::resolve_bundle(ws, &bundle)?;
             let report = tollgate::signing::verify_bundle(ws, &dir, &area)?;
             let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());

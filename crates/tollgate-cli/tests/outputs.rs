@@ -89,7 +89,14 @@ fn what_users_read_on_the_demo() {
             for (name, args) in [
                 (
                     "bundle_verify",
-                    vec!["bundle", "verify", "Release-2026-11-20", "--summary", s],
+                    vec![
+                        "bundle",
+                        "verify",
+                        "Release-2026-11-20",
+                        "--summary",
+                        s,
+                        "--force",
+                    ],
                 ),
                 ("gates", vec!["gates"]),
                 ("docs_check", vec!["docs", "check"]),

@@ -117,7 +117,8 @@ pub fn publish_fixture(ws: &Path) -> PathBuf {
     ws.join("evidence/bundles/B")
 }
 
-/// `bundle verify --json` of a bundle, summary kept out of the bundle.
+/// `bundle verify --json` of a bundle, summary kept out of the bundle
+/// (replaced on each call: `--force`).
 pub fn verify(ws: &Path, bundle: &Path) -> (i32, serde_json::Value) {
     let summary = ws.join("summary-out.json");
     run_json(&[
@@ -128,6 +129,7 @@ pub fn verify(ws: &Path, bundle: &Path) -> (i32, serde_json::Value) {
         bundle.to_str().unwrap(),
         "--summary",
         summary.to_str().unwrap(),
+        "--force",
     ])
 }
 

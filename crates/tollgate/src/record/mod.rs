@@ -1,6 +1,7 @@
 //! Records tollgate writes: always atomically (temporary file, then rename).
 
 pub mod atomic;
+pub mod destination;
 pub mod ledger;
 pub mod releases;
 pub mod sqlite;
