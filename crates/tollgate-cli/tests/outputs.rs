@@ -35,6 +35,7 @@ fn filters(root: &str) -> Vec<(String, String)> {
             r#""DurationSeconds": [S]"#,
         ),
         (r"\b\d+\.\d+ days\b".into(), "[N] days"),
+        (r"\b\d+ days? ago\b".into(), "[N] days ago"),
         (r"pid \d+".into(), "pid [PID]"),
         (r#""(ledger_seq|seq)": \d+"#.into(), r#""$1": [SEQ]"#),
         (r"ledger entry \d+".into(), "ledger entry [SEQ]"),

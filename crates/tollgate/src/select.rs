@@ -32,10 +32,12 @@ fn is_latest(p: &Path) -> bool {
 fn latest_copies(files: &[PathBuf]) -> HashSet<PathBuf> {
     let mut dups = HashSet::new();
     for l in files.iter().filter(|p| is_latest(p)) {
-        let Ok(lb) = std::fs::read(l) else { continue };
+        let Ok(lb) = crate::read::file::read(l) else {
+            continue;
+        };
         let copy = files.iter().filter(|o| !is_latest(o)).any(|o| {
             std::fs::metadata(o).is_ok_and(|m| m.len() == lb.len() as u64)
-                && std::fs::read(o).is_ok_and(|ob| ob == lb)
+                && crate::read::file::read(o).is_ok_and(|ob| ob == lb)
         });
         if copy {
             dups.insert(l.clone());

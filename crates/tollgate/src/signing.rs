@@ -83,13 +83,13 @@ fn key_id(k: &VerifyingKey) -> String {
 
 fn load_secret(ws: &Workspace) -> Result<SigningKey> {
     let p = secret_key_path(ws);
-    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    let text = crate::read::text::read_to_string(&p)?;
     Ok(SigningKey::from_bytes(&unhex::<32>(&text, &p)?))
 }
 
 fn load_public(ws: &Workspace) -> Result<VerifyingKey> {
     let p = ws.path(&ws.policy.signing.public_key);
-    let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+    let text = crate::read::text::read_to_string(&p)?;
     VerifyingKey::from_bytes(&unhex::<32>(&text, &p)?)
         .map_err(|e| Error::parse(&p, Some(1), e.to_string()))
 }
@@ -146,7 +146,8 @@ pub struct EnvelopeFacts {
 /// Read the envelope at `path` and the key to check it with.
 pub fn envelope_facts(ws: &Workspace, path: &Path) -> EnvelopeFacts {
     let envelope = std::fs::symlink_metadata(path).is_ok().then(|| {
-        std::fs::read_to_string(path).map_err(|e| format!("the envelope cannot be read: {e}"))
+        crate::read::text::read_to_string(path)
+            .map_err(|e| format!("the envelope cannot be read: {e}"))
     });
     let key = match &envelope {
         Some(_) => load_public(ws).map_err(|e| format!("the public key cannot be read: {e}")),

@@ -12,12 +12,14 @@ pub struct AreaFile {
     /// Path relative to the area, with `/` separators.
     pub rel: String,
     pub path: PathBuf,
-    /// Set when the file is a symlink that resolves outside the area.
-    pub escape: Option<String>,
+    /// Why the file is refused and never read: a symlink out of the area
+    /// or to nothing, or a FIFO, device or socket where a file belongs.
+    pub refused: Option<String>,
 }
 
 /// Every file under `area_dir` (recursively; hidden entries skipped, symlinked
-/// folders not followed), sorted by relative path.
+/// folders not followed), sorted by relative path. Special files are
+/// listed too, refused.
 pub fn list_files(area_dir: &Path) -> Result<Vec<AreaFile>> {
     let root = area_dir
         .canonicalize()
@@ -35,30 +37,33 @@ pub fn list_files(area_dir: &Path) -> Result<Vec<AreaFile>> {
             let path = entry.path();
             let rel = format!("{prefix}{name}");
             let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
-            if meta.is_dir() {
+            let refused = if meta.is_dir() {
                 stack.push((path, format!("{rel}/")));
+                continue;
             } else if meta.file_type().is_symlink() {
-                let escape = match path.canonicalize() {
+                match path.canonicalize() {
                     Ok(target) if target.starts_with(&root) => {
                         if target.is_dir() {
                             continue;
                         }
-                        None
+                        crate::read::file::not_regular(&target)
+                            .map(|why| format!("symlink to a file that {why}"))
                     }
                     Ok(target) => Some(format!(
                         "symlink resolves outside the area, to {}",
                         target.display()
                     )),
                     Err(_) => Some("symlink target does not exist".to_string()),
-                };
-                out.push(AreaFile { rel, path, escape });
+                }
             } else if meta.is_file() {
-                out.push(AreaFile {
-                    rel,
-                    path,
-                    escape: None,
-                });
-            }
+                None
+            } else {
+                Some(format!(
+                    "{}, not a regular file",
+                    crate::read::file::kind(&meta.file_type())
+                ))
+            };
+            out.push(AreaFile { rel, path, refused });
         }
     }
     out.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -211,8 +216,8 @@ mod tests {
         let files = list_files(&area).unwrap();
         let rels: Vec<_> = files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, vec!["ok.txt", "out.txt", "sub/in.txt"]);
-        assert!(files[0].escape.is_none());
-        assert!(files[1].escape.is_some());
+        assert!(files[0].refused.is_none());
+        assert!(files[1].refused.is_some());
         assert!(resolve_target(&area, "out.txt").is_err());
         assert!(resolve_target(&area, "ok.txt").is_ok());
         assert!(resolve_target(&area, "missing.txt").is_ok());

@@ -123,7 +123,7 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
     }
     let readme_ok = listed
         .iter()
-        .any(|f| f.rel == README_FILE && f.escape.is_none());
+        .any(|f| f.rel == README_FILE && f.refused.is_none());
     let manifest_ok = matches!(manifest, ManifestFact::Read(..));
     let mut paths: Vec<PathBuf> = pending.iter().map(|p| p.2.clone()).collect();
     if manifest_ok {
@@ -149,7 +149,7 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
     let content = listed
         .iter()
         .filter(|f| {
-            f.escape.is_none()
+            f.refused.is_none()
                 && requirements
                     .iter()
                     .any(|r| glob::matches_any(&r.patterns, &f.rel))

@@ -18,7 +18,7 @@ const PROGRESS_BYTES: u64 = 256 << 20;
 
 /// SHA-256 (uppercase hex) and size of one file.
 pub fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = File::open(path)?;
+    let mut f = crate::read::file::open(path)?;
     let len = f.metadata()?.len();
     if len >= crate::mapped::MIN_BYTES {
         if let Some(hex) = sha256_mapped(&f, len) {

@@ -277,7 +277,7 @@ fn redaction_scan(patterns: &[String], chosen: &[Chosen]) -> Result<Vec<Finding>
     let per_file: Vec<Result<Vec<Finding>>> = chosen
         .par_iter()
         .map(|c| {
-            let f = std::fs::File::open(&c.path).map_err(|e| Error::io(&c.path, e))?;
+            let f = crate::read::file::open(&c.path).map_err(|e| Error::io(&c.path, e))?;
             let mut reader = BufReader::with_capacity(1 << 20, f);
             let mut line = Vec::new();
             let mut hits = Vec::new();

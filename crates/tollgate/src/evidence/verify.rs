@@ -217,10 +217,10 @@ fn verify_area(
             area_loc(),
         );
     }
-    for f in facts.files().iter().filter(|f| f.escape.is_some()) {
+    for f in facts.files().iter().filter(|f| f.refused.is_some()) {
         let msg = format!(
             "refused, not read: {}",
-            f.escape.clone().unwrap_or_default()
+            f.refused.clone().unwrap_or_default()
         );
         cx.add(
             "bundle.safety",
@@ -247,7 +247,7 @@ fn verify_area(
         facts
             .files()
             .iter()
-            .any(|f| f.rel == name && f.escape.is_none())
+            .any(|f| f.rel == name && f.refused.is_none())
     };
     let named = |name: &str| {
         if has(name) {
@@ -378,7 +378,7 @@ fn check_integrity(cx: &mut Ctx, facts: &AreaFacts) -> Integrity {
 }
 
 fn check_orphans(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile]) {
-    for f in files.iter().filter(|f| f.escape.is_none()) {
+    for f in files.iter().filter(|f| f.refused.is_none()) {
         let leaf = f.rel.rsplit('/').next().unwrap_or(&f.rel);
         let ignored = glob::matches_any(&cx.policy.bundle.ignore, &f.rel)
             || glob::matches_any(&cx.policy.bundle.ignore, leaf);
@@ -410,7 +410,7 @@ fn check_requirements(
         let matched: Vec<&AreaFile> = facts
             .files()
             .iter()
-            .filter(|f| f.escape.is_none() && glob::matches_any(&req.patterns, &f.rel))
+            .filter(|f| f.refused.is_none() && glob::matches_any(&req.patterns, &f.rel))
             .collect();
         let mut problems = Vec::new();
         let mut usable = false;

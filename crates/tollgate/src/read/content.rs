@@ -3,7 +3,6 @@
 //! the extension: `.csv` needs a data row, `.json` must parse (a document or
 //! JSON Lines) and not be empty or a stub, anything else must not be blank.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -54,7 +53,7 @@ pub fn inspect(path: &Path, stub_markers: &[String]) -> Content {
 
 fn inspect_text(path: &Path) -> std::io::Result<Content> {
     let mut buf = [0u8; 8192];
-    let mut f = File::open(path)?;
+    let mut f = super::file::open(path)?;
     let mut first = true;
     loop {
         let n = f.read(&mut buf)?;
@@ -74,7 +73,7 @@ fn inspect_text(path: &Path) -> std::io::Result<Content> {
 }
 
 fn inspect_csv(path: &Path) -> std::io::Result<Content> {
-    let mut reader = BufReader::new(File::open(path)?);
+    let mut reader = BufReader::new(super::file::open(path)?);
     let mut line = Vec::new();
     let mut non_blank = 0;
     while reader.read_until(b'\n', &mut line)? > 0 {
@@ -99,9 +98,10 @@ fn inspect_csv(path: &Path) -> std::io::Result<Content> {
 }
 
 fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content> {
-    let len = std::fs::metadata(path)?.len();
+    let file = super::file::open(path)?;
+    let len = file.metadata()?.len();
     if len > FULL_PARSE_LIMIT {
-        let mut reader = BufReader::new(File::open(path)?);
+        let mut reader = BufReader::new(file);
         let mut line = String::new();
         let mut n = 0;
         loop {
@@ -122,7 +122,8 @@ fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content
             });
         }
     }
-    let bytes = std::fs::read(path)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(FULL_PARSE_LIMIT + 1).read_to_end(&mut bytes)?;
     let Ok(text) = std::str::from_utf8(super::text::strip_bom(&bytes)) else {
         return Ok(Content::Unparseable("not valid UTF-8".into()));
     };

@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod content;
 pub mod csv;
 pub mod event;
+pub mod file;
 pub mod flat;
 pub mod json;
 pub mod manifest;

@@ -109,7 +109,7 @@ fn scan_file(
     query: Option<&EventQuery>,
     mut on_event: impl FnMut(&Event, &[Option<Scalar>], usize),
 ) -> Result<FileScan> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let file = super::file::open(path).map_err(|e| Error::io(path, e))?;
     let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
     if len >= crate::mapped::MIN_BYTES {
         let window = crate::mapped::WINDOW;

@@ -19,9 +19,10 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<String> {
     })
 }
 
-/// Read a whole text file (BOM removed).
+/// Read a whole text file (BOM removed): a regular file within the read
+/// limit only ([`super::file::read`]).
 pub fn read_to_string(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = super::file::read(path)?;
     decode(&bytes, path)
 }
 
