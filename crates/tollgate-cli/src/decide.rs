@@ -17,7 +17,23 @@ use crate::emit_json;
 
 /// `tollgate verify`: exit 1 when the run fails.
 pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
+    verification::watchdog(ws);
     match verification::run(ws, scheduled)? {
+        Started::Stuck {
+            lock,
+            holder,
+            max_duration,
+        } => {
+            let msg = out::stuck(&lock, &holder, &max_duration);
+            if json {
+                emit_json(&out::VerifyOut::Skipped {
+                    ran: false,
+                    message: msg.clone(),
+                })?;
+            }
+            eprintln!("tollgate: {msg}");
+            Ok(1)
+        }
         Started::AlreadyRunning { lock, holder } => {
             let msg = out::already_running(&lock, &holder);
             if json {

@@ -21,6 +21,9 @@ use cli::{BundleCmd, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        quiet_on_closed_pipe();
+    }
     let json = cli.json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -33,6 +36,19 @@ fn main() -> ExitCode {
             eprintln!("tollgate: error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A closed stdout (`tollgate gates | head`) ends the process quietly by
+/// SIGPIPE, as it ends other Unix tools, instead of a "failed printing"
+/// panic. `serve` keeps SIGPIPE ignored: a client hanging up must never stop
+/// the server.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread is started; no memory is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

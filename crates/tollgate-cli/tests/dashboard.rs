@@ -62,6 +62,8 @@ impl Server {
     fn get(&self, path: &str) -> (u16, String) {
         let hostport = self.base.trim_start_matches("http://");
         let mut s = TcpStream::connect(hostport).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
         write!(
             s,
             "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n"
@@ -328,4 +330,38 @@ fn served_answers_follow_changes_to_the_workspace() {
         status["latest_run"]["seq"],
         server.json("/api/runs")["runs"][0]["seq"]
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_a_served_workspace_neither_hang_the_api_nor_stop_sigterm() {
+    let dir = demo();
+    let ws = dir.path().join("ws");
+    let board = ws.join("docs/StateTrace_TaskBoard.md");
+    std::fs::remove_file(&board).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &board).unwrap();
+    let area = std::fs::read_dir(ws.join("Logs/TelemetryBundles"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("Telemetry/QueueDelayHistory.csv");
+    std::fs::remove_file(&area).unwrap();
+    let c = std::ffi::CString::new(area.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let server = Server::start(&ws);
+    let status = server.json("/api/status");
+    assert!(status["verdict"].is_string(), "{status}");
+    let (code, page) = server.get("/");
+    assert_eq!(code, 200);
+    assert!(
+        page.contains("StateTrace_TaskBoard.md"),
+        "the page names the unreadable board"
+    );
+    let start = std::time::Instant::now();
+    let (exit, _) = server.stop();
+    assert!(exit.success(), "{exit:?}");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }

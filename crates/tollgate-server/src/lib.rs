@@ -216,6 +216,14 @@ async fn scheduler(ws: Workspace, schedule: tollgate::schedule::Schedule) {
             Ok(Ok(tollgate::verification::Started::AlreadyRunning { .. })) => {
                 println!("scheduled verification skipped: another run holds the lock")
             }
+            Ok(Ok(tollgate::verification::Started::Stuck {
+                lock,
+                holder,
+                max_duration,
+            })) => eprintln!(
+                "scheduled verification failed: {}",
+                tollgate::report::output::stuck(&lock, &holder, &max_duration)
+            ),
             Ok(Err(e)) => eprintln!("scheduled verification failed: {e}"),
             Err(e) => eprintln!("scheduled verification panicked: {e}"),
         }

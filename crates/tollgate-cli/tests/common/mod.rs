@@ -170,3 +170,45 @@ pub fn findings_with(doc: &serde_json::Value, check: &str) -> Vec<serde_json::Va
         .cloned()
         .collect()
 }
+
+/// Run tollgate with `args`, failing the test if it has not ended within
+/// `secs` seconds (it is killed then): for attacks that used to hang.
+pub fn run_within(secs: u64, args: &[&str]) -> (i32, String, String) {
+    let mut child = tollgate()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tollgate");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(secs) {
+            let _ = child.kill();
+            panic!("tollgate {args:?} hung: still running after {secs}s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The demo workspace (fixed seed and date) in a new temporary folder.
+pub fn demo_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let (code, _, err) = run(&[
+        "demo",
+        ws.to_str().unwrap(),
+        "--seed",
+        "7",
+        "--date",
+        "2026-11-20",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    (dir, ws)
+}

@@ -118,7 +118,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let checklist = crate::governance::checklist(&ws)?;
     let run = match crate::verification::run(&ws, false)? {
         crate::verification::Started::Ran(r) => *r,
-        crate::verification::Started::AlreadyRunning { lock, .. } => {
+        crate::verification::Started::AlreadyRunning { lock, .. }
+        | crate::verification::Started::Stuck { lock, .. } => {
             return Err(Error::refused(
                 lock,
                 "a verification is already running here",

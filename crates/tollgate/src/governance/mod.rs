@@ -10,10 +10,12 @@ pub mod risk;
 pub mod roadmap;
 pub mod rules;
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::finding::Finding;
+use crate::finding::{Finding, Location, Severity};
 use crate::policy::{DocRule, DocsPolicy, Workspace};
 
 /// The statetrace profile's `[docs]` and its ID pattern, for the rules' unit tests.
@@ -80,6 +82,14 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     let id = p.id_regex();
     let board_path = ws.path(&p.task_board);
     let csv_path = ws.path(&p.task_board_csv);
+    let unreadable = unreadable_boards(&[&board_path, &csv_path]);
+    if !unreadable.is_empty() {
+        return Ok(DocsReport {
+            board_tasks: 0,
+            csv_tasks: 0,
+            findings: unreadable,
+        });
+    }
     let board = board::read_board(&board_path, &p.task_board_section, &id)?;
     let csv = board::read_csv(&csv_path, &id)?;
     let mut findings = rules::board_rules(p, &board, &csv);
@@ -161,6 +171,25 @@ fn doc_glob(ws: &Workspace, glob: &str) -> Vec<String> {
     crate::select::glob_files(&ws.path(glob))
         .into_iter()
         .map(|f| ws.rel(&f))
+        .collect()
+}
+
+/// A blocking `docs.missing` finding for each task board (markdown or CSV)
+/// that cannot be read: nothing else can be checked without them.
+fn unreadable_boards(paths: &[&Path]) -> Vec<Finding> {
+    paths
+        .iter()
+        .filter_map(|path| {
+            let e = crate::read::text::read_to_string(path).err()?;
+            let shown = path.display().to_string();
+            Some(Finding::new(
+                DocRule::DocsMissing.id(),
+                Severity::Block,
+                &shown,
+                format!("cannot read the task board, so no document could be checked: {e}"),
+                Location::file(shown.clone()).at_line(1),
+            ))
+        })
         .collect()
 }
 

@@ -52,6 +52,30 @@ pub struct Policy {
     /// The readiness dashboard.
     #[serde(default)]
     pub dashboard: DashboardPolicy,
+    /// Bounds on what tollgate reads.
+    #[serde(default)]
+    pub limits: LimitsPolicy,
+}
+
+/// Bounds on what tollgate reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsPolicy {
+    /// A document, summary or record read whole may be at most this many bytes.
+    #[serde(default = "default_max_read_bytes")]
+    pub max_read_bytes: u64,
+}
+
+impl Default for LimitsPolicy {
+    fn default() -> Self {
+        LimitsPolicy {
+            max_read_bytes: default_max_read_bytes(),
+        }
+    }
+}
+
+fn default_max_read_bytes() -> u64 {
+    crate::read::file::DEFAULT_MAX_BYTES
 }
 
 /// What the dashboard charts.
@@ -64,7 +88,7 @@ pub struct DashboardPolicy {
 }
 
 /// What `tollgate verify` runs before the gates, and when it is scheduled.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyPolicy {
     /// Any skipped assertion makes the run Fail.
@@ -75,6 +99,33 @@ pub struct VerifyPolicy {
     pub schedule: Option<String>,
     #[serde(default, rename = "step")]
     pub steps: Vec<StepPolicy>,
+    /// The longest a run may take, steps included (e.g. `2h`). A run is
+    /// stopped when it takes longer, and a scheduled run that finds the lock
+    /// held longer than this fails, naming the holder.
+    #[serde(default = "default_max_duration")]
+    pub max_duration: String,
+}
+
+fn default_max_duration() -> String {
+    "2h".into()
+}
+
+impl Default for VerifyPolicy {
+    fn default() -> Self {
+        VerifyPolicy {
+            require_zero_skipped: false,
+            schedule: None,
+            steps: Vec::new(),
+            max_duration: default_max_duration(),
+        }
+    }
+}
+
+impl VerifyPolicy {
+    /// [`VerifyPolicy::max_duration`], validated when the policy loads.
+    pub fn max_duration(&self) -> Duration {
+        parse_duration(&self.max_duration).unwrap_or(Duration::from_secs(7_200))
+    }
 }
 
 /// One verification command, run by the shell in the workspace root.
@@ -416,6 +467,14 @@ impl Policy {
                 ));
             }
         }
+        parse_duration(&self.verify.max_duration)
+            .map_err(|m| bad("max_duration", format!("verify.max_duration: {m}")))?;
+        if self.limits.max_read_bytes == 0 {
+            return Err(bad(
+                "max_read_bytes",
+                "limits.max_read_bytes: must be at least 1".into(),
+            ));
+        }
         for step in &self.verify.steps {
             parse_duration(&step.timeout).map_err(|m| {
                 bad(
@@ -512,25 +571,35 @@ impl Workspace {
             }
         }
         let mut dir = Some(start);
+        let mut found = None;
         while let Some(d) = dir {
             let candidate = d.join(POLICY_FILE);
-            if candidate.is_file() {
-                return Ok(Workspace {
-                    root: d.to_path_buf(),
-                    policy: Policy::load(&candidate)?,
-                    policy_path: Some(candidate),
-                });
+            // Anything at all named tollgate.toml is the policy: a FIFO, a
+            // directory or a symlink loop there is an error when it is read,
+            // never a silent fall back to the built-in profile.
+            if std::fs::symlink_metadata(&candidate).is_ok() {
+                found = Some((d, candidate));
+                break;
             }
             if explicit.is_some() {
                 break;
             }
             dir = d.parent();
         }
-        Ok(Workspace {
-            root: start.to_path_buf(),
-            policy: Policy::builtin("statetrace")?,
-            policy_path: None,
-        })
+        let ws = match found {
+            Some((root, candidate)) => Workspace {
+                root: root.to_path_buf(),
+                policy: Policy::load(&candidate)?,
+                policy_path: Some(candidate),
+            },
+            None => Workspace {
+                root: start.to_path_buf(),
+                policy: Policy::builtin("statetrace")?,
+                policy_path: None,
+            },
+        };
+        crate::read::file::set_max_bytes(ws.policy.limits.max_read_bytes);
+        Ok(ws)
     }
 
     /// A workspace-relative path made absolute.

@@ -141,7 +141,7 @@ impl Ledger {
     fn head_findings(&self, entries: &[Entry]) -> Result<Vec<Finding>> {
         let path = self.head.display().to_string();
         let loc = || Location::file(path.clone());
-        if !self.head.exists() {
+        if std::fs::symlink_metadata(&self.head).is_err() {
             return Ok(if entries.is_empty() {
                 Vec::new()
             } else {
@@ -154,8 +154,24 @@ impl Ledger {
                 )]
             });
         }
-        let head: Head = serde_json::from_value(crate::read::json::load(&self.head)?)
-            .map_err(|e| Error::parse(&self.head, None, e.to_string()))?;
+        let head = crate::read::json::load(&self.head).and_then(|v| {
+            serde_json::from_value::<Head>(v)
+                .map_err(|e| Error::parse(&self.head, None, e.to_string()))
+        });
+        let head = match head {
+            Ok(h) => h,
+            Err(e) => {
+                return Ok(vec![Finding::new(
+                    "ledger.head",
+                    Severity::Block,
+                    "head",
+                    format!(
+                    "the head file cannot be read, so the end of the chain cannot be checked: {e}"
+                ),
+                    loc(),
+                )])
+            }
+        };
         let at = entries.iter().find(|e| e.seq == head.seq);
         let last = entries.last().map_or(0, |e| e.seq);
         Ok(match at {

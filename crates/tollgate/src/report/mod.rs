@@ -9,7 +9,29 @@ pub mod junit;
 pub mod output;
 pub mod release;
 
+use std::borrow::Cow;
+
 use crate::finding::{Counts, Finding, Severity, Verdict};
+
+/// `s` safe to print on a terminal: control characters (newlines and ANSI
+/// escapes included) are shown escaped, so a name or note cannot forge a
+/// line or recolour the output.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
 
 /// `BLOCKED (3 blocking, 2 warnings)`-style headline.
 pub fn headline(verdict: Verdict, counts: Counts) -> String {
@@ -38,7 +60,10 @@ pub fn findings_text(findings: &[&Finding]) -> String {
         for f in group {
             out.push_str(&format!(
                 "  [{}] {}: {}\n      at {}\n",
-                f.check, f.subject, f.message, f.location
+                f.check,
+                escape(&f.subject),
+                escape(&f.message),
+                escape(&f.location.to_string())
             ));
         }
     }
@@ -48,6 +73,14 @@ pub fn findings_text(findings: &[&Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("alice"), "alice");
+        assert_eq!(escape("a\n#99 by CISO"), "a\\n#99 by CISO");
+        assert_eq!(escape("\u{1b}[31mred"), "\\u{1b}[31mred");
+        assert_eq!(escape("tab\there"), "tab\\there");
+    }
     use crate::finding::Location;
 
     #[test]

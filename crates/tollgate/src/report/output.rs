@@ -230,8 +230,18 @@ impl<'a> VerifyOut<'a> {
 /// The note printed when a scheduled run finds another one running.
 pub fn already_running(lock: &Path, holder: &str) -> String {
     format!(
-        "another verification is running ({holder}; lock {}); this scheduled run does nothing",
+        "another verification is running ({}; lock {}); this scheduled run does nothing",
+        super::escape(holder),
         lock.display()
+    )
+}
+
+/// What a scheduled run says when the lock's holder looks hung.
+pub fn stuck(lock: &Path, holder: &str, max_duration: &str) -> String {
+    format!(
+        "the verification lock {} has been held longer than verify.max_duration ({max_duration}) by {}: that run looks hung, and no scheduled verification runs until it is stopped",
+        lock.display(),
+        super::escape(holder)
     )
 }
 

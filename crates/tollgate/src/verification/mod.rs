@@ -3,11 +3,13 @@
 //! `VerificationSummary-<stamp>.json`, append it to the ledger, and replace
 //! `VerificationSummary-latest.json` atomically.
 
+pub mod lock;
 pub mod steps;
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -101,28 +103,28 @@ pub struct Run {
 #[derive(Debug)]
 pub enum Started {
     Ran(Box<Run>),
-    AlreadyRunning { lock: PathBuf, holder: String },
+    AlreadyRunning {
+        lock: PathBuf,
+        holder: String,
+    },
+    /// A scheduled run found the lock held longer than `verify.max_duration`:
+    /// its holder is hung, and verification is silenced until it is stopped.
+    Stuck {
+        lock: PathBuf,
+        holder: String,
+        max_duration: String,
+    },
 }
 
 /// Run the verification. With `scheduled`, a run already in progress is not
-/// an error: this one does nothing and says so.
+/// an error: this one does nothing and says so, unless the lock has been held
+/// longer than `verify.max_duration` ([`Started::Stuck`]).
 pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
-    let lock_path = crate::record::ledger::dir(ws).join("verify.lock");
-    let Some(_lock) = lock(&lock_path)? else {
-        let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
-        if scheduled {
-            return Ok(Started::AlreadyRunning {
-                lock: lock_path,
-                holder: holder.trim().to_string(),
-            });
-        }
-        return Err(Error::refused(
-            &lock_path,
-            format!(
-                "another verification is running ({}); try again when it ends",
-                holder.trim()
-            ),
-        ));
+    let deadline = Instant::now() + ws.policy.verify.max_duration();
+    let lock_path = lock::path(&crate::record::ledger::dir(ws));
+    let guard = match lock::try_take(&lock_path)? {
+        lock::Attempt::Taken(guard) => guard,
+        lock::Attempt::Held(holder) => return held(ws, scheduled, lock_path, holder),
     };
     let now = chrono::Utc::now();
     let dir = ws.path(&ws.policy.paths.verification);
@@ -132,8 +134,17 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     let transcript_path = dir.join(format!("VerificationTranscript-{stamp}.log"));
 
     let mut findings = Vec::new();
+    if let Some(gone) = &guard.took_over {
+        findings.push(Finding::new(
+            "verify.lock",
+            Severity::Info,
+            "lock",
+            format!("took over the lock left by {gone}: its holder ended without releasing it"),
+            Location::file(ws.rel(&lock_path)),
+        ));
+    }
     let mut counts = Assertions::default();
-    let step_results = run_steps(ws, &transcript_path, &mut findings, &mut counts)?;
+    let step_results = run_steps(ws, &transcript_path, deadline, &mut findings, &mut counts)?;
     let a = readiness::assess(
         ws,
         &readiness::Request {
@@ -208,31 +219,49 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     })))
 }
 
-/// Take the lock at `path`, or `None` when another process holds it. The
-/// operating system drops the lock when the holder exits, even when killed.
-fn lock(path: &Path) -> Result<Option<File>> {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+/// What a run does when another process holds the lock: a scheduled run
+/// skips (or reports the holder stuck), a manual one is refused.
+fn held(
+    ws: &Workspace,
+    scheduled: bool,
+    lock: PathBuf,
+    holder: Option<lock::Holder>,
+) -> Result<Started> {
+    let max = &ws.policy.verify.max_duration;
+    let stuck = holder
+        .as_ref()
+        .is_some_and(|h| h.age() > ws.policy.verify.max_duration());
+    let holder = holder.map_or_else(|| "holder not recorded".to_string(), |h| h.to_string());
+    match (scheduled, stuck) {
+        (true, true) => Ok(Started::Stuck {
+            lock,
+            holder,
+            max_duration: max.clone(),
+        }),
+        (true, false) => Ok(Started::AlreadyRunning { lock, holder }),
+        (false, true) => Err(Error::refused(
+            &lock,
+            format!("the verification lock has been held longer than verify.max_duration ({max}) by {holder}: that run looks hung; stop it"),
+        )),
+        (false, false) => Err(Error::refused(
+            &lock,
+            format!("another verification is running ({holder}); try again when it ends"),
+        )),
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    match f.try_lock() {
-        Ok(()) => {
-            let holder = format!(
-                "pid {} since {}",
-                std::process::id(),
-                chrono::Utc::now().to_rfc3339()
-            );
-            let _ = f.set_len(0).and_then(|_| f.write_all(holder.as_bytes()));
-            Ok(Some(f))
-        }
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
-    }
+}
+
+/// Stop this process with exit 1 if the run outlives `verify.max_duration`
+/// (plus a minute's grace for writing the summary): steps are killed at the
+/// deadline already, so this fires only when tollgate itself is stuck, and
+/// the lock is released with the process.
+pub fn watchdog(ws: &Workspace) {
+    let max = ws.policy.verify.max_duration();
+    let name = ws.policy.verify.max_duration.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(max + Duration::from_secs(60));
+        eprintln!("tollgate verify: the run took longer than verify.max_duration ({name}) and was stopped");
+        std::process::exit(1);
+    });
 }
 
 /// `stamp`, or `stamp-1`, `stamp-2`... when a run in the same second took it.
@@ -252,6 +281,7 @@ fn unique_stamp(dir: &Path, stamp: &str) -> String {
 fn run_steps(
     ws: &Workspace,
     transcript_path: &Path,
+    deadline: Instant,
     findings: &mut Vec<Finding>,
     counts: &mut Assertions,
 ) -> Result<Vec<steps::StepResult>> {
@@ -265,7 +295,7 @@ fn run_steps(
     );
     let mut results = Vec::new();
     for step in &ws.policy.verify.steps {
-        let r = steps::run(step, &ws.root, &mut transcript);
+        let r = steps::run(step, &ws.root, &mut transcript, deadline);
         if let Some(err) = &r.error {
             counts.failed += 1;
             findings.push(

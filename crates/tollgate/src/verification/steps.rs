@@ -28,14 +28,17 @@ pub struct StepResult {
     pub error: Option<String>,
 }
 
-/// Run `step` in `cwd`, appending a header, its output and a footer to `transcript`.
-pub fn run(step: &StepPolicy, cwd: &Path, transcript: &mut File) -> StepResult {
-    let timeout = parse_duration(&step.timeout).unwrap_or(Duration::from_secs(1800));
+/// Run `step` in `cwd`, appending a header, its output and a footer to
+/// `transcript`. It is killed at its own timeout or at `deadline` (the end
+/// of the whole run's time), whichever comes first.
+pub fn run(step: &StepPolicy, cwd: &Path, transcript: &mut File, deadline: Instant) -> StepResult {
+    let own = parse_duration(&step.timeout).unwrap_or(Duration::from_secs(1800));
+    let timeout = own.min(deadline.saturating_duration_since(Instant::now()));
     let _ = writeln!(transcript, "=== step '{}': {}", step.name, step.run);
     let _ = transcript.flush();
     let start = Instant::now();
     let (exit_code, timed_out, error) = match spawn(&step.run, cwd, transcript) {
-        Ok(mut child) => wait(&mut child, timeout),
+        Ok(mut child) => wait(&mut child, timeout, own),
         Err(e) => (None, false, Some(format!("could not start: {e}"))),
     };
     let duration = start.elapsed().as_secs_f64();
@@ -80,8 +83,13 @@ fn spawn(cmd: &str, cwd: &Path, transcript: &File) -> std::io::Result<std::proce
     c.spawn()
 }
 
-/// Wait for `child`, killing its whole process group after `timeout`.
-fn wait(child: &mut std::process::Child, timeout: Duration) -> (Option<i32>, bool, Option<String>) {
+/// Wait for `child`, killing its whole process group after `timeout` (the
+/// step's `own` timeout, or less when the run's time runs out first).
+fn wait(
+    child: &mut std::process::Child,
+    timeout: Duration,
+    own: Duration,
+) -> (Option<i32>, bool, Option<String>) {
     let start = Instant::now();
     loop {
         match child.try_wait() {
@@ -89,7 +97,14 @@ fn wait(child: &mut std::process::Child, timeout: Duration) -> (Option<i32>, boo
             Ok(None) if start.elapsed() >= timeout => {
                 kill_group(child);
                 let _ = child.wait();
-                let msg = format!("timed out after {}s and was killed", timeout.as_secs());
+                let msg = if timeout < own {
+                    format!(
+                        "was killed after {}s: the run reached verify.max_duration",
+                        timeout.as_secs()
+                    )
+                } else {
+                    format!("timed out after {}s and was killed", timeout.as_secs())
+                };
                 return (None, true, Some(msg));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
@@ -125,19 +140,42 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let log = tmp.path().join("t.log");
         let mut f = File::create(&log).unwrap();
+        let later = Instant::now() + Duration::from_secs(3600);
         let ok = run(
             &step("echo hello; echo oops >&2", "10s"),
             tmp.path(),
             &mut f,
+            later,
         );
         assert_eq!((ok.exit_code, ok.status.as_str()), (Some(0), "Pass"));
-        let bad = run(&step("exit 3", "10s"), tmp.path(), &mut f);
+        let bad = run(&step("exit 3", "10s"), tmp.path(), &mut f, later);
         assert_eq!(bad.exit_code, Some(3));
         assert_eq!(bad.error.as_deref(), Some("exited with code 3"));
         let t0 = Instant::now();
-        let slow = run(&step("sleep 30 & sleep 30", "1s"), tmp.path(), &mut f);
+        let slow = run(
+            &step("sleep 30 & sleep 30", "1s"),
+            tmp.path(),
+            &mut f,
+            later,
+        );
         assert!(slow.timed_out && slow.status == "Fail");
         assert!(t0.elapsed() < Duration::from_secs(10));
+        // The run's deadline cuts a step's own (longer) timeout short.
+        let t0 = Instant::now();
+        let cut = run(
+            &step("sleep 30", "10m"),
+            tmp.path(),
+            &mut f,
+            Instant::now() + Duration::from_secs(1),
+        );
+        assert!(cut.timed_out && t0.elapsed() < Duration::from_secs(10));
+        assert!(
+            cut.error
+                .as_deref()
+                .unwrap()
+                .contains("verify.max_duration"),
+            "{cut:?}"
+        );
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.contains("hello\noops\n"), "{text}");
         assert!(text.contains("=== step 's' exited with code 3"), "{text}");

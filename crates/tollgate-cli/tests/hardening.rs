@@ -1,0 +1,292 @@
+//! The hardening issue's attacks (issue 15), each performed against the
+//! real binary on a demo workspace and bounded by a timeout: special files
+//! where files are expected, a stuck verification lock, a policy that is not
+//! a file, the read limit, a closed pipe, control characters in names.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// What can stand where a file is expected.
+#[derive(Clone, Copy, Debug)]
+enum Special {
+    Fifo,
+    DevZero,
+    Loop,
+    Dir,
+}
+
+const ALL: [Special; 4] = [Special::Fifo, Special::DevZero, Special::Loop, Special::Dir];
+
+/// Replace `path` by `kind`.
+fn plant(path: &Path, kind: Special) {
+    if path.is_dir() {
+        std::fs::remove_dir_all(path).unwrap();
+    } else {
+        let _ = std::fs::remove_file(path);
+    }
+    match kind {
+        Special::Fifo => {
+            let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+            // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        }
+        Special::DevZero => std::os::unix::fs::symlink("/dev/zero", path).unwrap(),
+        Special::Loop => std::os::unix::fs::symlink(path, path).unwrap(),
+        Special::Dir => std::fs::create_dir(path).unwrap(),
+    }
+}
+
+fn w(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The demo's bundle folder and its Telemetry area.
+fn bundle(ws: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let root = std::fs::read_dir(ws.join("Logs/TelemetryBundles"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let area = root.join("Telemetry");
+    (root, area)
+}
+
+fn release_version(ws: &Path) -> String {
+    let dir = std::fs::read_dir(ws.join("Logs/ReleaseEvidence"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    dir.file_name().to_string_lossy().into_owned()
+}
+
+#[test]
+fn special_files_where_files_are_expected_never_hang_and_are_named() {
+    for kind in ALL {
+        let (_d, ws) = demo_workspace();
+        let (root, area) = bundle(&ws);
+        plant(&area.join("QueueDelayHistory.csv"), kind);
+        let (code, out, err) =
+            run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
+        assert_eq!(code, 1, "{kind:?}: {out}{err}");
+        assert!(out.contains("QueueDelayHistory.csv"), "{kind:?}: {out}");
+        let (code, out, err) = run_within(30, &["--workspace", w(&ws), "verify"]);
+        assert_eq!(code, 1, "{kind:?}: verify: {out}{err}");
+
+        let (_d, ws) = demo_workspace();
+        let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
+        assert_eq!(code, 0, "{err}");
+        let (root, area) = bundle(&ws);
+        let (code, _, err) = run(&["--workspace", w(&ws), "bundle", "sign", w(&root)]);
+        assert_eq!(code, 0, "{err}");
+        plant(&area.join("QueueDelayHistory.csv"), kind);
+        let (code, out, err) =
+            run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
+        assert_eq!(code, 1, "{kind:?} in a signed bundle: {out}{err}");
+        assert!(out.contains("QueueDelayHistory.csv"), "{kind:?}: {out}");
+
+        let (_d, ws) = demo_workspace();
+        plant(&ws.join("docs/StateTrace_TaskBoard.md"), kind);
+        let (code, out, err) = run_within(30, &["--workspace", w(&ws), "docs", "check"]);
+        assert_eq!(code, 1, "{kind:?}: docs check: {out}{err}");
+        assert!(
+            out.contains("docs.missing") && out.contains("StateTrace_TaskBoard.md"),
+            "{kind:?}: {out}"
+        );
+        let page = ws.join("page");
+        let (code, _, err) =
+            run_within(30, &["--workspace", w(&ws), "dashboard", "--out", w(&page)]);
+        assert!(code <= 1, "{kind:?}: dashboard: {err}");
+        let html = std::fs::read_to_string(page.join("index.html")).unwrap();
+        assert!(
+            html.contains("StateTrace_TaskBoard.md"),
+            "{kind:?}: the page names the board"
+        );
+
+        let (_d, ws) = demo_workspace();
+        let version = release_version(&ws);
+        plant(
+            &ws.join("Logs/ReleaseEvidence")
+                .join(&version)
+                .join("gates.json"),
+            kind,
+        );
+        let (code, out, err) =
+            run_within(30, &["--workspace", w(&ws), "release", "status", &version]);
+        assert_eq!(code, 1, "{kind:?}: release status: {out}{err}");
+        assert!(out.contains("gates.json"), "{kind:?}: {out}");
+        let (code, out, err) = run_within(
+            30,
+            &[
+                "--workspace",
+                w(&ws),
+                "approve",
+                &version,
+                "--by",
+                "qa",
+                "--role",
+                "QA",
+            ],
+        );
+        assert_ne!(
+            code, 0,
+            "{kind:?}: approve over a broken release: {out}{err}"
+        );
+
+        let (_d, ws) = demo_workspace();
+        plant(&ws.join(".tollgate/ledger-head.json"), kind);
+        let (code, out, err) = run_within(30, &["--workspace", w(&ws), "ledger", "verify"]);
+        assert_eq!(code, 1, "{kind:?}: ledger verify: {out}{err}");
+        assert!(out.contains("ledger-head.json"), "{kind:?}: {out}");
+    }
+}
+
+#[test]
+fn an_orphan_special_file_in_an_area_is_reported() {
+    for kind in [Special::Fifo, Special::DevZero, Special::Loop] {
+        let (_d, ws) = demo_workspace();
+        let (root, area) = bundle(&ws);
+        plant(&area.join("orphan.csv"), kind);
+        let (code, out, err) =
+            run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
+        assert_ne!(code, 0, "{kind:?}: {out}{err}");
+        assert!(out.contains("orphan.csv"), "{kind:?}: {out}");
+    }
+}
+
+#[test]
+fn a_policy_file_that_is_not_a_regular_file_is_an_error_not_the_builtin_profile() {
+    for kind in ALL {
+        let (_d, ws) = demo_workspace();
+        plant(&ws.join("tollgate.toml"), kind);
+        let (code, out, err) = run_within(30, &["--workspace", w(&ws), "gates"]);
+        assert_eq!(code, 2, "{kind:?}: {out}{err}");
+        assert!(err.contains("tollgate.toml"), "{kind:?}: {err}");
+    }
+}
+
+#[test]
+fn documents_over_the_policy_read_limit_are_refused_by_name() {
+    let (_d, ws) = demo_workspace();
+    let policy = ws.join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(
+        text.contains("max_read_bytes = 67108864"),
+        "the profile states its limit"
+    );
+    std::fs::write(
+        &policy,
+        text.replace("max_read_bytes = 67108864", "max_read_bytes = 1000"),
+    )
+    .unwrap();
+    let (code, out, err) = run_within(30, &["--workspace", w(&ws), "docs", "check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("StateTrace_TaskBoard.md")
+            && out.contains("over the read limit of 1000 bytes"),
+        "{out}"
+    );
+    std::fs::write(
+        &policy,
+        text.replace("max_read_bytes = 67108864", "max_read_bytes = 0"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&["--workspace", w(&ws), "gates"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("limits.max_read_bytes"), "{err}");
+}
+
+/// Write `holder` into the demo's verify lock.
+fn write_lock(ws: &Path, pid: u32, host: &str, started_at: &str) -> std::path::PathBuf {
+    let lock = ws.join(".tollgate/verify.lock");
+    std::fs::write(
+        &lock,
+        format!(r#"{{"pid":{pid},"host":"{host}","started_at":"{started_at}"}}"#),
+    )
+    .unwrap();
+    lock
+}
+
+#[test]
+fn a_lock_whose_holder_died_is_taken_over_and_recorded() {
+    let (_d, ws) = demo_workspace();
+    write_lock(&ws, 999_999_999, "ci-gone", "2026-01-01T00:00:00Z");
+    let (_, v) = run_json(&["--workspace", w(&ws), "verify", "--scheduled"]);
+    let took = v["summary"]["Findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "verify.lock")
+        .unwrap_or_else(|| panic!("no verify.lock finding: {v}"));
+    assert!(
+        took["message"]
+            .as_str()
+            .unwrap()
+            .contains("pid 999999999 on ci-gone"),
+        "{took}"
+    );
+}
+
+#[test]
+fn a_lock_held_past_max_duration_fails_the_scheduled_run_naming_its_holder() {
+    let (_d, ws) = demo_workspace();
+    let lock = write_lock(&ws, 4242, "ci-old", "2026-01-01T00:00:00Z");
+    // This process holds the lock, as a hung run would.
+    let held = std::fs::OpenOptions::new().write(true).open(&lock).unwrap();
+    held.try_lock().unwrap();
+    let (code, out, err) = run_within(30, &["--workspace", w(&ws), "verify", "--scheduled"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("pid 4242 on ci-old") && err.contains("verify.max_duration (2h)"),
+        "{err}"
+    );
+    // A holder inside max_duration is a run in progress: skip, exit 0.
+    let now = chrono::Utc::now().to_rfc3339();
+    std::fs::write(
+        &lock,
+        format!(r#"{{"pid":4243,"host":"ci-now","started_at":"{now}"}}"#),
+    )
+    .unwrap();
+    let (code, out, _) = run_within(30, &["--workspace", w(&ws), "verify", "--scheduled"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("another verification is running (pid 4243 on ci-now"),
+        "{out}"
+    );
+    drop(held);
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let (_d, ws) = demo_workspace();
+    for args in [
+        vec!["gates"],
+        vec!["gates", "--json"],
+        vec!["ledger", "log"],
+        vec!["docs", "check"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = tollgate()
+            .args(["--workspace", w(&ws)])
+            .args(&args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(13),
+            "{args:?}: ended by SIGPIPE, as Unix tools end"
+        );
+    }
+}
