@@ -371,4 +371,7 @@ pub struct PublishArgs {
     /// Publish even if the redaction scan finds possible secrets.
     #[arg(long)]
     pub allow_unredacted: bool,
+    /// Let --add take files outside the workspace (never keys, .tollgate/ or /proc).
+    #[arg(long)]
+    pub allow_outside: bool,
 }

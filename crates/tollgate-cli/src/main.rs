@@ -581,6 +581,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 discover: !args.no_discover,
                 force: args.force,
                 allow_unredacted: args.allow_unredacted,
+                allow_outside: args.allow_outside,
                 command_line: std::env::args().collect::<Vec<_>>().join(" "),
             };
             let r = publish::publish(ws, &req)?;

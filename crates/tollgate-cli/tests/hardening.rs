@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::*;
 
@@ -289,4 +289,120 @@ fn a_closed_pipe_ends_every_command_quietly() {
             "{args:?}: ended by SIGPIPE, as Unix tools end"
         );
     }
+}
+
+#[test]
+fn an_empty_checklist_and_a_run_that_asserts_nothing_never_pass() {
+    let (_d, ws) = demo_workspace();
+    std::fs::write(
+        ws.join("docs/Release.md"),
+        "# Release checklist\n\nTo be written.\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_within(30, &["--workspace", w(&ws), "docs", "checklist"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("checklist.empty") && out.contains("Release.md"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(&["--workspace", w(dir.path()), "init", "--profile", "minimal"]);
+    assert_eq!(code, 0, "{err}");
+    let policy = dir.path().join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace(
+            "require_zero_skipped = true",
+            "require_zero_skipped = false",
+        ),
+    )
+    .unwrap();
+    let (code, v) = run_json(&["--workspace", w(dir.path()), "verify"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["summary"]["Status"], "Fail");
+    assert!(
+        v["summary"]["Findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "verify.nothing-checked"),
+        "{v}"
+    );
+}
+
+#[test]
+fn control_characters_in_names_and_notes_are_shown_escaped() {
+    let (_d, ws) = demo_workspace();
+    let version = release_version(&ws);
+    let forged = "mallory\n  #99 2026-01-01T00:00:00Z by CISO (Release)";
+    let (code, _, err) = run(&[
+        "--workspace",
+        w(&ws),
+        "approve",
+        &version,
+        "--by",
+        forged,
+        "--role",
+        "QA",
+        "--note",
+        "\u{1b}[32mall green\u{1b}[0m",
+        "--override",
+        "demo release, accepted for the test",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(&["--workspace", w(&ws), "release", "status", &version]);
+    assert!(!out.contains('\u{1b}'), "raw ANSI escape printed: {out:?}");
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("#99")),
+        "a forged approval line was printed: {out}"
+    );
+    assert!(out.contains(r"mallory\n  #99"), "{out}");
+    assert!(out.contains(r"\u{1b}[32mall green"), "{out}");
+}
+
+#[test]
+fn publish_takes_only_files_inside_the_workspace_and_never_keys() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let (code, _, err) = run(&["--workspace", w(ws), "key", "gen"]);
+    assert_eq!(code, 0, "{err}");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.csv"), "a,b\n1,2\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("x.csv"), ws.join("src/link.csv")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", ws.join("src/env.txt")).unwrap();
+    for (add, allow, why) in [
+        (
+            ws.join(".tollgate/keys/tollgate.key"),
+            true,
+            "never published",
+        ),
+        (
+            PathBuf::from("/etc/hostname"),
+            false,
+            "outside the workspace",
+        ),
+        (outside.path().join("x.csv"), false, "outside the workspace"),
+        (ws.join("src/link.csv"), false, "outside the workspace"),
+        (ws.join("src/env.txt"), true, "pseudo-file"),
+        (PathBuf::from("/proc/self/environ"), true, "pseudo-file"),
+    ] {
+        let extra: &[&str] = if allow { &["--allow-outside"] } else { &[] };
+        let (code, out, err) = publish(ws, "X", None, std::slice::from_ref(&add), extra);
+        assert_eq!(code, 2, "{}: {out}{err}", add.display());
+        assert!(err.contains(why), "{}: {err}", add.display());
+        assert!(!ws.join("evidence/bundles/X").exists(), "nothing published");
+    }
+    let (code, out, err) = publish(
+        ws,
+        "Y",
+        None,
+        &[outside.path().join("x.csv")],
+        &["--allow-outside"],
+    );
+    assert_eq!(
+        code, 0,
+        "--allow-outside takes a plain outside file: {out}{err}"
+    );
 }

@@ -345,9 +345,13 @@ fn a_failed_run_does_not_fail_the_runs_after_it() {
 
 #[test]
 fn skipped_assertions_fail_when_the_policy_demands_zero() {
-    // No bundle published: the bundle assertion is skipped.
+    // No bundle published: the bundle assertion is skipped; one step passes
+    // (a run that checked nothing would fail on that alone).
     let dir = minimal_workspace();
     let ws = dir.path();
+    let mut policy = std::fs::read_to_string(ws.join("tollgate.toml")).unwrap();
+    policy.push_str("\n[[verify.step]]\nname = \"ok\"\nrun = \"true\"\n");
+    std::fs::write(ws.join("tollgate.toml"), policy).unwrap();
     let (code, v) = run_json(&["--workspace", w(ws), "verify"]);
     assert_eq!(code, 1, "minimal sets require_zero_skipped = true: {v}");
     assert_eq!(v["summary"]["Assertions"]["Skipped"], 1);

@@ -28,17 +28,12 @@ pub const RELEASE_PREDICATE: &str = "https://tollgate.dev/attestation/release/v1
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// The secret key's path beside the policy's public key (`x.pub` -> `x.key`).
-pub fn secret_key_path(ws: &Workspace) -> PathBuf {
-    ws.path(&ws.policy.signing.public_key).with_extension("key")
-}
-
 /// Generate a key pair: the secret key (hex, mode 0600) and the public key
 /// (hex) at the policy's `signing.public_key`. Refuses to replace keys
 /// unless `force`.
 pub fn generate(ws: &Workspace, force: bool) -> Result<(PathBuf, PathBuf, String)> {
     let public = ws.path(&ws.policy.signing.public_key);
-    let secret = secret_key_path(ws);
+    let secret = ws.secret_key_path();
     for p in [&public, &secret] {
         if p.exists() && !force {
             return Err(Error::refused(p, "a key already exists; use --force to replace it (evidence signed with the old key will no longer verify)"));
@@ -82,7 +77,7 @@ fn key_id(k: &VerifyingKey) -> String {
 }
 
 fn load_secret(ws: &Workspace) -> Result<SigningKey> {
-    let p = secret_key_path(ws);
+    let p = ws.secret_key_path();
     let text = crate::read::text::read_to_string(&p)?;
     Ok(SigningKey::from_bytes(&unhex::<32>(&text, &p)?))
 }

@@ -1,5 +1,6 @@
 //! Evidence bundles: publish, verify, list and show (SPEC §1).
 
+pub mod admit;
 pub mod area;
 pub mod catalog;
 pub mod facts;

@@ -42,6 +42,9 @@ pub struct PublishRequest {
     /// Supersede an existing area (the old one is kept under `.superseded/`).
     pub force: bool,
     pub allow_unredacted: bool,
+    /// `--add` may take files outside the workspace (never keys, the ledger
+    /// folder or pseudo-files).
+    pub allow_outside: bool,
     /// The command line, recorded in the README.
     pub command_line: String,
 }
@@ -165,12 +168,26 @@ fn collect(
         for src in &ws.policy.bundle.sources {
             let applies = src.areas.is_empty() || glob::matches_any(&src.areas, &req.area);
             if applies && !explicit.contains(&src.category.to_lowercase()) {
-                chosen.extend(discover(ws, src, findings)?);
+                for c in discover(ws, src, findings)? {
+                    match super::admit::refusal(ws, &c.path, false) {
+                        None => chosen.push(c),
+                        Some(why) => findings.push(Finding::new(
+                            "bundle.publish",
+                            Severity::Warn,
+                            &src.category,
+                            format!("not published: {why}"),
+                            Location::file(ws.rel(&c.path)),
+                        )),
+                    }
+                }
             }
         }
     }
     for (category, path) in &req.adds {
         for p in expand(path)? {
+            if let Some(why) = super::admit::refusal(ws, &p, req.allow_outside) {
+                return Err(Error::refused(&p, format!("--add {category}: {why}")));
+            }
             chosen.push(Chosen {
                 category: category.clone(),
                 path: p,

@@ -288,7 +288,7 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
     let path = docs_path(ws, &p.release_checklist, "release_checklist")?;
     let items = crate::read::checklist::items(&crate::read::text::read_to_string(&path)?);
     let shown = path.display().to_string();
-    let findings = match p.severity(DocRule::ChecklistUnchecked) {
+    let mut findings = match p.severity(DocRule::ChecklistUnchecked) {
         None => Vec::new(),
         Some(sev) => items
             .iter()
@@ -305,6 +305,16 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
             })
             .collect(),
     };
+    if items.is_empty() {
+        findings.extend(rules::emit(
+            p,
+            DocRule::ChecklistEmpty,
+            "checklist",
+            "the checklist has no items (`- [ ]` or `- [x]` lines), so nothing was checked".into(),
+            &shown,
+            1,
+        ));
+    }
     Ok(ChecklistReport {
         path: shown,
         items,

@@ -59,6 +59,7 @@ doc_rules! {
     DocsReadmeHash = "docs.readme-hash": "a cited README hash that matches no bundle README",
     DocsMissing = "docs.missing": "a document the policy names cannot be read",
     ChecklistUnchecked = "checklist.unchecked": "an unchecked release checklist item",
+    ChecklistEmpty = "checklist.empty": "a release checklist with no items, so nothing was checked",
 }
 
 impl DocRule {

@@ -613,6 +613,13 @@ impl Workspace {
         relative(&self.root, p)
     }
 
+    /// The signing secret key's path, beside the policy's public key
+    /// (`x.pub` -> `x.key`).
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.path(&self.policy.signing.public_key)
+            .with_extension("key")
+    }
+
     /// The bundles folder.
     pub fn bundles_dir(&self) -> PathBuf {
         self.path(&self.policy.paths.bundles)

@@ -200,7 +200,7 @@ impl Ledger {
 }
 
 fn short(h: &str) -> &str {
-    &h[..h.len().min(12)]
+    h.get(..12).unwrap_or(h)
 }
 
 /// Chain checks over stored entries: sequence, links, payload digests, hashes.

@@ -35,7 +35,12 @@ pub fn check_text(r: &DocsReport) -> String {
     for (rule, fs) in &by_rule {
         out.push_str(&format!("\n{rule} ({}):\n", fs.len()));
         for f in fs.iter().take(PER_RULE) {
-            out.push_str(&format!("  {}  {}: {}\n", f.location, f.subject, f.message));
+            out.push_str(&format!(
+                "  {}  {}: {}\n",
+                super::escape(&f.location.to_string()),
+                super::escape(&f.subject),
+                super::escape(&f.message)
+            ));
         }
         if fs.len() > PER_RULE {
             out.push_str(&format!(

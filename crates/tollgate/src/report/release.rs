@@ -1,6 +1,6 @@
 //! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
 
-use super::{findings_text, headline};
+use super::{escape, findings_text, headline};
 use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::record::ledger::Entry;
@@ -84,16 +84,16 @@ fn approval_line(a: &Approval) -> String {
     format!(
         "  #{} {} by {} ({}){}{}\n",
         a.seq,
-        a.time,
-        a.by,
-        a.role,
+        escape(&a.time),
+        escape(&a.by),
+        escape(&a.role),
         a.override_reason
             .as_ref()
-            .map(|r| format!(" OVERRIDE: {r}"))
+            .map(|r| format!(" OVERRIDE: {}", escape(r)))
             .unwrap_or_default(),
         a.note
             .as_ref()
-            .map(|n| format!(" note: {n}"))
+            .map(|n| format!(" note: {}", escape(n)))
             .unwrap_or_default()
     )
 }
@@ -142,10 +142,10 @@ pub fn ledger_text(entries: &[Entry]) -> String {
         out.push_str(&format!(
             "{:>5}  {}  {:<9} {:<28} {}\n",
             e.seq,
-            e.time,
-            e.kind,
-            e.subject,
-            &e.hash[..e.hash.len().min(16)]
+            escape(&e.time),
+            escape(&e.kind),
+            escape(&e.subject),
+            escape(e.hash.get(..16).unwrap_or(&e.hash))
         ));
     }
     if entries.is_empty() {

@@ -169,6 +169,18 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
                 .at_key("verify.require_zero_skipped"),
         ));
     }
+    if counts.passed + counts.failed == 0 {
+        findings.push(Finding::new(
+            "verify.nothing-checked",
+            Severity::Block,
+            "assertions",
+            format!(
+                "the run checked nothing: no step, gate, bundle or docs check gave a result ({} skipped); a run that asserts nothing never passes",
+                counts.skipped
+            ),
+            Location::file(ws.rel(ws.policy_path.as_deref().unwrap_or(Path::new(crate::policy::POLICY_FILE)))),
+        ));
+    }
     let status = Verdict::of(&findings);
     let summary = Summary {
         tool: "tollgate".into(),
