@@ -406,3 +406,162 @@ fn publish_takes_only_files_inside_the_workspace_and_never_keys() {
         "--allow-outside takes a plain outside file: {out}{err}"
     );
 }
+
+/// `bundle publish` of the minimal workspace's `src/*` as `name` (no `--force`).
+fn publish_args(ws: &Path, name: &str) -> Vec<String> {
+    [
+        "--workspace",
+        w(ws),
+        "bundle",
+        "publish",
+        "--name",
+        name,
+        "--no-discover",
+        "--add",
+        &format!("Data={}", ws.join("src/*").display()),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn ledger_subjects(ws: &Path, kind: &str) -> Vec<String> {
+    if !ws.join(".tollgate/ledger.db").exists() {
+        return Vec::new();
+    }
+    let (code, v) = run_json(&["--workspace", w(ws), "ledger", "log"]);
+    assert_eq!(code, 0, "{v}");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .map(|e| e["subject"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn of_eight_concurrent_publishes_of_one_name_exactly_one_wins() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let args = publish_args(ws, "SameN");
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| tollgate().args(&args).output().unwrap()))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let codes: Vec<i32> = outs.iter().map(|o| o.status.code().unwrap_or(-1)).collect();
+    assert_eq!(codes.iter().filter(|&&c| c == 0).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|&&c| c == 2).count(), 7, "{codes:?}");
+    for o in outs.iter().filter(|o| o.status.code() == Some(2)) {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("already has area") && err.contains("ledger entry"),
+            "{err}"
+        );
+    }
+    assert!(
+        !ws.join("evidence/bundles/SameN/.superseded").exists(),
+        "nothing superseded"
+    );
+    assert_eq!(ledger_subjects(ws, "publish").len(), 1);
+}
+
+#[test]
+fn a_publish_killed_before_its_ledger_entry_is_recorded_by_the_rerun() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let args = publish_args(ws, "K");
+    let out = tollgate()
+        .args(&args)
+        .env("TOLLGATE_FAULT", "publish.before-ledger")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9), "the fault point killed it");
+    let area = ws.join("evidence/bundles/K/Build");
+    let area = if area.exists() {
+        area
+    } else {
+        ws.join("evidence/bundles/K")
+    };
+    assert!(
+        area.exists(),
+        "the bundle was renamed into place before the kill"
+    );
+    assert!(ledger_subjects(ws, "publish").is_empty());
+    let (code, out, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("unrecorded") || err.contains("unrecorded"),
+        "{out}{err}"
+    );
+    assert_eq!(ledger_subjects(ws, "publish").len(), 1);
+    // Now recorded: a third run is refused, naming the recorded publish.
+    let (code, _, err) = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2);
+    assert!(err.contains("ledger entry"), "{err}");
+}
+
+#[test]
+fn of_eight_concurrent_identical_approvals_one_is_recorded_whatever_the_case_or_spaces() {
+    let (_d, ws) = demo_workspace();
+    let version = release_version(&ws);
+    let names = [
+        "qa-lead", "QA-Lead", " qa-lead", "qa-lead ", "Qa-lead", "qa-LEAD", "QA-LEAD ", "qa-lead",
+    ];
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let ws = &ws;
+                let version = &version;
+                s.spawn(move || {
+                    tollgate()
+                        .args([
+                            "--workspace",
+                            w(ws),
+                            "approve",
+                            version,
+                            "--by",
+                            n,
+                            "--role",
+                            "QA",
+                        ])
+                        .args(["--override", "accepted for the concurrency test"])
+                        .output()
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(
+        ok,
+        1,
+        "{:?}",
+        outs.iter()
+            .map(|o| String::from_utf8_lossy(&o.stderr))
+            .collect::<Vec<_>>()
+    );
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("has already approved"), "{err}");
+    }
+    let before = ledger_subjects(&ws, "approval").len();
+    let (code, _, err) = run(&[
+        "--workspace",
+        w(&ws),
+        "approve",
+        &version,
+        "--by",
+        "qa-lead",
+        "--role",
+        " qa ",
+        "--override",
+        "accepted for the concurrency test",
+    ]);
+    assert_eq!(code, 2, "the role is normalised too: {err}");
+    assert_eq!(ledger_subjects(&ws, "approval").len(), before);
+}

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod error;
 pub mod evidence;
 pub mod fasthash;
+pub mod fault;
 pub mod finding;
 pub mod gates;
 pub mod governance;

@@ -13,7 +13,7 @@ use regex::bytes::RegexSet;
 use super::glob;
 use super::hash::sha256_files;
 use crate::error::{Error, Result};
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::{SourcePolicy, Workspace};
 use crate::read::manifest::{Artifact, Manifest, MANIFEST_FILE};
 use crate::read::readme::README_FILE;
@@ -102,14 +102,12 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
     let bundles = ws.bundles_dir();
     let bundle_dir = bundles.join(&name);
     let area_dir = bundle_dir.join(&req.area);
+    // One publisher of a bundle at a time, from the check to the ledger
+    // entry: of N concurrent publishes of one name, one wins and the others
+    // find its area.
+    let _lock = lock_bundle(ws, &name)?;
     if area_dir.exists() && !req.force {
-        return Err(Error::refused(
-            &area_dir,
-            format!(
-                "bundle '{name}' already has area '{}'; nothing was written (use --force to supersede it; the old area is kept under .superseded/)",
-                req.area
-            ),
-        ));
+        return existing_area(ws, report, &name, &req.area, &area_dir);
     }
     std::fs::create_dir_all(&bundles).map_err(|e| Error::io(&bundles, e))?;
     let staging = atomic::staging_path(&bundles.join(&name));
@@ -120,8 +118,87 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
     });
     let _ = std::fs::remove_dir_all(&staging);
     report.superseded = result?;
+    crate::fault::point("publish.before-ledger");
     record(ws, &name, &req.area, &area_dir)?;
     report.area_dir = Some(area_dir);
+    Ok(report)
+}
+
+/// An exclusive lock on publishing bundle `name`, waited for, held until
+/// dropped (the operating system releases it if the holder dies).
+fn lock_bundle(ws: &Workspace, name: &str) -> Result<std::fs::File> {
+    let dir = crate::record::ledger::dir(ws).join("locks");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let path = dir.join(format!("bundle-{name}.lock"));
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    f.lock().map_err(|e| Error::io(&path, e))?;
+    Ok(f)
+}
+
+/// The area exists and `--force` was not given. Refused, naming who
+/// published it, unless a publish was killed after the rename and before
+/// its ledger entry: then the intact area is recorded now.
+fn existing_area(
+    ws: &Workspace,
+    mut report: PublishReport,
+    bundle: &str,
+    area: &str,
+    area_dir: &Path,
+) -> Result<PublishReport> {
+    let subject = format!("{bundle}/{area}");
+    let winner = crate::record::ledger::Ledger::existing(ws)?
+        .map(|l| l.entries())
+        .transpose()?
+        .and_then(|es| {
+            es.into_iter()
+                .rev()
+                .find(|e| e.kind == "publish" && e.subject == subject)
+        });
+    let m = crate::read::manifest::read(&area_dir.join(MANIFEST_FILE))
+        .ok()
+        .map(|(m, _)| m);
+    let by = m.as_ref().map_or_else(String::new, |m| {
+        format!(
+            " on {} at {}",
+            m.hostname.as_deref().unwrap_or("an unknown host"),
+            m.created_at.as_deref().unwrap_or("an unknown time")
+        )
+    });
+    if let Some(e) = winner {
+        return Err(Error::refused(
+            area_dir,
+            format!(
+                "bundle '{bundle}' already has area '{area}', published{by} (ledger entry {}); nothing was written (use --force to supersede it; the old area is kept under .superseded/)",
+                e.seq
+            ),
+        ));
+    }
+    let verified = super::verify::verify_bundle(
+        area_dir.parent().unwrap_or(area_dir),
+        &ws.policy,
+        &[area.to_string()],
+    )?;
+    if verified.verdict() == Verdict::Block || m.is_none() {
+        return Err(Error::refused(
+            area_dir,
+            format!("bundle '{bundle}' has area '{area}'{by} with no ledger entry, and it does not verify; nothing was written (inspect it with bundle verify, or use --force to supersede it)"),
+        ));
+    }
+    record(ws, bundle, area, area_dir)?;
+    report.findings.push(Finding::new(
+        "bundle.publish",
+        Severity::Info,
+        &subject,
+        format!("area '{area}'{by} was complete but unrecorded (its publish was interrupted before the ledger entry); it verifies and is recorded now, unchanged"),
+        Location::file(ws.rel(area_dir)),
+    ));
+    report.manifest = m.unwrap_or_default();
+    report.area_dir = Some(area_dir.to_path_buf());
     Ok(report)
 }
 

@@ -95,13 +95,30 @@ impl Ledger {
 
     /// Append an entry; `payload` is stored as compact JSON.
     pub fn append(&mut self, kind: &str, subject: &str, payload: &Value) -> Result<Entry> {
+        self.append_unless(kind, subject, payload, |_| None)
+    }
+
+    /// Append an entry unless `conflict`, given the earlier entries of the
+    /// same kind and subject inside the append's transaction, says why not
+    /// (an [`Error::Refused`] naming the ledger).
+    pub fn append_unless(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        payload: &Value,
+        conflict: impl Fn(&[Entry]) -> Option<String>,
+    ) -> Result<Entry> {
+        let location = self.store.location();
         let text = serde_json::to_string(payload).map_err(|e| Error::Usage(e.to_string()))?;
         let digest = sha256_hex(text.as_bytes());
         let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let entry = self.store.append(&mut |last| {
+        let entry = self.store.append(kind, subject, &mut |last, same| {
+            if let Some(why) = conflict(same) {
+                return Err(Error::refused(&location, why));
+            }
             let seq = last.map_or(1, |l| l.seq + 1);
             let prev = last.map_or(GENESIS.to_string(), |l| l.hash.clone());
-            Entry {
+            Ok(Entry {
                 seq,
                 hash: chain_hash(seq, &time, kind, subject, &digest, &prev),
                 time: time.clone(),
@@ -110,7 +127,7 @@ impl Ledger {
                 payload: text.clone(),
                 payload_digest: digest.clone(),
                 prev_hash: prev,
-            }
+            })
         })?;
         // The head may lag the store after a crash here; `verify` tells a
         // lagging head (harmless) from a store that lost entries.

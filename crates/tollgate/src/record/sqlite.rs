@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::store::{Entry, LedgerStore};
+use super::store::{Entry, LedgerStore, MakeEntry};
 use crate::error::{Error, Result};
 
 /// A ledger in an SQLite database file.
@@ -76,7 +76,7 @@ fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 }
 
 impl LedgerStore for SqliteStore {
-    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry> {
+    fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
         let path = self.path.clone();
         let err = |e: rusqlite::Error| Error::parse(&path, None, format!("ledger database: {e}"));
         let tx = self
@@ -91,7 +91,16 @@ impl LedgerStore for SqliteStore {
             )
             .optional()
             .map_err(err)?;
-        let e = make(last.as_ref());
+        let same = {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM entries WHERE kind = ?1 AND subject = ?2 ORDER BY seq"
+                ))
+                .map_err(err)?;
+            let rows = stmt.query_map([kind, subject], row_entry).map_err(err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
+        };
+        let e = make(last.as_ref(), &same)?;
         tx.execute(
             &format!("INSERT INTO entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
             rusqlite::params![

@@ -62,9 +62,16 @@ pub(crate) fn chain_hash(
 
 /// Storage for the chain. `append` must be atomic with respect to other
 /// appenders (the entry is built from the store's current last entry).
+/// Builds the next entry from the last one and the earlier entries of the
+/// same kind and subject (see [`LedgerStore::append`]).
+pub type MakeEntry<'a> = dyn FnMut(Option<&Entry>, &[Entry]) -> Result<Entry> + 'a;
+
 pub trait LedgerStore {
-    /// Append the entry `make` builds from the current last entry.
-    fn append(&mut self, make: &mut dyn FnMut(Option<&Entry>) -> Entry) -> Result<Entry>;
+    /// Append the entry `make` builds from the current last entry and the
+    /// earlier entries of the same `kind` and `subject`, all read in the
+    /// append's own transaction (so a check `make` makes on them cannot race
+    /// another appender). An error from `make` appends nothing.
+    fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry>;
     /// Every entry, in `seq` order.
     fn entries(&self) -> Result<Vec<Entry>>;
     /// Where the store lives, for messages.

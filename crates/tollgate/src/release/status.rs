@@ -196,20 +196,8 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             ),
         ));
     }
-    if st
-        .approvals
-        .iter()
-        .any(|a| a.by == req.by && a.role == req.role)
-    {
-        return Err(Error::refused(
-            &dir,
-            format!(
-                "{} has already approved {} as {}",
-                req.by, req.version, req.role
-            ),
-        ));
-    }
-    let entry = Ledger::open(ws)?.append(
+    let (by, role) = (identity_key(&req.by), identity_key(&req.role));
+    let entry = Ledger::open(ws)?.append_unless(
         "approval",
         &req.version,
         &serde_json::json!({
@@ -217,6 +205,25 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             "decision": st.decision.decision,
             "files": [FileRef::of(&ws.root, &dir.join(DECISION))?],
         }),
+        // Inside the ledger's transaction: of N identical approvals run at
+        // once, exactly one is recorded.
+        |earlier| {
+            earlier
+                .iter()
+                .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+                .find(|p| {
+                    identity_key(p["by"].as_str().unwrap_or_default()) == by
+                        && identity_key(p["role"].as_str().unwrap_or_default()) == role
+                })
+                .map(|p| {
+                    format!(
+                        "{} has already approved {} as {}",
+                        p["by"].as_str().unwrap_or_default(),
+                        req.version,
+                        p["role"].as_str().unwrap_or_default()
+                    )
+                })
+        },
     )?;
     let approval = Approval {
         seq: entry.seq,
@@ -228,6 +235,13 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
     };
     let st = status(ws, &req.version)?;
     Ok((approval, st))
+}
+
+/// A name or role as duplicates are judged: Unicode NFC, trimmed and
+/// lower-cased, so `Alice`, ` alice ` and a decomposed `Alicé` are one person.
+pub fn identity_key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.trim().nfc().collect::<String>().to_lowercase()
 }
 
 /// Signature findings for a release folder.

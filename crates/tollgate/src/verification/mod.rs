@@ -209,6 +209,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     };
     let text = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     atomic::write_file(&summary_path, text.as_bytes())?;
+    crate::fault::point("verify.before-ledger");
     let mut ledger = Ledger::open(ws)?;
     let entry = ledger.append(
         "verify",
