@@ -139,7 +139,7 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
         }
         LedgerCmd::Verify => {
             let entries = ledger.entries()?.len();
-            let findings = ledger.verify(&ws.root)?;
+            let findings = ledger.verify_workspace(ws)?;
             let verdict = Verdict::of(&findings);
             if json {
                 emit_json(&out::LedgerVerifyOut {

@@ -565,3 +565,71 @@ fn of_eight_concurrent_identical_approvals_one_is_recorded_whatever_the_case_or_
     assert_eq!(code, 2, "the role is normalised too: {err}");
     assert_eq!(ledger_subjects(&ws, "approval").len(), before);
 }
+
+#[test]
+fn a_verify_killed_before_its_ledger_entry_leaves_no_run_and_its_transcript_goes() {
+    let (_d, ws) = demo_workspace();
+    let dir = ws.join("Logs/Verification");
+    let names = || -> std::collections::HashSet<String> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let before = names();
+    let out = tollgate()
+        .args(["--workspace", w(&ws), "verify"])
+        .env("TOLLGATE_FAULT", "verify.before-ledger")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(9), "the fault point killed it");
+    let new: Vec<String> = names().difference(&before).cloned().collect();
+    let newest = |prefix: &str| {
+        let found: Vec<&String> = new.iter().filter(|n| n.starts_with(prefix)).collect();
+        assert_eq!(found.len(), 1, "{new:?}");
+        found[0].clone()
+    };
+    let orphan_summary = newest("VerificationSummary-");
+    let orphan_transcript = newest("VerificationTranscript-");
+    // The gates judge only recorded runs: the orphan is not the newest run.
+    let (_, g) = run_json(&["--workspace", w(&ws), "gates"]);
+    let read: Vec<String> = g["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["files"].as_array().cloned().unwrap_or_default())
+        .map(|f| f.as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        !read.iter().any(|f| f.contains(&orphan_summary)),
+        "{read:?}"
+    );
+    let (code, out, _) = run(&["--workspace", w(&ws), "ledger", "verify"]);
+    assert_eq!(code, 0, "an unrecorded summary warns: {out}");
+    assert!(
+        out.contains("ledger.unrecorded-run") || out.contains(&orphan_summary),
+        "{out}"
+    );
+    let (_, v) = run_json(&["--workspace", w(&ws), "ledger", "verify"]);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "ledger.unrecorded-run"
+                && f["subject"].as_str().unwrap().ends_with(&orphan_summary)),
+        "{v}"
+    );
+    // The next run removes the orphan transcript (and says so).
+    let (_, v) = run_json(&["--workspace", w(&ws), "verify"]);
+    assert!(!dir.join(&orphan_transcript).exists());
+    assert!(
+        v["summary"]["Findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "verify.orphan-transcript"),
+        "{v}"
+    );
+}

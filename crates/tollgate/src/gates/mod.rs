@@ -91,7 +91,11 @@ impl SourceFacts {
     /// Find the files of `g`'s source in `ws`.
     pub fn gather(ws: &Workspace, g: &GateSpec) -> SourceFacts {
         let pattern = source_glob(ws, g);
-        let files = crate::select::newest_first(crate::select::glob_files(Path::new(&pattern)));
+        let mut files = crate::select::glob_files(Path::new(&pattern));
+        if g.source == Source::Verification {
+            files = crate::record::ledger::recorded_runs(ws, files);
+        }
+        let files = crate::select::newest_first(files);
         SourceFacts { pattern, files }
     }
 }

@@ -145,6 +145,14 @@ impl Ledger {
         self.store.entries()
     }
 
+    /// `ledger verify`: [`Ledger::verify`] in `ws`, plus the run summaries
+    /// there that no entry records.
+    pub fn verify_workspace(&self, ws: &Workspace) -> Result<Vec<Finding>> {
+        let mut findings = self.verify(&ws.root)?;
+        findings.extend(unrecorded_runs(ws, &self.entries()?));
+        Ok(findings)
+    }
+
     /// Re-walk the chain and re-hash every file the entries vouch for.
     pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
         let entries = self.entries()?;
@@ -301,6 +309,65 @@ fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
         ));
     }
     out
+}
+
+/// The workspace-relative paths of the run summaries and transcripts that
+/// `verify` entries record.
+pub fn recorded_run_files(entries: &[Entry]) -> std::collections::HashSet<String> {
+    entries
+        .iter()
+        .filter(|e| e.kind == "verify")
+        .filter_map(|e| serde_json::from_str::<Value>(&e.payload).ok())
+        .flat_map(|p| files_of(&p))
+        .map(|f| f.path)
+        .collect()
+}
+
+/// Whether the file at `path` says tollgate wrote it (`"Tool": "tollgate"`).
+fn written_by_tollgate(path: &Path) -> bool {
+    crate::read::json::load(path).is_ok_and(|v| v["Tool"] == "tollgate")
+}
+
+/// Which of `files` are verification runs. A summary tollgate wrote counts
+/// only when a `verify` entry records it: without one its run died before
+/// the entry (or someone else wrote it), and it is not a run. Summaries of
+/// another tool (StateTrace's own) are imported evidence and are kept. An
+/// unreadable ledger keeps none of tollgate's.
+pub fn recorded_runs(ws: &Workspace, files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let recorded = match Ledger::existing(ws).and_then(|l| l.map(|l| l.entries()).transpose()) {
+        Ok(Some(entries)) => recorded_run_files(&entries),
+        Ok(None) | Err(_) => Default::default(),
+    };
+    files
+        .into_iter()
+        .filter(|f| recorded.contains(&ws.rel(f)) || !written_by_tollgate(f))
+        .collect()
+}
+
+/// A warning for each summary tollgate wrote in the verification folder
+/// that no `verify` entry records: gates and the dashboard ignore it.
+fn unrecorded_runs(ws: &Workspace, entries: &[Entry]) -> Vec<Finding> {
+    let recorded = recorded_run_files(entries);
+    let dir = ws.path(&ws.policy.paths.verification);
+    let pattern = dir.join(format!(
+        "{}-*.json",
+        crate::read::run_summary::SUMMARY_PREFIX
+    ));
+    crate::select::glob_files(&pattern)
+        .into_iter()
+        .filter(|f| f != &crate::read::run_summary::latest_path(&dir))
+        .filter(|f| !recorded.contains(&ws.rel(f)) && written_by_tollgate(f))
+        .map(|f| ws.rel(&f))
+        .map(|rel| {
+            Finding::new(
+                "ledger.unrecorded-run",
+                Severity::Warn,
+                &rel,
+                "a run summary no ledger entry records: it is not counted as a run (its run was interrupted before the entry, or it was written by hand)",
+                Location::file(rel.clone()),
+            )
+        })
+        .collect()
 }
 
 /// The files a payload vouches for (`files: [{path, sha256}]`).

@@ -143,6 +143,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
             Location::file(ws.rel(&lock_path)),
         ));
     }
+    findings.extend(remove_orphan_transcripts(ws, &dir));
     let mut counts = Assertions::default();
     let step_results = run_steps(ws, &transcript_path, deadline, &mut findings, &mut counts)?;
     let a = readiness::assess(
@@ -277,6 +278,49 @@ pub fn watchdog(ws: &Workspace) {
     });
 }
 
+/// The header line tollgate writes first in a transcript.
+const TRANSCRIPT_HEADER: &str = "verification transcript, ";
+
+/// Remove the transcripts of runs killed before their ledger entry: those
+/// in `dir` tollgate wrote (by their header) that no `verify` entry records.
+/// Only under the lock, so no run is writing one. Without a readable ledger
+/// nothing is removed.
+fn remove_orphan_transcripts(ws: &Workspace, dir: &Path) -> Vec<Finding> {
+    let Ok(Some(ledger)) = Ledger::existing(ws) else {
+        return Vec::new();
+    };
+    let Ok(entries) = ledger.entries() else {
+        return Vec::new();
+    };
+    let recorded = crate::record::ledger::recorded_run_files(&entries);
+    crate::select::glob_files(&dir.join("VerificationTranscript-*.log"))
+        .into_iter()
+        .filter(|f| !recorded.contains(&ws.rel(f)))
+        .filter(|f| {
+            crate::read::file::open(f).is_ok_and(|h| {
+                let mut first = String::new();
+                std::io::BufRead::read_line(
+                    &mut std::io::BufReader::new(std::io::Read::take(h, 200)),
+                    &mut first,
+                )
+                .is_ok()
+                    && first.starts_with("tollgate ")
+                    && first.contains(TRANSCRIPT_HEADER)
+            })
+        })
+        .filter(|f| std::fs::remove_file(f).is_ok())
+        .map(|f| {
+            Finding::new(
+                "verify.orphan-transcript",
+                Severity::Info,
+                ws.rel(&f),
+                "removed the transcript of a run that ended before its ledger entry",
+                Location::file(ws.rel(&f)),
+            )
+        })
+        .collect()
+}
+
 /// `stamp`, or `stamp-1`, `stamp-2`... when a run in the same second took it.
 fn unique_stamp(dir: &Path, stamp: &str) -> String {
     (0..)
@@ -302,7 +346,7 @@ fn run_steps(
     let mut transcript = File::create(&staging).map_err(|e| Error::io(&staging, e))?;
     let _ = writeln!(
         transcript,
-        "tollgate {} verification transcript, {}",
+        "tollgate {} {TRANSCRIPT_HEADER}{}",
         crate::VERSION,
         chrono::Utc::now().to_rfc3339()
     );
