@@ -633,3 +633,69 @@ fn a_verify_killed_before_its_ledger_entry_leaves_no_run_and_its_transcript_goes
         "{v}"
     );
 }
+
+#[test]
+fn a_broken_chain_is_never_trusted_shippable_or_appended_to() {
+    let (_d, ws) = demo_workspace();
+    let version = release_version(&ws);
+    let approve = |by: &str| {
+        run(&[
+            "--workspace",
+            w(&ws),
+            "approve",
+            &version,
+            "--by",
+            by,
+            "--role",
+            "QA",
+            "--override",
+            "accepted for the tamper test",
+        ])
+    };
+    let (code, _, err) = approve("qa-lead");
+    assert_eq!(code, 0, "{err}");
+    sqlite(
+        &ws.join(".tollgate/ledger.db"),
+        "UPDATE entries SET payload = replace(payload, 'qa-lead', 'ciso') WHERE kind = 'approval' AND payload LIKE '%qa-lead%'",
+    );
+    let (code, v) = run_json(&["--workspace", w(&ws), "release", "status", &version]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["status"]["shippable"], false, "{v}");
+    let approvers = v["status"]["approvals"].to_string();
+    assert!(
+        !approvers.contains("ciso"),
+        "the forged approver is not listed: {approvers}"
+    );
+    assert!(v.to_string().contains("release.ledger"), "{v}");
+    let before = std::fs::read(ws.join(".tollgate/ledger-head.json")).unwrap();
+    let (code, _, err) = approve("someone-else");
+    assert_eq!(code, 2, "no append onto a broken chain: {err}");
+    assert!(err.contains("ledger"), "{err}");
+    let (code, _, err) = run(&["--workspace", w(&ws), "release", "9.9.9"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!ws.join("Logs/ReleaseEvidence/9.9.9").exists());
+    assert_eq!(
+        std::fs::read(ws.join(".tollgate/ledger-head.json")).unwrap(),
+        before,
+        "head untouched"
+    );
+
+    // A corrupt head: approve refuses and leaves it as it is.
+    let (_d, ws) = demo_workspace();
+    let head = ws.join(".tollgate/ledger-head.json");
+    std::fs::write(&head, "{not json").unwrap();
+    let (code, _, err) = run(&[
+        "--workspace",
+        w(&ws),
+        "approve",
+        &version,
+        "--by",
+        "qa",
+        "--role",
+        "QA",
+        "--override",
+        "accepted for the tamper test",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(&head).unwrap(), "{not json");
+}

@@ -57,19 +57,6 @@ fn with_flipped_byte(path: &Path, check: impl FnOnce()) {
     std::fs::write(path, &orig).unwrap();
 }
 
-fn sqlite(db: &Path, sql: &str) {
-    let out = std::process::Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 command-line tool (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn verify_release_approve_and_every_kind_of_tampering_is_named() {
     let dir = workspace(&[("hello", "echo hello from the step")]);

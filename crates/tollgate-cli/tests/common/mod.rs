@@ -212,3 +212,18 @@ pub fn demo_workspace() -> (tempfile::TempDir, PathBuf) {
     assert_eq!(code, 0, "{err}");
     (dir, ws)
 }
+
+/// Run `sql` on the SQLite database `db` with the sqlite3 command-line tool,
+/// as someone tampering with the ledger would.
+pub fn sqlite(db: &Path, sql: &str) {
+    let out = std::process::Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 command-line tool (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -153,6 +153,17 @@ impl Ledger {
         Ok(findings)
     }
 
+    /// The first blocking finding of the chain and head checks, or `None`
+    /// when the chain verifies up to the head: entries are trusted, and
+    /// appended to, only then.
+    pub fn chain_break(&self) -> Result<Option<Finding>> {
+        let entries = self.entries()?;
+        let db = self.store.location().display().to_string();
+        let mut findings = chain_findings(&entries, &db);
+        findings.extend(self.head_findings(&entries)?);
+        Ok(findings.into_iter().find(|f| f.severity == Severity::Block))
+    }
+
     /// Re-walk the chain and re-hash every file the entries vouch for.
     pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
         let entries = self.entries()?;

@@ -130,6 +130,19 @@ pub fn release_dir(ws: &Workspace, version: &str) -> PathBuf {
 /// Assemble, decide and record release `req.version`.
 pub fn release(ws: &Workspace, req: &Request) -> Result<Released> {
     check_version(&req.version)?;
+    if let Some(broken) = Ledger::existing(ws)?
+        .map(|l| l.chain_break())
+        .transpose()?
+        .flatten()
+    {
+        return Err(Error::refused(
+            crate::record::ledger::dir(ws),
+            format!(
+                "the ledger does not verify ({}: {}); nothing is released onto a broken chain (run `tollgate ledger verify`)",
+                broken.subject, broken.message
+            ),
+        ));
+    }
     let dest = release_dir(ws, &req.version);
     if dest.exists() {
         return finish_interrupted(ws, &req.version, &dest);

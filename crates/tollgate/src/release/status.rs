@@ -109,6 +109,18 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             "there is no ledger, so the release was never recorded".into(),
             &crate::record::ledger::dir(ws),
         )),
+        Some(ledger) if let Some(broken) = ledger.chain_break()? => {
+            findings.push(Finding::new(
+                "release.ledger",
+                Severity::Block,
+                version,
+                format!(
+                    "the ledger does not verify, so none of its entries (records, approvals) is trusted: {} {}",
+                    broken.subject, broken.message
+                ),
+                broken.location.clone(),
+            ));
+        }
         Some(ledger) => {
             let entries = ledger.entries()?;
             match entries
@@ -145,7 +157,8 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Location::default(),
         ));
     }
-    let shippable = shippable(decision.ready(), &approvals);
+    let trusted = !findings.iter().any(|f| f.check == "release.ledger");
+    let shippable = trusted && shippable(decision.ready(), &approvals);
     Ok(Status {
         version: version.to_string(),
         path: ws.rel(&dir),
