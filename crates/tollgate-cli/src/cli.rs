@@ -133,8 +133,10 @@ pub enum ReleaseCmd {
 pub enum LedgerCmd {
     /// List the entries.
     Log,
-    /// Re-walk the chain and re-hash every file the entries vouch for.
+    /// Re-walk the chain, re-hash every file the entries vouch for, and check every signed checkpoint.
     Verify,
+    /// Append the ledger's head, signed with the workspace key, to the checkpoints file (ledger.checkpoints).
+    Checkpoint,
     /// Write the entries as JSON lines (stdout, or --out).
     Export {
         #[arg(long, value_name = "PATH")]

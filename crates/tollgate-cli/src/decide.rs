@@ -139,7 +139,7 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
         }
         LedgerCmd::Verify => {
             let entries = ledger.entries()?.len();
-            let findings = ledger.verify_workspace(ws)?;
+            let findings = tollgate::trust::verify(ws, &ledger)?;
             let verdict = Verdict::of(&findings);
             if json {
                 emit_json(&out::LedgerVerifyOut {
@@ -156,12 +156,31 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
                     .iter()
                     .find(|f| f.severity == tollgate::finding::Severity::Block)
                 {
-                    println!("first problem: {}: {}", first.subject, first.message);
+                    println!(
+                        "first problem: {}: {}",
+                        report::escape(&first.subject),
+                        report::escape(&first.message)
+                    );
                 }
                 let refs: Vec<_> = findings.iter().collect();
                 print!("{}", report::findings_text(&refs));
             }
             Ok(out::exit_code(verdict))
+        }
+        LedgerCmd::Checkpoint => {
+            let c = tollgate::trust::checkpoint(ws)?;
+            if json {
+                emit_json(&c)?;
+            } else {
+                println!(
+                    "checkpoint of entry {} (hash {}) signed by key {} appended to {}",
+                    c.seq,
+                    c.hash.get(..16).unwrap_or(&c.hash),
+                    c.key_id,
+                    ws.rel(&tollgate::trust::checkpoints_path(ws))
+                );
+            }
+            Ok(0)
         }
         LedgerCmd::Export { out, force } => {
             let text = tollgate::record::ledger::export_lines(&ledger.entries()?)?;

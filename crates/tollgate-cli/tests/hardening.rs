@@ -699,3 +699,149 @@ fn a_broken_chain_is_never_trusted_shippable_or_appended_to() {
     assert_eq!(code, 2, "{err}");
     assert_eq!(std::fs::read_to_string(&head).unwrap(), "{not json");
 }
+
+/// A demo workspace with a signing key and one committed checkpoint.
+fn checkpointed_demo() -> (tempfile::TempDir, PathBuf) {
+    let (d, ws) = demo_workspace();
+    let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&["--workspace", w(&ws), "ledger", "checkpoint"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(ws
+        .join("docs/governance/ledger-checkpoints.jsonl")
+        .is_file());
+    let (code, out, _) = run(&["--workspace", w(&ws), "ledger", "verify"]);
+    assert_eq!(code, 0, "a fresh checkpoint verifies: {out}");
+    (d, ws)
+}
+
+fn checkpoint_problems(ws: &Path) -> (i32, Vec<String>) {
+    let (code, v) = run_json(&["--workspace", w(ws), "ledger", "verify"]);
+    let msgs = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "ledger.checkpoint" && f["severity"] == "block")
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["location"]["path"].as_str().unwrap_or_default(),
+                f["location"]["line"],
+                f["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (code, msgs)
+}
+
+#[test]
+fn a_rebuilt_chain_is_caught_by_a_committed_checkpoint() {
+    let (_a, ws) = checkpointed_demo();
+    // Another workspace's ledger is a self-consistent chain of the same
+    // shape: swapping it in is a rebuilt history.
+    let (_b, other) = demo_workspace();
+    for f in ["ledger.db", "ledger-head.json"] {
+        std::fs::copy(
+            other.join(".tollgate").join(f),
+            ws.join(".tollgate").join(f),
+        )
+        .unwrap();
+    }
+    let (code, problems) = checkpoint_problems(&ws);
+    assert_eq!(code, 1);
+    assert!(
+        problems.iter().any(
+            |p| p.starts_with("docs/governance/ledger-checkpoints.jsonl:1 ")
+                && p.contains("the chain was rewritten")
+        ),
+        "{problems:?}"
+    );
+    let version = release_version(&ws);
+    let (code, v) = run_json(&["--workspace", w(&ws), "release", "status", &version]);
+    assert_eq!(
+        (code, &v["status"]["shippable"]),
+        (1, &serde_json::json!(false)),
+        "{v}"
+    );
+}
+
+#[test]
+fn truncation_with_a_rewritten_or_deleted_head_is_caught_by_a_checkpoint() {
+    let (_a, ws) = checkpointed_demo();
+    let (_, log) = run_json(&["--workspace", w(&ws), "ledger", "log"]);
+    let entries = log.as_array().unwrap();
+    let keep = &entries[entries.len() - 3];
+    let seq = keep["seq"].as_i64().unwrap();
+    sqlite(
+        &ws.join(".tollgate/ledger.db"),
+        &format!("DELETE FROM entries WHERE seq > {seq}"),
+    );
+    std::fs::write(
+        ws.join(".tollgate/ledger-head.json"),
+        serde_json::json!({ "seq": seq, "hash": keep["hash"] }).to_string(),
+    )
+    .unwrap();
+    let (code, problems) = checkpoint_problems(&ws);
+    assert_eq!(code, 1);
+    assert!(
+        problems.iter().any(|p| p.contains(&format!(
+            "the chain ends at entry {seq}, shorter than this checkpoint"
+        ))),
+        "{problems:?}"
+    );
+    std::fs::remove_file(ws.join(".tollgate/ledger-head.json")).unwrap();
+    let (_, problems) = checkpoint_problems(&ws);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("head file is missing while checkpoints exist")),
+        "{problems:?}"
+    );
+    // Nothing is appended to it, nor checkpointed.
+    let (code, _, err) = run(&["--workspace", w(&ws), "ledger", "checkpoint"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_forged_checkpoint_line_does_not_verify() {
+    let (_a, ws) = checkpointed_demo();
+    let path = ws.join("docs/governance/ledger-checkpoints.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut c: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    c["time"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&path, format!("{text}{c}\n")).unwrap();
+    let (code, problems) = checkpoint_problems(&ws);
+    assert_eq!(code, 1);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains(":2 ") && p.contains("signature does not verify")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn verify_and_release_checkpoint_automatically_when_the_policy_says_so() {
+    let (_d, ws) = demo_workspace();
+    let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
+    assert_eq!(code, 0, "{err}");
+    let policy = ws.join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(text.contains("auto_checkpoint = false"));
+    std::fs::write(
+        &policy,
+        text.replace("auto_checkpoint = false", "auto_checkpoint = true"),
+    )
+    .unwrap();
+    let lines = || {
+        std::fs::read_to_string(ws.join("docs/governance/ledger-checkpoints.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    run(&["--workspace", w(&ws), "verify"]);
+    assert_eq!(lines(), 1);
+    run(&["--workspace", w(&ws), "release", "9.9.9"]);
+    assert_eq!(lines(), 2);
+    let (code, out, _) = run(&["--workspace", w(&ws), "ledger", "verify"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -25,6 +25,7 @@ pub mod schedule;
 pub mod select;
 pub mod signing;
 pub mod telemetry;
+pub mod trust;
 pub mod verification;
 
 /// The tool version written into manifests and summaries.

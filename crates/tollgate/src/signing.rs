@@ -89,6 +89,26 @@ fn load_public(ws: &Workspace) -> Result<VerifyingKey> {
         .map_err(|e| Error::parse(&p, Some(1), e.to_string()))
 }
 
+/// Sign `message` with the workspace key: (key id, base64 ed25519 signature).
+pub fn sign_message(ws: &Workspace, message: &[u8]) -> Result<(String, String)> {
+    let key = load_secret(ws)?;
+    let sig: Signature = key.sign(message);
+    Ok((key_id(&key.verifying_key()), B64.encode(sig.to_bytes())))
+}
+
+/// Whether `sig_b64` is the workspace public key's signature of `message`
+/// (`Err` when the key cannot be read).
+pub fn verify_message(ws: &Workspace, message: &[u8], sig_b64: &str) -> Result<bool> {
+    let key = load_public(ws)?;
+    let Ok(bytes) = B64.decode(sig_b64.trim()) else {
+        return Ok(false);
+    };
+    let Ok(sig) = Signature::from_slice(&bytes) else {
+        return Ok(false);
+    };
+    Ok(key.verify_strict(message, &sig).is_ok())
+}
+
 /// DSSE pre-authentication encoding.
 fn pae(payload_type: &str, body: &[u8]) -> Vec<u8> {
     let mut out = format!(

@@ -55,6 +55,35 @@ pub struct Policy {
     /// Bounds on what tollgate reads.
     #[serde(default)]
     pub limits: LimitsPolicy,
+    /// The ledger's signed checkpoints.
+    #[serde(default)]
+    pub ledger: LedgerPolicy,
+}
+
+/// Where the ledger's signed checkpoints go, and when they are written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerPolicy {
+    /// Workspace-relative JSON-lines file of signed checkpoints, meant to be
+    /// committed to version control.
+    #[serde(default = "default_checkpoints")]
+    pub checkpoints: String,
+    /// `verify` and `release` append a checkpoint after their entry.
+    #[serde(default)]
+    pub auto_checkpoint: bool,
+}
+
+impl Default for LedgerPolicy {
+    fn default() -> Self {
+        LedgerPolicy {
+            checkpoints: default_checkpoints(),
+            auto_checkpoint: false,
+        }
+    }
+}
+
+fn default_checkpoints() -> String {
+    "docs/governance/ledger-checkpoints.jsonl".into()
 }
 
 /// Bounds on what tollgate reads.

@@ -153,6 +153,11 @@ impl Ledger {
         Ok(findings)
     }
 
+    /// Whether the head file exists (as anything at all).
+    pub fn head_exists(&self) -> bool {
+        std::fs::symlink_metadata(&self.head).is_ok()
+    }
+
     /// The first blocking finding of the chain and head checks, or `None`
     /// when the chain verifies up to the head: entries are trusted, and
     /// appended to, only then.
@@ -177,7 +182,7 @@ impl Ledger {
     fn head_findings(&self, entries: &[Entry]) -> Result<Vec<Finding>> {
         let path = self.head.display().to_string();
         let loc = || Location::file(path.clone());
-        if std::fs::symlink_metadata(&self.head).is_err() {
+        if !self.head_exists() {
             return Ok(if entries.is_empty() {
                 Vec::new()
             } else {

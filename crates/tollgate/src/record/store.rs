@@ -60,12 +60,12 @@ pub(crate) fn chain_hash(
     sha256_hex(format!("{seq}\n{time}\n{kind}\n{subject}\n{digest}\n{prev}").as_bytes())
 }
 
-/// Storage for the chain. `append` must be atomic with respect to other
-/// appenders (the entry is built from the store's current last entry).
 /// Builds the next entry from the last one and the earlier entries of the
 /// same kind and subject (see [`LedgerStore::append`]).
 pub type MakeEntry<'a> = dyn FnMut(Option<&Entry>, &[Entry]) -> Result<Entry> + 'a;
 
+/// Storage for the chain. `append` must be atomic with respect to other
+/// appenders (the entry is built from the store's current last entry).
 pub trait LedgerStore {
     /// Append the entry `make` builds from the current last entry and the
     /// earlier entries of the same `kind` and `subject`, all read in the

@@ -131,7 +131,7 @@ pub fn release_dir(ws: &Workspace, version: &str) -> PathBuf {
 pub fn release(ws: &Workspace, req: &Request) -> Result<Released> {
     check_version(&req.version)?;
     if let Some(broken) = Ledger::existing(ws)?
-        .map(|l| l.chain_break())
+        .map(|l| crate::trust::chain_break(ws, &l))
         .transpose()?
         .flatten()
     {
@@ -164,6 +164,12 @@ pub fn release(ws: &Workspace, req: &Request) -> Result<Released> {
         return Err(e);
     }
     let entry = record(ws, &req.version, &decision, &manifest, &dest, gate_values)?;
+    crate::trust::auto(ws).map_err(|e| {
+        Error::Usage(format!(
+            "release {} was written and recorded (ledger entry {}), but the automatic checkpoint (ledger.auto_checkpoint) failed: {e}",
+            req.version, entry.seq
+        ))
+    })?;
     Ok(Released {
         dir: dest,
         decision,

@@ -109,7 +109,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             "there is no ledger, so the release was never recorded".into(),
             &crate::record::ledger::dir(ws),
         )),
-        Some(ledger) if let Some(broken) = ledger.chain_break()? => {
+        Some(ledger) if let Some(broken) = crate::trust::chain_break(ws, &ledger)? => {
             findings.push(Finding::new(
                 "release.ledger",
                 Severity::Block,

@@ -224,6 +224,12 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
     )?;
     let latest_path = crate::read::run_summary::latest_path(&dir);
     atomic::write_file(&latest_path, text.as_bytes())?;
+    crate::trust::auto(ws).map_err(|e| {
+        Error::Usage(format!(
+            "verification {stamp} was written and recorded (ledger entry {}), but the automatic checkpoint (ledger.auto_checkpoint) failed: {e}",
+            entry.seq
+        ))
+    })?;
     Ok(Started::Ran(Box::new(Run {
         summary,
         summary_path,

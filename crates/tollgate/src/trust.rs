@@ -1,0 +1,213 @@
+//! Whether the ledger can be trusted: its chain, its head file, and the
+//! signed checkpoints committed beside the governance docs. Anyone with
+//! write access to the store can rebuild a self-consistent chain; a
+//! checkpoint signed with the workspace key, committed to version control,
+//! is what catches that.
+//!
+//! A checkpoint is one JSON line, `{seq, hash, time, key_id, signature}`:
+//! the ed25519 signature (base64) of
+//! `tollgate-ledger-checkpoint/v1\n{seq}\n{hash}\n{time}\n`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::finding::{Finding, Location, Severity};
+use crate::policy::Workspace;
+use crate::record::ledger::{Entry, Ledger};
+
+/// One signed checkpoint of the ledger's head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub key_id: String,
+    pub signature: String,
+}
+
+impl Checkpoint {
+    fn message(seq: i64, hash: &str, time: &str) -> Vec<u8> {
+        format!("tollgate-ledger-checkpoint/v1\n{seq}\n{hash}\n{time}\n").into_bytes()
+    }
+}
+
+/// The workspace's checkpoints file.
+pub fn checkpoints_path(ws: &Workspace) -> PathBuf {
+    ws.path(&ws.policy.ledger.checkpoints)
+}
+
+/// Sign the ledger's head and append it to the checkpoints file. Refused
+/// when the ledger is empty or does not verify: a checkpoint vouches for a
+/// chain, never for a broken one.
+pub fn checkpoint(ws: &Workspace) -> Result<Checkpoint> {
+    let ledger = Ledger::existing(ws)?
+        .ok_or_else(|| Error::Usage("there is no ledger yet: nothing to checkpoint".into()))?;
+    if let Some(broken) = chain_break(ws, &ledger)? {
+        return Err(Error::refused(
+            crate::record::ledger::dir(ws),
+            format!(
+                "the ledger does not verify ({}: {}); a checkpoint is never written for a broken chain",
+                broken.subject, broken.message
+            ),
+        ));
+    }
+    let entries = ledger.entries()?;
+    let last = entries
+        .last()
+        .ok_or_else(|| Error::Usage("the ledger is empty: nothing to checkpoint".into()))?;
+    let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let message = Checkpoint::message(last.seq, &last.hash, &time);
+    let (key_id, signature) = crate::signing::sign_message(ws, &message)?;
+    let c = Checkpoint {
+        seq: last.seq,
+        hash: last.hash.clone(),
+        time,
+        key_id,
+        signature,
+    };
+    let path = checkpoints_path(ws);
+    crate::record::destination::check(ws, &path, true)?;
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    let line = serde_json::to_string(&c).map_err(|e| Error::Usage(e.to_string()))? + "\n";
+    // One write in append mode: concurrent checkpoints each land whole.
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    f.write_all(line.as_bytes())
+        .and_then(|_| f.sync_data())
+        .map_err(|e| Error::io(&path, e))?;
+    Ok(c)
+}
+
+/// The first blocking finding of the chain, head and checkpoint checks, or
+/// `None` when the ledger verifies: entries are trusted, and appended to,
+/// only then.
+pub fn chain_break(ws: &Workspace, ledger: &Ledger) -> Result<Option<Finding>> {
+    if let Some(f) = ledger.chain_break()? {
+        return Ok(Some(f));
+    }
+    let entries = ledger.entries()?;
+    Ok(checkpoint_findings(ws, ledger, &entries)
+        .into_iter()
+        .find(|f| f.severity == Severity::Block))
+}
+
+/// `ledger verify`: the chain, the head, every file the entries vouch for,
+/// every checkpoint, and the run summaries no entry records.
+pub fn verify(ws: &Workspace, ledger: &Ledger) -> Result<Vec<Finding>> {
+    let mut findings = ledger.verify_workspace(ws)?;
+    findings.extend(checkpoint_findings(ws, ledger, &ledger.entries()?));
+    Ok(findings)
+}
+
+/// Each checkpoint against the chain: a blocking finding, naming the
+/// checkpoint's line, for a chain shorter than it, a checkpointed entry
+/// whose hash differs, a missing head file, or a signature that does not
+/// verify.
+fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Vec<Finding> {
+    let path = checkpoints_path(ws);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Vec::new();
+    }
+    let shown = ws.rel(&path);
+    let block = |line: usize, subject: &str, message: String| {
+        Finding::new(
+            "ledger.checkpoint",
+            Severity::Block,
+            subject,
+            message,
+            Location::file(shown.clone()).at_line(line),
+        )
+    };
+    let text = match crate::read::text::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => return vec![block(1, "checkpoints", format!("cannot be read: {e}"))],
+    };
+    let mut out = Vec::new();
+    let mut any = false;
+    let last = entries.last().map_or(0, |e| e.seq);
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        any = true;
+        let c: Checkpoint = match serde_json::from_str(raw) {
+            Ok(c) => c,
+            Err(e) => {
+                out.push(block(line, "checkpoint", format!("not a checkpoint: {e}")));
+                continue;
+            }
+        };
+        let subject = format!("checkpoint seq {}", c.seq);
+        match crate::signing::verify_message(
+            ws,
+            &Checkpoint::message(c.seq, &c.hash, &c.time),
+            &c.signature,
+        ) {
+            Ok(true) => {}
+            Ok(false) => out.push(block(
+                line,
+                &subject,
+                format!(
+                    "its signature does not verify against {}",
+                    ws.policy.signing.public_key
+                ),
+            )),
+            Err(e) => out.push(block(
+                line,
+                &subject,
+                format!("its signature cannot be checked: {e}"),
+            )),
+        }
+        match entries.iter().find(|e| e.seq == c.seq) {
+            None => out.push(block(
+                line,
+                &subject,
+                format!(
+                    "the chain ends at entry {last}, shorter than this checkpoint of entry {} ({}): entries were removed",
+                    c.seq, c.time
+                ),
+            )),
+            Some(e) if e.hash != c.hash => out.push(block(
+                line,
+                &subject,
+                format!(
+                    "entry {} has hash {}, but this checkpoint ({}) recorded {}: the chain was rewritten",
+                    c.seq,
+                    e.hash.get(..12).unwrap_or(&e.hash),
+                    c.time,
+                    c.hash.get(..12).unwrap_or(&c.hash)
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    if any && !ledger.head_exists() {
+        out.push(block(
+            1,
+            "head",
+            "the ledger's head file is missing while checkpoints exist".into(),
+        ));
+    }
+    out
+}
+
+/// After `verify` or `release` appended: a checkpoint when the policy asks
+/// for one (`ledger.auto_checkpoint`).
+pub fn auto(ws: &Workspace) -> Result<Option<Checkpoint>> {
+    if ws.policy.ledger.auto_checkpoint {
+        checkpoint(ws).map(Some)
+    } else {
+        Ok(None)
+    }
+}
