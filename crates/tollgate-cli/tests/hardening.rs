@@ -845,3 +845,47 @@ fn verify_and_release_checkpoint_automatically_when_the_policy_says_so() {
     let (code, out, _) = run(&["--workspace", w(&ws), "ledger", "verify"]);
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn a_deleted_envelope_of_a_signed_bundle_or_release_blocks() {
+    let (_d, ws) = demo_workspace();
+    let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
+    assert_eq!(code, 0, "{err}");
+    let (root, area) = bundle(&ws);
+    let (code, _, err) = run(&["--workspace", w(&ws), "bundle", "sign", w(&root)]);
+    assert_eq!(code, 0, "{err}");
+    let envelope = std::fs::read_dir(&area)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.to_string_lossy().ends_with(".dsse.json") || p.to_string_lossy().contains("intoto")
+        })
+        .expect("an envelope beside the manifest");
+    std::fs::remove_file(&envelope).unwrap();
+    let (code, out, _) = run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the ledger records that this was signed"),
+        "{out}"
+    );
+
+    let version = release_version(&ws);
+    let (code, _, err) = run(&["--workspace", w(&ws), "release", "sign", &version]);
+    assert_eq!(code, 0, "{err}");
+    let dir = ws.join("Logs/ReleaseEvidence").join(&version);
+    let envelope = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            !p.to_string_lossy().ends_with("manifest.json")
+                && p.to_string_lossy().contains("manifest")
+        })
+        .expect("the release envelope");
+    std::fs::remove_file(&envelope).unwrap();
+    let (code, out, _) = run(&["--workspace", w(&ws), "release", "status", &version]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the ledger records that this was signed"),
+        "{out}"
+    );
+}

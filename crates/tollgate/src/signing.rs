@@ -277,8 +277,19 @@ pub fn judge(
     out
 }
 
-/// Findings for a missing envelope: blocking when the policy requires signatures.
+/// Findings for a missing envelope: blocking when the ledger records that
+/// it was signed (the envelope was deleted), or when the policy requires
+/// signatures.
 pub fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
+    if let Some(seq) = crate::record::ledger::vouching_entry(ws, envelope_path) {
+        return vec![Finding::new(
+            "signature",
+            Severity::Block,
+            ws.rel(envelope_path),
+            format!("the signature envelope is gone, but the ledger records that this was signed (entry {seq})"),
+            Location::file(ws.rel(envelope_path)),
+        )];
+    }
     if ws.policy.signing.require {
         vec![Finding::new(
             "signature",
@@ -342,6 +353,12 @@ pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec
             &subjects,
             BUNDLE_PREDICATE,
             json!({ "bundle": report.name, "area": area.file_name().map(|n| n.to_string_lossy().into_owned()) }),
+        )?;
+        let area_name = area.file_name().unwrap_or_default().to_string_lossy();
+        crate::record::ledger::Ledger::open(ws)?.append(
+            "bundle-sign",
+            &format!("{}/{area_name}", report.name),
+            &json!({ "files": [crate::record::ledger::FileRef::of(&ws.root, &env)?] }),
         )?;
         written.push(env);
     }

@@ -386,6 +386,23 @@ fn unrecorded_runs(ws: &Workspace, entries: &[Entry]) -> Vec<Finding> {
         .collect()
 }
 
+/// The newest entry of the workspace's ledger that vouches for the file at
+/// `path`, if any (none without a readable ledger).
+pub fn vouching_entry(ws: &Workspace, path: &Path) -> Option<i64> {
+    let rel = ws.rel(path);
+    Ledger::existing(ws)
+        .ok()??
+        .entries()
+        .ok()?
+        .iter()
+        .rev()
+        .find(|e| {
+            serde_json::from_str::<Value>(&e.payload)
+                .is_ok_and(|p| files_of(&p).iter().any(|f| f.path == rel))
+        })
+        .map(|e| e.seq)
+}
+
 /// The files a payload vouches for (`files: [{path, sha256}]`).
 pub fn files_of(payload: &Value) -> Vec<FileRef> {
     payload
