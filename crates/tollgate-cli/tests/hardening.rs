@@ -889,3 +889,27 @@ fn a_deleted_envelope_of_a_signed_bundle_or_release_blocks() {
         "{out}"
     );
 }
+
+#[test]
+fn release_status_names_symlinks_subfolders_and_special_files_in_a_release() {
+    let (_d, ws) = demo_workspace();
+    let version = release_version(&ws);
+    let dir = ws.join("Logs/ReleaseEvidence").join(&version);
+    // Same bytes, but through a symlink: the hashes still match.
+    let copy = ws.join("gates-copy.json");
+    std::fs::copy(dir.join("gates.json"), &copy).unwrap();
+    std::fs::remove_file(dir.join("gates.json")).unwrap();
+    std::os::unix::fs::symlink(&copy, dir.join("gates.json")).unwrap();
+    std::fs::create_dir(dir.join("extra")).unwrap();
+    std::fs::write(dir.join("extra/notes.txt"), "slipped in").unwrap();
+    plant(&dir.join("pipe"), Special::Fifo);
+    let (code, out, err) = run_within(30, &["--workspace", w(&ws), "release", "status", &version]);
+    assert_eq!(code, 1, "{out}{err}");
+    for needle in [
+        "gates.json is a symlink",
+        "extra/notes.txt is not listed in manifest.json",
+        "pipe is a FIFO, not a regular file",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+}

@@ -449,6 +449,57 @@ pub fn hash_folder(dir: &Path) -> Result<Vec<ManifestFile>> {
 }
 
 /// The manifest itself and signature envelopes are not listed in the manifest.
+/// What a release folder holds that a release never does, each with why:
+/// subfolders (and everything in them), symlinks, and anything that is not
+/// a regular file. Nothing is followed or opened.
+pub fn strangers(dir: &Path) -> Vec<(String, String)> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, String)>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let rel = format!("{prefix}{}", e.file_name().to_string_lossy());
+            let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+                continue;
+            };
+            let t = meta.file_type();
+            if t.is_symlink() {
+                let to = std::fs::read_link(e.path())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                out.push((
+                    rel,
+                    format!("is a symlink (to {to}); release files are regular files"),
+                ));
+            } else if t.is_dir() {
+                let before = out.len();
+                walk(&e.path(), &format!("{rel}/"), out);
+                if out.len() == before {
+                    out.push((
+                        rel,
+                        "is a folder; a release folder holds no subfolders".into(),
+                    ));
+                }
+            } else if !t.is_file() {
+                out.push((
+                    rel,
+                    format!("is {}, not a regular file", crate::read::file::kind(&t)),
+                ));
+            } else if !prefix.is_empty() {
+                out.push((
+                    rel,
+                    "is not listed in manifest.json (it is in a subfolder)".into(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, "", &mut out);
+    out
+}
+
 fn is_unhashed(p: &Path) -> bool {
     let name = p.file_name().unwrap_or_default().to_string_lossy();
     name == MANIFEST || name.ends_with(crate::signing::ENVELOPE_SUFFIX)

@@ -73,6 +73,9 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Location::file(ws.rel(path)),
         )
     };
+    for (rel, why) in super::strangers(&dir) {
+        findings.push(block(version, format!("{rel} {why}"), &dir.join(&rel)));
+    }
     let actual = hash_folder(&dir)?;
     for f in &manifest.files {
         let p = dir.join(&f.path);
