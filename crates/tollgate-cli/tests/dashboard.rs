@@ -278,6 +278,21 @@ fn written_dashboard_is_self_contained() {
     }
     assert!(html.contains("<svg"), "inline charts");
     assert!(html.contains("<caption>"), "semantic tables");
+    assert!(
+        html.contains("<code class=\"id\">")
+            && html.contains("code.id { word-break: normal; white-space: nowrap; }"),
+        "gate ids never wrap mid-word"
+    );
+    // Trend labels and values carry at most three decimals.
+    assert!(
+        html.contains("<svg class=\"trend\""),
+        "the demo draws trends"
+    );
+    for chart in html.split("<svg class=\"trend\"").skip(1) {
+        let chart = &chart[..chart.find("</svg>").unwrap()];
+        let long = regex_lite_long_decimal(chart);
+        assert!(long.is_none(), "unrounded trend label {long:?}");
+    }
     // The demo wrote one too, and the verdict is in words, not only colour.
     let demo_page = std::fs::read_to_string(ws.join("Logs/Reports/dashboard/index.html")).unwrap();
     assert!(demo_page.contains("✗ BLOCKED"));
@@ -364,4 +379,32 @@ fn special_files_in_a_served_workspace_neither_hang_the_api_nor_stop_sigterm() {
     let (exit, _) = server.stop();
     assert!(exit.success(), "{exit:?}");
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
+
+/// The first number in `s` with four or more decimals, if any.
+fn regex_lite_long_decimal(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'.' {
+                let d = i + 1;
+                let mut j = d;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                if j - d >= 4 {
+                    return Some(s[start..j].to_string());
+                }
+                i = j;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }

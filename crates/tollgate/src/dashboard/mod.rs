@@ -20,7 +20,6 @@ use crate::policy::gate::GateSeverity;
 use crate::policy::Workspace;
 use crate::readiness::{self, BundleFacts, DocsFacts};
 use crate::release::status::Status;
-use crate::telemetry::stats::{fmt_num, round_away};
 
 /// Findings shown per section.
 const TOP: usize = 8;
@@ -112,6 +111,13 @@ pub struct Trend {
 pub struct Point {
     pub label: String,
     pub value: f64,
+}
+
+impl Point {
+    /// The value as the page shows it.
+    pub fn shown(&self) -> String {
+        svg::shown(self.value)
+    }
 }
 
 /// The newest bundle's verification.
@@ -345,7 +351,7 @@ fn gate_row(g: &GateResult, history: &[baseline::Record]) -> GateRow {
         status: g.status,
         value: g
             .value
-            .map(|v| fmt_num(round_away(v, 3)))
+            .map(svg::shown)
             .or_else(|| g.text.clone())
             .unwrap_or_else(|| "—".into()),
         op: g.op.to_string(),

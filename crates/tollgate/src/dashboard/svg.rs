@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::Point;
-use crate::telemetry::stats::fmt_num;
+use crate::telemetry::stats::{fmt_num, round_away};
 
 /// Escape text for SVG (XML).
 fn esc(s: &str) -> String {
@@ -49,6 +49,11 @@ fn polyline(points: &[(f64, f64)]) -> String {
     })
 }
 
+/// A value as the page shows it: at most three decimals.
+pub fn shown(v: f64) -> String {
+    fmt_num(round_away(v, 3))
+}
+
 /// A small line of `values` (oldest first); empty when there is nothing to draw.
 pub fn sparkline(values: &[f64], id: &str) -> String {
     if values.len() < 2 {
@@ -57,7 +62,7 @@ pub fn sparkline(values: &[f64], id: &str) -> String {
     let pts = scale(values, 100.0, 24.0, 3.0);
     let label = values
         .iter()
-        .map(|v| fmt_num(*v))
+        .map(|v| shown(*v))
         .collect::<Vec<_>>()
         .join(", ");
     let (lx, ly) = pts[pts.len() - 1];
@@ -87,17 +92,17 @@ pub fn trend(points: &[Point], title: &str) -> String {
             marks,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\"><title>{}: {}</title></circle>",
             esc(&p.label),
-            fmt_num(p.value)
+            shown(p.value)
         );
     }
     format!(
         "<svg class=\"trend\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{t}: {n} runs, from {first} to {last} (min {lo}, max {hi})\"><title>{t}</title><line x1=\"24\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\" class=\"axis\"/><text x=\"2\" y=\"14\">{hi}</text><text x=\"2\" y=\"{h}\">{lo}</text><polyline fill=\"none\" stroke=\"currentColor\" stroke-width=\"2\" points=\"{line}\"/>{marks}</svg>",
         t = esc(title),
         n = points.len(),
-        first = fmt_num(values[0]),
-        last = fmt_num(values[values.len() - 1]),
-        lo = fmt_num(lo),
-        hi = fmt_num(hi),
+        first = shown(values[0]),
+        last = shown(values[values.len() - 1]),
+        lo = shown(lo),
+        hi = shown(hi),
         b = h - 24.0,
         r = w - 24.0,
         line = polyline(&pts),
@@ -107,6 +112,29 @@ pub fn trend(points: &[Point], title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_rounded_to_three_decimals() {
+        assert_eq!(shown(4.087688249999805), "4.088");
+        assert_eq!(shown(25.0), "25");
+        let t = trend(
+            &[
+                Point {
+                    label: "a".into(),
+                    value: 4.087688249999805,
+                },
+                Point {
+                    label: "b".into(),
+                    value: 1.0 / 3.0,
+                },
+            ],
+            "t",
+        );
+        assert!(
+            t.contains(">4.088<") && t.contains("0.333") && !t.contains("4.0876"),
+            "{t}"
+        );
+    }
 
     #[test]
     fn sparklines_scale_into_the_box_and_label_their_values() {
