@@ -119,9 +119,61 @@ ws="$(fresh)"
 judge failclosed "closed pipe: gates | head -1" 0 "" -- bash -c "'$T' --workspace '$ws' gates | head -1 >/dev/null; exit \${PIPESTATUS[0]/1/0}"
 judge failclosed "closed pipe: ledger log | head -1" 0 "" -- bash -c "'$T' --workspace '$ws' ledger log | head -1 >/dev/null; exit \${PIPESTATUS[0]}"
 
+# --- 3. a rewritten history is caught (against a committed checkpoint) ----
+signed() { local d; d="$(fresh)"; "$T" --workspace "$d" key gen >/dev/null 2>&1; "$T" --workspace "$d" ledger checkpoint >/dev/null 2>&1; echo "$d"; }
+# Another demo's ledger: a self-consistent chain of the same shape.
+ws="$(signed)"; other="$WORK/demo2"; "$T" demo "$other" --seed 7 --date 2026-11-20 >/dev/null
+cp "$other/.tollgate/ledger.db" "$other/.tollgate/ledger-head.json" "$ws/.tollgate/"
+judge ledger "rebuilt self-consistent chain: ledger verify" 1 "the chain was rewritten" -- "$T" --workspace "$ws" ledger verify
+v="$(ls "$ws/Logs/ReleaseEvidence" | head -1)"
+judge ledger "rebuilt chain: release status not shippable" 1 "release.ledger" -- "$T" --workspace "$ws" release status "$v"
+ws="$(signed)"; db="$ws/.tollgate/ledger.db"
+last=$(sqlite3 "$db" "SELECT max(seq) FROM entries"); keep=$((last - 2))
+sqlite3 "$db" "DELETE FROM entries WHERE seq > $keep"
+printf '{"seq":%d,"hash":"%s"}' "$keep" "$(sqlite3 "$db" "SELECT hash FROM entries WHERE seq = $keep")" >"$ws/.tollgate/ledger-head.json"
+judge ledger "truncation + rewritten head: ledger verify" 1 "shorter than this checkpoint" -- "$T" --workspace "$ws" ledger verify
+rm "$ws/.tollgate/ledger-head.json"
+judge ledger "truncation + deleted head: ledger verify" 1 "head file is missing while checkpoints exist" -- "$T" --workspace "$ws" ledger verify
+ws="$(fresh)"; v="$(ls "$ws/Logs/ReleaseEvidence" | head -1)"
+"$T" --workspace "$ws" approve "$v" --by qa --role QA --override "attack script" >/dev/null 2>&1
+sqlite3 "$ws/.tollgate/ledger.db" "UPDATE entries SET payload = replace(payload, '\"qa\"', '\"ciso\"') WHERE kind = 'approval'"
+judge ledger "edited approver: release status" 1 "release.ledger" -- "$T" --workspace "$ws" release status "$v"
+judge ledger "edited approver: approve refuses to append" 2 "ledger" -- "$T" --workspace "$ws" approve "$v" --by x --role QA --override "attack script"
+ws="$(fresh)"; echo '{not json' >"$ws/.tollgate/ledger-head.json"
+judge ledger "corrupt head: approve refuses" 2 "ledger" -- "$T" --workspace "$ws" approve "$v" --by qa --role QA --override "attack script"
+ws="$(signed)"; a="$(bundle_area "$ws")"; "$T" --workspace "$ws" bundle sign "$(dirname "$a")" >/dev/null 2>&1; rm -f "$a"/*.intoto.jsonl
+judge ledger "deleted bundle envelope: bundle verify" 1 "the ledger records that this was signed" -- "$T" --workspace "$ws" bundle verify "$(dirname "$a")"
+
+# --- 4. races and kill points -------------------------------------------------
+ws="$(fresh)"
+judge race "8 concurrent same-name publishes: one wins" 0 "" -- bash -c "
+  for i in 1 2 3 4 5 6 7 8; do '$T' --workspace '$ws' bundle publish --name SameN >/dev/null 2>&1 & done; wait
+  n=\$('$T' --workspace '$ws' ledger log --json | grep -o '\"subject\": *\"SameN/' | wc -l); [ \"\$n\" = 1 ] && [ ! -e '$ws/Logs/TelemetryBundles/SameN/.superseded' ]"
+before=$("$T" --workspace "$ws" ledger log --json | grep -c '"kind": *"approval"')
+judge race "8 concurrent identical approvals (case, spaces): one recorded" 0 "" -- bash -c "
+  for n in qa QA ' qa' 'qa ' Qa qA 'QA ' qa; do '$T' --workspace '$ws' approve '$v' --by \"\$n\" --role QA --override 'attack script' >/dev/null 2>&1 & done; wait
+  c=\$('$T' --workspace '$ws' ledger log --json | grep -c '\"kind\": *\"approval\"'); [ \"\$c\" = $((before + 1)) ]"
+ws="$(fresh)"
+TOLLGATE_FAULT=publish.before-ledger "$T" --workspace "$ws" bundle publish --name Killed >/dev/null 2>&1
+judge race "publish killed before its ledger entry: re-run records it" 0 "unrecorded" -- "$T" --workspace "$ws" bundle publish --name Killed
+ws="$(fresh)"
+TOLLGATE_FAULT=verify.before-ledger "$T" --workspace "$ws" verify >/dev/null 2>&1
+judge race "verify killed before its ledger entry: ledger verify lists the orphan" 0 "ledger.unrecorded-run" -- "$T" --workspace "$ws" ledger verify
+
+# --- 5. inputs stay inside ------------------------------------------------------
+ws="$(fresh)"; "$T" --workspace "$ws" key gen >/dev/null 2>&1
+for add in "$ws/.tollgate/keys/tollgate.key" /etc/hostname /proc/self/environ; do
+  judge inputs "--add $add" 2 "--add" -- "$T" --workspace "$ws" bundle publish --name In --no-discover --add "Extra=$add"
+done
+ln -s /etc/hostname "$ws/docs/link.txt"
+judge inputs "--add a symlink leading out" 2 "outside the workspace" -- "$T" --workspace "$ws" bundle publish --name In --no-discover --add "Extra=$ws/docs/link.txt"
+ws="$(fresh)"; v="$(ls "$ws/Logs/ReleaseEvidence" | head -1)"
+"$T" --workspace "$ws" approve "$v" --by "$(printf 'mallory\n  #99 by CISO \033[32m')" --role QA --override "attack script" >/dev/null 2>&1
+judge inputs "newline and ANSI in --by: escaped in release status" 0 'mallory\n' -- bash -c "'$T' --workspace '$ws' release status '$v' | grep -v \$'\033' | grep -v '^ *#99'"
+
 # --- table -----------------------------------------------------------------
 printf '%-12s %6s %7s %7s\n' family tried caught missed
-for fam in hang lock failclosed; do
+for fam in hang lock failclosed ledger race inputs; do
   t=${TRIED[$fam]:-0}; c=${CAUGHT[$fam]:-0}
   (( t )) && printf '%-12s %6d %7d %7d\n' "$fam" "$t" "$c" $((t - c))
 done
