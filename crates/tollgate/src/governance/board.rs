@@ -152,6 +152,8 @@ pub struct PlanEntry {
     pub section: Option<String>,
     /// The row's Status cell, where the table has one.
     pub status: Option<String>,
+    /// The row's Title cell, where the table has one.
+    pub title: Option<String>,
 }
 
 impl PlanEntry {
@@ -190,6 +192,7 @@ pub fn read_plan_entries(pattern: &Path, id: &Regex) -> Result<Vec<PlanEntry>> {
                 continue;
             };
             let status = t.column(&["Status", "Column"]);
+            let title = t.column(&["Title", "Task title"]);
             for r in &t.rows {
                 if let Some(task) = r.cell(col).and_then(|c| id_in(&c, id)) {
                     out.push(PlanEntry {
@@ -198,6 +201,7 @@ pub fn read_plan_entries(pattern: &Path, id: &Regex) -> Result<Vec<PlanEntry>> {
                         id: task,
                         section: t.heading.clone(),
                         status: status.and_then(|i| r.cell(i)),
+                        title: title.and_then(|i| r.cell(i)),
                     });
                 }
             }

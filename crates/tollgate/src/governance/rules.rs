@@ -192,6 +192,21 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
         else {
             continue;
         };
+        let stated_title = e.title.as_deref().map(plain).filter(|t| !t.is_empty());
+        if let Some(title) = stated_title.filter(|t| norm(t) != norm(&plain(&task.title))) {
+            let msg = format!(
+                "{}: title '{title}' in the plan but '{}' in {} (line {})",
+                e.id, task.title, where_, task.line
+            );
+            out.extend(emit(
+                p,
+                DocRule::PlanTitleMismatch,
+                &e.id,
+                msg,
+                &e.path,
+                e.line,
+            ));
+        }
         let Some(claims) = e.claims_done(&p.delivered_sections) else {
             continue;
         };
@@ -219,6 +234,11 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
         }
     }
     out
+}
+
+/// A table cell's text without markdown emphasis and code marks.
+fn plain(s: &str) -> String {
+    s.replace(['*', '`'], "").trim().to_string()
 }
 
 fn norm(s: &str) -> String {
@@ -363,7 +383,39 @@ mod tests {
             id: id.into(),
             section: Some(section.into()),
             status: status.map(str::to_string),
+            title: None,
         }
+    }
+
+    #[test]
+    fn a_plan_title_other_than_the_boards_is_drift() {
+        let p = policy();
+        let board = tasks(
+            "b.md",
+            vec![task("ST-A-001", "Queue delay alert", "Ready", 8)],
+        );
+        let csv = tasks("t.csv", vec![]);
+        let same = PlanEntry {
+            title: Some("**Queue  delay alert**".into()),
+            ..entry(5, "ST-A-001", "Active work", None)
+        };
+        let other = PlanEntry {
+            title: Some("Risk register loop".into()),
+            ..entry(6, "ST-A-001", "Active work", None)
+        };
+        assert!(plan_rules(&p, &[same], &board, &csv).is_empty());
+        let f = plan_rules(&p, &[other], &board, &csv);
+        assert_eq!(
+            rules_of(&f),
+            vec![("plan.title-mismatch".into(), "ST-A-001".into(), 6)]
+        );
+        assert!(
+            f[0].message.contains(
+                "'Risk register loop' in the plan but 'Queue delay alert' in b.md (line 8)"
+            ),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

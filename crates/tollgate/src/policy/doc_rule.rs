@@ -49,6 +49,7 @@ doc_rules! {
     BoardNarrativeStatus = "board.narrative-status": "a narrative column that contradicts the snapshot's status",
     PlanUnknownId = "plan.unknown-id": "a task in a plan table that is on neither board",
     PlanStatusMismatch = "plan.status-mismatch": "a plan says done where the board says not, or the reverse",
+    PlanTitleMismatch = "plan.title-mismatch": "a plan table gives a task another title than the board",
     CsvPlanlink = "csv.planlink": "a PlanLink that does not exist or does not mention the task",
     PlanIndex = "plan.index": "the plan index cites a missing file, or misses a plan file",
     RoadmapOverdue = "roadmap.overdue": "a milestone past its target date whose task is not done",
