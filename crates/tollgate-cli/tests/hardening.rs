@@ -913,3 +913,31 @@ fn release_status_names_symlinks_subfolders_and_special_files_in_a_release() {
         assert!(out.contains(needle), "{needle}: {out}");
     }
 }
+
+#[test]
+fn bundle_list_shows_tollgates_newest_verdict_and_marks_another_tools() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let b = publish_fixture(ws);
+    // StateTrace's readiness script left a passing summary (no ToolVersion).
+    std::fs::write(
+        b.join("VerificationSummary.json"),
+        r#"[{"Area": "Build", "RequirementState": [{"Requirement": "README", "Status": "Present"}]}]"#,
+    )
+    .unwrap();
+    let (_, list) = run_json(&["--workspace", w(ws), "bundle", "list"]);
+    assert_eq!(list[0]["summary_by_tollgate"], false, "{list}");
+    let (_, out, _) = run(&["--workspace", w(ws), "bundle", "list"]);
+    assert!(out.contains("by another tool"), "{out}");
+    // tollgate's own verification now blocks: the list must say so.
+    std::fs::write(
+        ws.join("evidence/bundles/B/Build/a.json"),
+        "{\"Value\": 2}\n",
+    )
+    .unwrap();
+    let (code, _, _) = run(&["--workspace", w(ws), "bundle", "verify", "B"]);
+    assert_eq!(code, 1);
+    let (_, list) = run_json(&["--workspace", w(ws), "bundle", "list"]);
+    assert_eq!(list[0]["last_verdict"], "Block", "{list}");
+    assert_eq!(list[0]["summary_by_tollgate"], true, "{list}");
+}

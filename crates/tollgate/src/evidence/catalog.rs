@@ -40,16 +40,25 @@ pub fn store_summary(
     Ok(target)
 }
 
-/// Find the stored summary of a bundle: the root `VerificationSummary.json`,
-/// else the newest `VerificationSummary-*.json` at the root, else one inside
-/// an area folder (as StateTrace's tools also looked).
+/// Find the stored summary of a bundle: tollgate's newest (the root
+/// `VerificationSummary.json` or a `VerificationSummary-*.json` beside a
+/// foreign one), else another tool's at the root, else one inside an area
+/// folder (as StateTrace's tools also looked).
 pub fn find_summary(bundle_dir: &Path) -> Option<PathBuf> {
     let root = bundle_dir.join(SUMMARY_FILE);
-    if root.is_file() {
-        return Some(root);
+    let stamped = crate::select::newest_first(crate::select::matching(
+        bundle_dir,
+        "VerificationSummary-*.json",
+    ));
+    let ours = |p: &PathBuf| summary::read(p).is_ok_and(|s| summary::written_by_tollgate(&s));
+    if let Some(p) = std::iter::once(root.clone())
+        .chain(stamped.iter().cloned())
+        .filter(|p| p.is_file())
+        .find(ours)
+    {
+        return Some(p);
     }
-    let mut stamped = crate::select::matching(bundle_dir, "VerificationSummary-*.json");
-    if let Some(p) = stamped.pop() {
+    if let Some(p) = std::iter::once(root).chain(stamped).find(|p| p.is_file()) {
         return Some(p);
     }
     let mut in_areas: Vec<PathBuf> = std::fs::read_dir(bundle_dir)
@@ -74,6 +83,9 @@ pub struct BundleEntry {
     /// Verdict of the stored summary: Pass, Warn, Block, or `None` if never verified.
     pub last_verdict: Option<Verdict>,
     pub summary: Option<String>,
+    /// Whether tollgate wrote that summary (`false`: another tool did, such
+    /// as StateTrace's own readiness script).
+    pub summary_by_tollgate: bool,
 }
 
 /// List the bundles under `bundles_dir`, oldest first. A bundle whose files
@@ -100,6 +112,7 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
         bytes: 0,
         last_verdict: None,
         summary: None,
+        summary_by_tollgate: false,
     };
     let manifests: Vec<(String, PathBuf)> = super::area::areas(dir, "", |_| false)
         .unwrap_or_default()
@@ -130,7 +143,9 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
     }
     e.areas.sort();
     if let Some(p) = find_summary(dir) {
-        e.last_verdict = summary::read(&p).ok().map(|areas| overall(&areas));
+        let read = summary::read(&p).ok();
+        e.summary_by_tollgate = read.as_deref().is_some_and(summary::written_by_tollgate);
+        e.last_verdict = read.map(|areas| overall(&areas));
         e.summary = Some(p.display().to_string());
     }
     e

@@ -132,7 +132,12 @@ pub fn list_text(entries: &[BundleEntry]) -> String {
             e.areas.join(","),
             e.artifacts,
             e.bytes,
-            e.last_verdict.map_or("never verified", |v| v.name())
+            match (e.last_verdict, e.summary_by_tollgate) {
+                (None, _) => "never verified".to_string(),
+                (Some(v), true) => v.name().to_string(),
+                (Some(v), false) =>
+                    format!("{} (by another tool; not verified by tollgate)", v.name()),
+            }
         ));
     }
     out
