@@ -941,3 +941,137 @@ fn bundle_list_shows_tollgates_newest_verdict_and_marks_another_tools() {
     assert_eq!(list[0]["last_verdict"], "Block", "{list}");
     assert_eq!(list[0]["summary_by_tollgate"], true, "{list}");
 }
+
+#[test]
+fn the_redaction_scan_reads_names_notes_utf16_gzip_and_secret_shapes() {
+    use std::io::Write;
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let text = |s: &str| s.as_bytes().to_vec();
+    let utf16 = |s: &str| {
+        let mut b = vec![0xff, 0xfe];
+        b.extend(s.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        b
+    };
+    let gz = |s: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(s.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "utf16.log",
+            utf16("line one\nthe password is hunter2\n"),
+            "redaction pattern password",
+        ),
+        (
+            "logs.gz",
+            gz("ok\nsecret=abc\n"),
+            "redaction pattern secret",
+        ),
+        (
+            "key.txt",
+            text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n"),
+            "PEM private key",
+        ),
+        (
+            "aws.txt",
+            text("id AKIAIOSFODNN7EXAMPLE\n"),
+            "AWS access key id",
+        ),
+        (
+            "gh.txt",
+            text("ghp_0123456789abcdefghijABCDEFGHIJ012345\n"),
+            "GitHub token",
+        ),
+        (
+            "slack.txt",
+            text("xoxb-1234567890-abcdefghij\n"),
+            "Slack token",
+        ),
+        (
+            "jwt.txt",
+            text("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N\n"),
+            "JSON Web Token",
+        ),
+        ("api_key.csv", text("a,b\n1,2\n"), "the file name matches"),
+    ];
+    for (name, bytes, needle) in cases {
+        let f = ws.join("src").join(name);
+        std::fs::write(&f, bytes).unwrap();
+        let (code, v) = run_json(&[
+            "--workspace",
+            w(ws),
+            "bundle",
+            "publish",
+            "--name",
+            "R",
+            "--no-discover",
+            "--add",
+            &format!("Data={}", f.display()),
+        ]);
+        assert_eq!(code, 1, "{name}: {v}");
+        let msgs = v.to_string();
+        assert!(msgs.contains(needle), "{name}: {needle}: {msgs}");
+        std::fs::remove_file(&f).unwrap();
+    }
+    let clean = ws.join("src/a.json");
+    let (code, v) = run_json(&[
+        "--workspace",
+        w(ws),
+        "bundle",
+        "publish",
+        "--name",
+        "R",
+        "--no-discover",
+        "--add",
+        &format!("Data={}", clean.display()),
+        "--notes",
+        "rotated token abc",
+    ]);
+    assert_eq!(code, 1, "--notes are scanned: {v}");
+}
+
+#[test]
+fn an_allowlisted_false_positive_is_published_and_listed_in_the_readme() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    std::fs::write(
+        ws.join("src/CHANGELOG.md"),
+        "# 1.2.0\n- Fix retransmission of authentication token\n",
+    )
+    .unwrap();
+    let policy = ws.join("tollgate.toml");
+    let mut text = std::fs::read_to_string(&policy).unwrap();
+    text = text.replace(
+        "[bundle]\n",
+        "[bundle]\nredaction_allow = [{ path = \"CHANGELOG*\", pattern = \"retransmission of authentication token\", reason = \"a changelog entry, not a token\" }]\n",
+    );
+    std::fs::write(&policy, &text).unwrap();
+    let add = format!("Data={}", ws.join("src/CHANGELOG.md").display());
+    let (code, out, err) = run(&[
+        "--workspace",
+        w(ws),
+        "bundle",
+        "publish",
+        "--name",
+        "C",
+        "--no-discover",
+        "--add",
+        &add,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let readme = std::fs::read_to_string(ws.join("evidence/bundles/C/Evidence/README.md"))
+        .or_else(|_| std::fs::read_to_string(ws.join("evidence/bundles/C/README.md")))
+        .unwrap();
+    assert!(
+        readme.contains("## Redaction allowlist")
+            && readme.contains("a changelog entry, not a token"),
+        "{readme}"
+    );
+    // Without a reason the policy is refused.
+    std::fs::write(&policy, text.replace("a changelog entry, not a token", "")).unwrap();
+    let (code, _, err) = run(&["--workspace", w(ws), "gates"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("redaction_allow"), "{err}");
+}

@@ -7,4 +7,5 @@ pub mod facts;
 pub mod glob;
 pub mod hash;
 pub mod publish;
+pub mod redact;
 pub mod verify;

@@ -4,11 +4,7 @@
 //! area or a complete one.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-
-use rayon::prelude::*;
-use regex::bytes::RegexSet;
 
 use super::glob;
 use super::hash::sha256_files;
@@ -20,9 +16,6 @@ use crate::read::readme::README_FILE;
 use crate::read::summary::SUMMARY_FILE;
 use crate::read::timestamp::{now_roundtrip, now_stamp};
 use crate::record::atomic;
-
-/// Redaction hits reported per file before moving on.
-const HITS_PER_FILE: usize = 5;
 
 /// What to publish.
 #[derive(Debug, Clone, Default)]
@@ -85,16 +78,24 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
         findings,
         superseded: None,
     };
-    let hits = redaction_scan(&ws.policy.bundle.redaction_patterns, &chosen)?;
-    let blocked = !hits.is_empty() && !req.allow_unredacted;
-    report.findings.extend(hits.into_iter().map(|mut f| {
-        if req.allow_unredacted {
-            f.severity = Severity::Warn;
-            f.message
-                .push_str(" (published anyway: --allow-unredacted)");
-        }
-        f
-    }));
+    let files: Vec<(PathBuf, String)> = chosen
+        .iter()
+        .map(|c| (c.path.clone(), c.category.clone()))
+        .collect();
+    let scan = super::redact::scan(ws, &files, req.notes.as_deref())?;
+    let blocked = !scan.blocking.is_empty() && !req.allow_unredacted;
+    report
+        .findings
+        .extend(scan.blocking.into_iter().map(|mut f| {
+            if req.allow_unredacted {
+                f.severity = Severity::Warn;
+                f.message
+                    .push_str(" (published anyway: --allow-unredacted)");
+            }
+            f
+        }));
+    let allowed = scan.allowed;
+    report.findings.extend(allowed.iter().cloned());
     if blocked {
         return Ok(report);
     }
@@ -112,7 +113,7 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
     std::fs::create_dir_all(&bundles).map_err(|e| Error::io(&bundles, e))?;
     let staging = atomic::staging_path(&bundles.join(&name));
     let staged_area = staging.join(&req.area);
-    let result = stage(ws, req, &name, &chosen, &staged_area).and_then(|manifest| {
+    let result = stage(ws, req, &name, &chosen, &allowed, &staged_area).and_then(|manifest| {
         report.manifest = manifest;
         commit(&staging, &staged_area, &bundle_dir, &area_dir, &req.area)
     });
@@ -361,67 +362,13 @@ fn discover(
     Ok(out)
 }
 
-/// Scan every chosen file, line by line, for the policy's redaction patterns.
-fn redaction_scan(patterns: &[String], chosen: &[Chosen]) -> Result<Vec<Finding>> {
-    if patterns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ci: Vec<String> = patterns.iter().map(|p| format!("(?i){p}")).collect();
-    let set = RegexSet::new(&ci).map_err(|e| Error::Usage(format!("redaction_patterns: {e}")))?;
-    let per_file: Vec<Result<Vec<Finding>>> = chosen
-        .par_iter()
-        .map(|c| {
-            let f = crate::read::file::open(&c.path).map_err(|e| Error::io(&c.path, e))?;
-            let mut reader = BufReader::with_capacity(1 << 20, f);
-            let mut line = Vec::new();
-            let mut hits = Vec::new();
-            let mut n = 0;
-            while hits.len() < HITS_PER_FILE {
-                line.clear();
-                if reader
-                    .read_until(b'\n', &mut line)
-                    .map_err(|e| Error::io(&c.path, e))?
-                    == 0
-                {
-                    break;
-                }
-                n += 1;
-                let matched: Vec<&str> = set
-                    .matches(&line)
-                    .iter()
-                    .map(|i| patterns[i].as_str())
-                    .collect();
-                if !matched.is_empty() {
-                    let msg = format!(
-                        "possible secret: line matches redaction pattern {}",
-                        matched.join(", ")
-                    );
-                    let loc = Location::file(c.path.display().to_string()).at_line(n);
-                    hits.push(Finding::new(
-                        "bundle.redaction",
-                        Severity::Block,
-                        &c.category,
-                        msg,
-                        loc,
-                    ));
-                }
-            }
-            Ok(hits)
-        })
-        .collect();
-    let mut all = Vec::new();
-    for r in per_file {
-        all.extend(r?);
-    }
-    Ok(all)
-}
-
 /// Copy, hash and describe the chosen files inside `staged_area`.
 fn stage(
     ws: &Workspace,
     req: &PublishRequest,
     name: &str,
     chosen: &[Chosen],
+    allowed: &[Finding],
     staged_area: &Path,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(staged_area).map_err(|e| Error::io(staged_area, e))?;
@@ -477,7 +424,10 @@ fn stage(
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
     };
     write(MANIFEST_FILE, manifest.to_json())?;
-    write(README_FILE, render_readme(&manifest, &req.command_line))?;
+    write(
+        README_FILE,
+        render_readme(&manifest, &req.command_line, allowed),
+    )?;
     Ok(manifest)
 }
 
@@ -521,7 +471,7 @@ fn commit(
 }
 
 /// The README tollgate writes for an area.
-pub fn render_readme(m: &Manifest, command_line: &str) -> String {
+pub fn render_readme(m: &Manifest, command_line: &str, allowed: &[Finding]) -> String {
     let esc = |s: &str| s.replace('|', "\\|");
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let mut out = vec![
@@ -557,6 +507,16 @@ pub fn render_readme(m: &Manifest, command_line: &str) -> String {
             esc(&opt(&a.source_path)),
             &hash[..hash.len().min(12)]
         ));
+    }
+    if !allowed.is_empty() {
+        out.push(String::new());
+        out.push("## Redaction allowlist".into());
+        out.push(
+            "Hits of the redaction scan that the policy allows (bundle.redaction_allow):".into(),
+        );
+        for f in allowed {
+            out.push(format!("- {}: {}", f.location, f.message));
+        }
     }
     out.push(String::new());
     out.join("\n")
@@ -598,7 +558,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let r = crate::read::readme::parse(&render_readme(&m, "tollgate x"));
+        let r = crate::read::readme::parse(&render_readme(&m, "tollgate x", &[]));
         assert_eq!(r.bundle_name.as_deref(), Some("B"));
         assert_eq!(r.command.as_deref(), Some("tollgate x"));
         assert_eq!(r.rows[0].file, "a|b.json");

@@ -86,6 +86,17 @@ fn default_checkpoints() -> String {
     "docs/governance/ledger-checkpoints.jsonl".into()
 }
 
+/// One allowed redaction hit: in files matching `path` (a glob over the
+/// workspace-relative path or the file name), on lines matching `pattern`
+/// (a regular expression), for `reason`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedactionAllow {
+    pub path: String,
+    pub pattern: String,
+    pub reason: String,
+}
+
 /// Bounds on what tollgate reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -304,6 +315,9 @@ pub struct BundlePolicy {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub redaction_patterns: Vec<String>,
+    /// Known false positives of the redaction scan, each with its reason.
+    #[serde(default)]
+    pub redaction_allow: Vec<RedactionAllow>,
     #[serde(default, rename = "area")]
     pub areas: Vec<AreaPolicy>,
     #[serde(default, rename = "source")]
@@ -408,6 +422,20 @@ impl Policy {
         };
         parse_duration(&self.bundle.max_age)
             .map_err(|m| bad("max_age", format!("bundle.max_age: {m}")))?;
+        for a in &self.bundle.redaction_allow {
+            if a.reason.trim().len() < 10 || a.path.trim().is_empty() {
+                return Err(bad(
+                    "redaction_allow",
+                    format!("bundle.redaction_allow '{}': needs a path and a reason of at least 10 characters", a.pattern),
+                ));
+            }
+            regex::bytes::Regex::new(&a.pattern).map_err(|e| {
+                bad(
+                    &a.pattern,
+                    format!("bundle.redaction_allow: '{}': {e}", a.pattern),
+                )
+            })?;
+        }
         for p in &self.bundle.redaction_patterns {
             regex::RegexBuilder::new(p)
                 .case_insensitive(true)
