@@ -32,7 +32,7 @@ cat "$area"/*.bin > /dev/null  # warm the page cache
 . bench/lib.sh
 mapfile -t timing < <(rounds "$runs" \
   "cd '$area' && sha256sum -c --quiet '$work/SHA256SUMS'" \
-  "$bin --workspace '$work' bundle verify Bench --summary '$work/summary.json'")
+  "$bin --workspace '$work' bundle verify Bench --summary '$work/summary.json' --force")
 read -r t_sum _ <<< "${timing[0]}"
 read -r t_tg _ <<< "${timing[1]}"
 x_tg=$(paired "${timing[0]}" "${timing[1]}")
