@@ -943,7 +943,7 @@ fn bundle_list_shows_tollgates_newest_verdict_and_marks_another_tools() {
 }
 
 #[test]
-fn the_redaction_scan_reads_names_notes_utf16_gzip_and_secret_shapes() {
+fn the_redaction_scan_reads_names_notes_utf16_gzip_escapes_base64_split_lines_and_shapes() {
     use std::io::Write;
     let dir = minimal_workspace();
     let ws = dir.path();
@@ -995,6 +995,21 @@ fn the_redaction_scan_reads_names_notes_utf16_gzip_and_secret_shapes() {
             "JSON Web Token",
         ),
         ("api_key.csv", text("a,b\n1,2\n"), "the file name matches"),
+        (
+            "esc.json",
+            text("{\"k\": \"pass\\u0077ord=1\"}\n"),
+            "redaction pattern password (JSON-escaped)",
+        ),
+        (
+            "b64.txt",
+            text("blob c2VjcmV0PWFiYw==\n"),
+            "redaction pattern secret (base64)",
+        ),
+        (
+            "split.txt",
+            text("the pass\nword is x\n"),
+            "redaction pattern password (split across lines 1 and 2)",
+        ),
     ];
     for (name, bytes, needle) in cases {
         let f = ws.join("src").join(name);

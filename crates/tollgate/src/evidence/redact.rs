@@ -1,5 +1,6 @@
 //! The redaction scan `bundle publish` runs before anything is written:
-//! file names, `--notes` and content (UTF-8, UTF-16 and gzip), against the
+//! file names, `--notes` and content (UTF-8, UTF-16 and gzip; JSON escapes
+//! and base64 decoded; secrets split across two lines), against the
 //! policy's `redaction_patterns` (case-insensitive words) and well-known
 //! secret shapes. A hit the policy's allowlist covers, with its reason, is
 //! reported and published; any other hit blocks.
@@ -7,6 +8,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use base64::Engine;
 use regex::bytes::{Regex, RegexSet};
 
 use crate::error::{Error, Result};
@@ -83,10 +85,35 @@ impl Scanner {
             .collect()
     }
 
-    /// Hits in the lines of `r`.
+    /// What `line` matches, in itself or once decoded: JSON `\\u` escapes
+    /// unescaped, and base64 runs decoded.
+    fn matches_decoded(&self, line: &[u8]) -> Vec<String> {
+        let mut what = self.matches(line);
+        let mut add = |found: Vec<String>, how: &str| {
+            for f in found {
+                let f = format!("{f} ({how})");
+                if !what.contains(&f) {
+                    what.push(f);
+                }
+            }
+        };
+        if line.windows(2).any(|w| w == b"\\u") {
+            add(self.matches(&unescape_json(line)), "JSON-escaped");
+        }
+        for run in base64_runs(line) {
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(run) {
+                add(self.matches(&bytes), "base64");
+            }
+        }
+        what
+    }
+
+    /// Hits in the lines of `r`, including a secret split across two lines.
     fn lines(&self, place: &str, r: impl Read, out: &mut Vec<Hit>) -> std::io::Result<()> {
         let mut reader = BufReader::with_capacity(1 << 20, r);
         let mut line = Vec::new();
+        let mut prev: Vec<u8> = Vec::new();
+        let mut prev_found: Vec<String> = Vec::new();
         let mut n = 0;
         let start = out.len();
         while out.len() - start < HITS_PER_FILE {
@@ -95,7 +122,19 @@ impl Scanner {
                 break;
             }
             n += 1;
-            let what = self.matches(&line);
+            let mut what = self.matches_decoded(&line);
+            let body = line.trim_ascii_end();
+            if !prev.is_empty() {
+                let mut joined = prev.clone();
+                joined.extend_from_slice(body.trim_ascii_start());
+                for f in self.matches(&joined) {
+                    if !what.contains(&f) && !prev_found.contains(&f) {
+                        what.push(format!("{f} (split across lines {} and {n})", n - 1));
+                    }
+                }
+            }
+            prev = body.trim_ascii_start().to_vec();
+            prev_found = self.matches(&prev);
             if !what.is_empty() {
                 out.push(Hit {
                     place: place.to_string(),
@@ -138,6 +177,41 @@ impl Scanner {
             _ => self.lines(place, open()?, out).map_err(io),
         }
     }
+}
+
+/// `line` with its JSON `\\uXXXX` escapes replaced by their characters.
+fn unescape_json(line: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        let code = line
+            .get(i + 2..i + 6)
+            .filter(|_| line[i..].starts_with(b"\\u"))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        match code {
+            Some(c) => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += 6;
+            }
+            None => {
+                out.push(line[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Runs of base64 of at least 16 characters in `line`, padded to a whole
+/// number of quads.
+fn base64_runs(line: &[u8]) -> Vec<&[u8]> {
+    let is_b64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    line.split(|b| !is_b64(b))
+        .filter(|r| r.len() >= 16 && r.len() % 4 == 0)
+        .collect()
 }
 
 /// Scan `files` (path, category), their names and `notes`.
