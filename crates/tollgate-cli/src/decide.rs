@@ -175,7 +175,7 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
                 println!(
                     "checkpoint of entry {} (hash {}) signed by key {} appended to {}",
                     c.seq,
-                    c.hash.get(..16).unwrap_or(&c.hash),
+                    tollgate::record::ledger::short_hash(&c.hash),
                     c.key_id,
                     ws.rel(&tollgate::trust::checkpoints_path(ws))
                 );

@@ -79,20 +79,9 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
     let dir = big_workspace();
     let ws = dir.path();
     let wss = ws.to_str().unwrap();
-    let add = format!("Data={}", ws.join("src/*").display());
     let publish = |name: &str| {
         tollgate()
-            .args([
-                "--workspace",
-                wss,
-                "bundle",
-                "publish",
-                "--name",
-                name,
-                "--no-discover",
-                "--add",
-                &add,
-            ])
+            .args(publish_args(ws, name, None, &[ws.join("src/*")], &[]))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -355,13 +355,7 @@ fn special_files_in_a_served_workspace_neither_hang_the_api_nor_stop_sigterm() {
     let board = ws.join("docs/StateTrace_TaskBoard.md");
     std::fs::remove_file(&board).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &board).unwrap();
-    let area = std::fs::read_dir(ws.join("Logs/TelemetryBundles"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-        .join("Telemetry/QueueDelayHistory.csv");
+    let area = demo_bundle(&ws).1.join("QueueDelayHistory.csv");
     std::fs::remove_file(&area).unwrap();
     let c = std::ffi::CString::new(area.to_str().unwrap()).unwrap();
     // SAFETY: mkfifo(3) with a valid NUL-terminated path.

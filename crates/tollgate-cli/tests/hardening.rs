@@ -43,32 +43,11 @@ fn w(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The demo's bundle folder and its Telemetry area.
-fn bundle(ws: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let root = std::fs::read_dir(ws.join("Logs/TelemetryBundles"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let area = root.join("Telemetry");
-    (root, area)
-}
-
-fn release_version(ws: &Path) -> String {
-    let dir = std::fs::read_dir(ws.join("Logs/ReleaseEvidence"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap();
-    dir.file_name().to_string_lossy().into_owned()
-}
-
 #[test]
 fn special_files_where_files_are_expected_never_hang_and_are_named() {
     for kind in ALL {
         let (_d, ws) = demo_workspace();
-        let (root, area) = bundle(&ws);
+        let (root, area) = demo_bundle(&ws);
         plant(&area.join("QueueDelayHistory.csv"), kind);
         let (code, out, err) =
             run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
@@ -80,7 +59,7 @@ fn special_files_where_files_are_expected_never_hang_and_are_named() {
         let (_d, ws) = demo_workspace();
         let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
         assert_eq!(code, 0, "{err}");
-        let (root, area) = bundle(&ws);
+        let (root, area) = demo_bundle(&ws);
         let (code, _, err) = run(&["--workspace", w(&ws), "bundle", "sign", w(&root)]);
         assert_eq!(code, 0, "{err}");
         plant(&area.join("QueueDelayHistory.csv"), kind);
@@ -108,7 +87,7 @@ fn special_files_where_files_are_expected_never_hang_and_are_named() {
         );
 
         let (_d, ws) = demo_workspace();
-        let version = release_version(&ws);
+        let version = demo_release(&ws);
         plant(
             &ws.join("Logs/ReleaseEvidence")
                 .join(&version)
@@ -149,7 +128,7 @@ fn special_files_where_files_are_expected_never_hang_and_are_named() {
 fn an_orphan_special_file_in_an_area_is_reported() {
     for kind in [Special::Fifo, Special::DevZero, Special::Loop] {
         let (_d, ws) = demo_workspace();
-        let (root, area) = bundle(&ws);
+        let (root, area) = demo_bundle(&ws);
         plant(&area.join("orphan.csv"), kind);
         let (code, out, err) =
             run_within(30, &["--workspace", w(&ws), "bundle", "verify", w(&root)]);
@@ -216,11 +195,8 @@ fn a_lock_whose_holder_died_is_taken_over_and_recorded() {
     let (_d, ws) = demo_workspace();
     write_lock(&ws, 999_999_999, "ci-gone", "2026-01-01T00:00:00Z");
     let (_, v) = run_json(&["--workspace", w(&ws), "verify", "--scheduled"]);
-    let took = v["summary"]["Findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["check"] == "verify.lock")
+    let took = findings_with(&v["summary"], "verify.lock")
+        .pop()
         .unwrap_or_else(|| panic!("no verify.lock finding: {v}"));
     assert!(
         took["message"]
@@ -323,11 +299,7 @@ fn an_empty_checklist_and_a_run_that_asserts_nothing_never_pass() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["summary"]["Status"], "Fail");
     assert!(
-        v["summary"]["Findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "verify.nothing-checked"),
+        !findings_with(&v["summary"], "verify.nothing-checked").is_empty(),
         "{v}"
     );
 }
@@ -335,7 +307,7 @@ fn an_empty_checklist_and_a_run_that_asserts_nothing_never_pass() {
 #[test]
 fn control_characters_in_names_and_notes_are_shown_escaped() {
     let (_d, ws) = demo_workspace();
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let forged = "mallory\n  #99 2026-01-01T00:00:00Z by CISO (Release)";
     let (code, _, err) = run(&[
         "--workspace",
@@ -407,32 +379,8 @@ fn publish_takes_only_files_inside_the_workspace_and_never_keys() {
     );
 }
 
-/// `bundle publish` of the minimal workspace's `src/*` as `name` (no `--force`).
-fn publish_args(ws: &Path, name: &str) -> Vec<String> {
-    [
-        "--workspace",
-        w(ws),
-        "bundle",
-        "publish",
-        "--name",
-        name,
-        "--no-discover",
-        "--add",
-        &format!("Data={}", ws.join("src/*").display()),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
-
 fn ledger_subjects(ws: &Path, kind: &str) -> Vec<String> {
-    if !ws.join(".tollgate/ledger.db").exists() {
-        return Vec::new();
-    }
-    let (code, v) = run_json(&["--workspace", w(ws), "ledger", "log"]);
-    assert_eq!(code, 0, "{v}");
-    v.as_array()
-        .unwrap()
+    ledger_log(ws)
         .iter()
         .filter(|e| e["kind"] == kind)
         .map(|e| e["subject"].as_str().unwrap().to_string())
@@ -443,7 +391,7 @@ fn ledger_subjects(ws: &Path, kind: &str) -> Vec<String> {
 fn of_eight_concurrent_publishes_of_one_name_exactly_one_wins() {
     let dir = minimal_workspace();
     let ws = dir.path();
-    let args = publish_args(ws, "SameN");
+    let args = publish_args(ws, "SameN", None, &[ws.join("src/*")], &[]);
     let outs: Vec<std::process::Output> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..8)
             .map(|_| s.spawn(|| tollgate().args(&args).output().unwrap()))
@@ -471,7 +419,7 @@ fn of_eight_concurrent_publishes_of_one_name_exactly_one_wins() {
 fn a_publish_killed_before_its_ledger_entry_is_recorded_by_the_rerun() {
     let dir = minimal_workspace();
     let ws = dir.path();
-    let args = publish_args(ws, "K");
+    let args = publish_args(ws, "K", None, &[ws.join("src/*")], &[]);
     let out = tollgate()
         .args(&args)
         .env("TOLLGATE_FAULT", "publish.before-ledger")
@@ -506,7 +454,7 @@ fn a_publish_killed_before_its_ledger_entry_is_recorded_by_the_rerun() {
 #[test]
 fn of_eight_concurrent_identical_approvals_one_is_recorded_whatever_the_case_or_spaces() {
     let (_d, ws) = demo_workspace();
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let names = [
         "qa-lead", "QA-Lead", " qa-lead", "qa-lead ", "Qa-lead", "qa-LEAD", "QA-LEAD ", "qa-lead",
     ];
@@ -625,11 +573,7 @@ fn a_verify_killed_before_its_ledger_entry_leaves_no_run_and_its_transcript_goes
     let (_, v) = run_json(&["--workspace", w(&ws), "verify"]);
     assert!(!dir.join(&orphan_transcript).exists());
     assert!(
-        v["summary"]["Findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["check"] == "verify.orphan-transcript"),
+        !findings_with(&v["summary"], "verify.orphan-transcript").is_empty(),
         "{v}"
     );
 }
@@ -637,7 +581,7 @@ fn a_verify_killed_before_its_ledger_entry_leaves_no_run_and_its_transcript_goes
 #[test]
 fn a_broken_chain_is_never_trusted_shippable_or_appended_to() {
     let (_d, ws) = demo_workspace();
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let approve = |by: &str| {
         run(&[
             "--workspace",
@@ -756,7 +700,7 @@ fn a_rebuilt_chain_is_caught_by_a_committed_checkpoint() {
         ),
         "{problems:?}"
     );
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let (code, v) = run_json(&["--workspace", w(&ws), "release", "status", &version]);
     assert_eq!(
         (code, &v["status"]["shippable"]),
@@ -851,7 +795,7 @@ fn a_deleted_envelope_of_a_signed_bundle_or_release_blocks() {
     let (_d, ws) = demo_workspace();
     let (code, _, err) = run(&["--workspace", w(&ws), "key", "gen"]);
     assert_eq!(code, 0, "{err}");
-    let (root, area) = bundle(&ws);
+    let (root, area) = demo_bundle(&ws);
     let (code, _, err) = run(&["--workspace", w(&ws), "bundle", "sign", w(&root)]);
     assert_eq!(code, 0, "{err}");
     let envelope = std::fs::read_dir(&area)
@@ -869,7 +813,7 @@ fn a_deleted_envelope_of_a_signed_bundle_or_release_blocks() {
         "{out}"
     );
 
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let (code, _, err) = run(&["--workspace", w(&ws), "release", "sign", &version]);
     assert_eq!(code, 0, "{err}");
     let dir = ws.join("Logs/ReleaseEvidence").join(&version);
@@ -893,7 +837,7 @@ fn a_deleted_envelope_of_a_signed_bundle_or_release_blocks() {
 #[test]
 fn release_status_names_symlinks_subfolders_and_special_files_in_a_release() {
     let (_d, ws) = demo_workspace();
-    let version = release_version(&ws);
+    let version = demo_release(&ws);
     let dir = ws.join("Logs/ReleaseEvidence").join(&version);
     // Same bytes, but through a symlink: the hashes still match.
     let copy = ws.join("gates-copy.json");

@@ -28,10 +28,7 @@ fn w(ws: &Path) -> &str {
 }
 
 fn ledger_kinds(ws: &Path) -> Vec<String> {
-    let (code, v) = run_json(&["--workspace", w(ws), "ledger", "log"]);
-    assert_eq!(code, 0);
-    v.as_array()
-        .unwrap()
+    ledger_log(ws)
         .iter()
         .map(|e| e["kind"].as_str().unwrap().to_string())
         .collect()

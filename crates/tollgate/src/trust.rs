@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
-use crate::record::ledger::{Entry, Ledger};
+use crate::record::ledger::{short_hash, Entry, Ledger};
 
 /// One signed checkpoint of the ledger's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -184,9 +184,9 @@ fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Ve
                 format!(
                     "entry {} has hash {}, but this checkpoint ({}) recorded {}: the chain was rewritten",
                     c.seq,
-                    e.hash.get(..12).unwrap_or(&e.hash),
+                    short_hash(&e.hash),
                     c.time,
-                    c.hash.get(..12).unwrap_or(&c.hash)
+                    short_hash(&c.hash)
                 ),
             )),
             Some(_) => {}

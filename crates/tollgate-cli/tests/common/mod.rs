@@ -79,15 +79,16 @@ pub fn minimal_workspace() -> tempfile::TempDir {
     dir
 }
 
-/// `bundle publish --no-discover` of `adds` (paths or globs, category
-/// `Data`) as bundle `name` (area `area` or the policy default), plus `extra`.
-pub fn publish(
+/// The arguments of `bundle publish --no-discover` of `adds` (paths or
+/// globs, category `Data`) as bundle `name` (area `area` or the policy
+/// default), plus `extra`.
+pub fn publish_args(
     ws: &Path,
     name: &str,
     area: Option<&str>,
     adds: &[PathBuf],
     extra: &[&str],
-) -> (i32, String, String) {
+) -> Vec<String> {
     let mut args: Vec<String> = [
         "--workspace",
         &ws.display().to_string(),
@@ -107,6 +108,18 @@ pub fn publish(
         args.extend(["--add".to_string(), format!("Data={}", p.display())]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Run `bundle publish` with [`publish_args`].
+pub fn publish(
+    ws: &Path,
+    name: &str,
+    area: Option<&str>,
+    adds: &[PathBuf],
+    extra: &[&str],
+) -> (i32, String, String) {
+    let args = publish_args(ws, name, area, adds, extra);
     run(&args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
@@ -211,6 +224,38 @@ pub fn demo_workspace() -> (tempfile::TempDir, PathBuf) {
     ]);
     assert_eq!(code, 0, "{err}");
     (dir, ws)
+}
+
+/// The demo's bundle folder and its Telemetry area.
+pub fn demo_bundle(ws: &Path) -> (PathBuf, PathBuf) {
+    let root = only_entry(&ws.join("Logs/TelemetryBundles"));
+    let area = root.join("Telemetry");
+    (root, area)
+}
+
+/// The demo's release version (its one release folder's name).
+pub fn demo_release(ws: &Path) -> String {
+    let dir = only_entry(&ws.join("Logs/ReleaseEvidence"));
+    dir.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn only_entry(dir: &Path) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .next()
+        .unwrap_or_else(|| panic!("{} is empty", dir.display()))
+        .unwrap()
+        .path()
+}
+
+/// The entries `ledger log --json` lists (none before the ledger exists).
+pub fn ledger_log(ws: &Path) -> Vec<serde_json::Value> {
+    if !ws.join(".tollgate/ledger.db").exists() {
+        return Vec::new();
+    }
+    let (code, v) = run_json(&["--workspace", ws.to_str().unwrap(), "ledger", "log"]);
+    assert_eq!(code, 0, "{v}");
+    v.as_array().cloned().unwrap_or_default()
 }
 
 /// Run `sql` on the SQLite database `db` with the sqlite3 command-line tool,

@@ -70,17 +70,21 @@ fn id_in(cell: &str, id: &Regex) -> Option<String> {
 
 /// The snapshot table under `section` of the markdown board.
 pub fn read_board(path: &Path, section: &str, id: &Regex) -> Result<Tasks> {
-    let doc = text::read_to_string(path)?;
+    Ok(parse_board(path, &text::read_to_string(path)?, section, id))
+}
+
+/// The tasks of task board `doc`, read from `path`.
+pub fn parse_board(path: &Path, doc: &str, section: &str, id: &Regex) -> Tasks {
     let mut out = Tasks {
         path: path.display().to_string(),
         ..Default::default()
     };
-    let Some(t) = mdtable::table_under(&doc, section) else {
+    let Some(t) = mdtable::table_under(doc, section) else {
         out.problems.push((
             1,
             format!("no table under a heading containing '{section}'"),
         ));
-        return Ok(out);
+        return out;
     };
     out.problems = t.problems.clone();
     let col = |names: &[&str]| t.column(names);
@@ -103,12 +107,17 @@ pub fn read_board(path: &Path, section: &str, id: &Regex) -> Result<Tasks> {
                 .push((r.line, "row has no task ID in its ID cell".to_string())),
         }
     }
-    Ok(out)
+    out
 }
 
 /// The task board CSV.
 pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
-    let c = csv::parse(&text::read_to_string(path)?, Some(id));
+    Ok(parse_csv(path, &text::read_to_string(path)?, id))
+}
+
+/// The tasks of task CSV `doc`, read from `path`.
+pub fn parse_csv(path: &Path, doc: &str, id: &Regex) -> Tasks {
+    let c = csv::parse(doc, Some(id));
     let field = |r: &csv::Record, name: &str| {
         c.column(name)
             .and_then(|i| r.fields.get(i))
@@ -122,7 +131,7 @@ pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
         line: r.line,
         plan_link: Some(field(r, "PlanLink")),
     };
-    Ok(Tasks {
+    Tasks {
         path: path.display().to_string(),
         tasks: c.records.iter().map(task).collect(),
         malformed: c
@@ -139,7 +148,7 @@ pub fn read_csv(path: &Path, id: &Regex) -> Result<Tasks> {
             .collect(),
         problems: c.problems.clone(),
         header: c.header.clone(),
-    })
+    }
 }
 
 /// A task as a plan's table lists it.

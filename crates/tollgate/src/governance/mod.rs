@@ -82,23 +82,23 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     let id = p.id_regex();
     let board_path = ws.path(&p.task_board);
     let csv_path = ws.path(&p.task_board_csv);
-    let unreadable = unreadable_boards(&[&board_path, &csv_path]);
-    if !unreadable.is_empty() {
-        return Ok(DocsReport {
-            board_tasks: 0,
-            csv_tasks: 0,
-            findings: unreadable,
-        });
-    }
-    let board = board::read_board(&board_path, &p.task_board_section, &id)?;
-    let csv = board::read_csv(&csv_path, &id)?;
+    let (board_text, csv_text) = match read_boards(&board_path, &csv_path) {
+        Ok(texts) => texts,
+        Err(unreadable) => {
+            return Ok(DocsReport {
+                board_tasks: 0,
+                csv_tasks: 0,
+                findings: unreadable,
+            })
+        }
+    };
+    let board = board::parse_board(&board_path, &board_text, &p.task_board_section, &id);
+    let csv = board::parse_csv(&csv_path, &csv_text, &id);
     let mut findings = rules::board_rules(p, &board, &csv);
     let mut scanned: Vec<(String, String)> = Vec::new();
-    let board_text = crate::read::text::read_to_string(&board_path)?;
     let cards = narrative::parse(&board_text, &p.narrative_columns, &id);
     findings.extend(narrative::rules(p, &board.path, &cards, &board));
     scanned.push((board.path.clone(), board_text));
-    let csv_text = crate::read::text::read_to_string(&csv_path)?;
     if let Some(head) = history::head_text(&csv_path) {
         let then = crate::read::csv::parse(&head, Some(&id));
         let now = csv.tasks.len() + csv.malformed.len();
@@ -174,23 +174,29 @@ fn doc_glob(ws: &Workspace, glob: &str) -> Vec<String> {
         .collect()
 }
 
-/// A blocking `docs.missing` finding for each task board (markdown or CSV)
-/// that cannot be read: nothing else can be checked without them.
-fn unreadable_boards(paths: &[&Path]) -> Vec<Finding> {
-    paths
-        .iter()
-        .filter_map(|path| {
-            let e = crate::read::text::read_to_string(path).err()?;
-            let shown = path.display().to_string();
-            Some(Finding::new(
-                DocRule::DocsMissing.id(),
-                Severity::Block,
-                &shown,
-                format!("cannot read the task board, so no document could be checked: {e}"),
-                Location::file(shown.clone()).at_line(1),
-            ))
-        })
-        .collect()
+/// The texts of the task board and its CSV, or, when either cannot be read,
+/// a blocking `docs.missing` finding for each that cannot.
+fn read_boards(board: &Path, csv: &Path) -> std::result::Result<(String, String), Vec<Finding>> {
+    let read = crate::read::text::read_to_string;
+    match (read(board), read(csv)) {
+        (Ok(b), Ok(c)) => Ok((b, c)),
+        (b, c) => Err([(board, b.err()), (csv, c.err())]
+            .into_iter()
+            .filter_map(|(path, e)| {
+                let shown = path.display().to_string();
+                Some(Finding::new(
+                    DocRule::DocsMissing.id(),
+                    Severity::Block,
+                    &shown,
+                    format!(
+                        "cannot read the task board, so no document could be checked: {}",
+                        e?
+                    ),
+                    Location::file(shown.clone()).at_line(1),
+                ))
+            })
+            .collect()),
+    }
 }
 
 /// A document the policy names, read; a missing one is a `docs.missing` finding.

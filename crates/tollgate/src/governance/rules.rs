@@ -192,20 +192,14 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
         else {
             continue;
         };
+        let at_entry = |rule, msg| emit(p, rule, &e.id, msg, &e.path, e.line);
         let stated_title = e.title.as_deref().map(plain).filter(|t| !t.is_empty());
         if let Some(title) = stated_title.filter(|t| norm(t) != norm(&plain(&task.title))) {
             let msg = format!(
                 "{}: title '{title}' in the plan but '{}' in {} (line {})",
                 e.id, task.title, where_, task.line
             );
-            out.extend(emit(
-                p,
-                DocRule::PlanTitleMismatch,
-                &e.id,
-                msg,
-                &e.path,
-                e.line,
-            ));
+            out.extend(at_entry(DocRule::PlanTitleMismatch, msg));
         }
         let Some(claims) = e.claims_done(&p.delivered_sections) else {
             continue;
@@ -223,14 +217,7 @@ pub fn plan_rules(p: &DocsPolicy, plans: &[PlanEntry], board: &Tasks, csv: &Task
                 "{} is {stated} in the plan{section} but '{}' in {} (line {})",
                 e.id, task.status, where_, task.line
             );
-            out.extend(emit(
-                p,
-                DocRule::PlanStatusMismatch,
-                &e.id,
-                msg,
-                &e.path,
-                e.line,
-            ));
+            out.extend(at_entry(DocRule::PlanStatusMismatch, msg));
         }
     }
     out

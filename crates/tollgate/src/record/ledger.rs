@@ -231,7 +231,7 @@ impl Ledger {
                 format!(
                     "the head file records entry {} with hash {}, but the ledger {}",
                     head.seq,
-                    short(&head.hash),
+                    short_hash(&head.hash),
                     if at.is_none() { format!("ends at entry {last}: entries were removed") } else { "has a different entry there".to_string() }
                 ),
                 loc(),
@@ -240,7 +240,8 @@ impl Ledger {
     }
 }
 
-fn short(h: &str) -> &str {
+/// The first 12 characters of a hash, as findings and messages show it.
+pub fn short_hash(h: &str) -> &str {
     h.get(..12).unwrap_or(h)
 }
 
@@ -262,8 +263,8 @@ pub fn chain_findings(entries: &[Entry], db: &str) -> Vec<Finding> {
         if e.prev_hash != prev_hash {
             problems.push(format!(
                 "prev_hash {} does not match the previous entry's hash {}",
-                short(&e.prev_hash),
-                short(&prev_hash)
+                short_hash(&e.prev_hash),
+                short_hash(&prev_hash)
             ));
         }
         if sha256_hex(e.payload.as_bytes()) != e.payload_digest {
@@ -272,8 +273,8 @@ pub fn chain_findings(entries: &[Entry], db: &str) -> Vec<Finding> {
         if e.expected_hash() != e.hash {
             problems.push(format!(
                 "hash {} does not match the entry's fields (expected {})",
-                short(&e.hash),
-                short(&e.expected_hash())
+                short_hash(&e.hash),
+                short_hash(&e.expected_hash())
             ));
         }
         if !problems.is_empty() {
@@ -311,8 +312,8 @@ fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
             Ok((h, _)) if h.eq_ignore_ascii_case(&f.sha256) => continue,
             Ok((h, _)) => format!(
                 "changed: SHA-256 is {}, the ledger recorded {}",
-                short(&h.to_ascii_lowercase()),
-                short(&f.sha256)
+                short_hash(&h.to_ascii_lowercase()),
+                short_hash(&f.sha256)
             ),
             Err(e) => format!("cannot be read: {e}"),
         };
