@@ -60,17 +60,32 @@ pub enum Command {
     /// Record an approval of a release.
     Approve {
         version: String,
-        /// Who approves.
-        #[arg(long)]
-        by: String,
-        /// In what role (e.g. "Release Manager").
+        /// In what role (under an [approvals] policy, one of its roles).
         #[arg(long)]
         role: String,
+        /// Who approves: the name of an unsigned approval (no [approvals]
+        /// policy), or the principal to sign as (default: the key's).
+        #[arg(long)]
+        by: Option<String>,
         #[arg(long)]
         note: Option<String>,
         /// Approve a Blocked release, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
+        /// Sign with this SSH key: a private key file, or a public key whose
+        /// private half is in ssh-agent.
+        #[arg(long, value_name = "KEY", conflicts_with_all = ["signature", "print_statement"])]
+        key: Option<PathBuf>,
+        /// Print the statement to sign (`ssh-keygen -Y sign -n tollgate -f KEY FILE`)
+        /// instead of recording an approval.
+        #[arg(long, conflicts_with = "signature")]
+        print_statement: bool,
+        /// Record the signature `ssh-keygen -Y sign` made of a printed statement.
+        #[arg(long, value_name = "SIG")]
+        signature: Option<PathBuf>,
+        /// The signed statement (default: SIG without its `.sig`).
+        #[arg(long, value_name = "FILE", requires = "signature")]
+        statement: Option<PathBuf>,
     },
     /// The tamper-evident ledger.
     #[command(subcommand)]

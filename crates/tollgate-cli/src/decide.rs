@@ -116,6 +116,14 @@ pub fn approve(ws: &Workspace, req: status::ApproveRequest, json: bool) -> Resul
     Ok(0)
 }
 
+/// `tollgate approve --print-statement`: the statement to sign, on stdout,
+/// exactly as it must be signed.
+pub fn print_statement(ws: &Workspace, req: &status::ApproveRequest) -> Result<u8> {
+    let principal = status::statement_principal(ws, req)?;
+    print!("{}", status::statement(ws, req, &principal)?.to_text());
+    Ok(0)
+}
+
 /// `tollgate ledger ...`: `verify` exits 1 on the first sign of tampering.
 pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
     let Some(ledger) = Ledger::existing(ws)? else {

@@ -132,21 +132,39 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Approve {
             version,
-            by,
             role,
+            by,
             note,
             override_reason,
-        } => decide::approve(
-            &workspace(&cli.workspace, &cwd, cli.json)?,
-            tollgate::release::status::ApproveRequest {
+            key,
+            print_statement,
+            signature,
+            statement,
+        } => {
+            use tollgate::release::status::Signing;
+            let signing = match (key, signature) {
+                (Some(k), _) => Signing::Key(k),
+                (None, Some(sig)) => Signing::Signature {
+                    statement: statement.unwrap_or_else(|| sig.with_extension("")),
+                    signature: sig,
+                },
+                (None, None) => Signing::Unsigned,
+            };
+            let req = tollgate::release::status::ApproveRequest {
                 version,
-                by,
                 role,
+                by,
                 note,
                 override_reason,
-            },
-            cli.json,
-        ),
+                signing,
+            };
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            if print_statement {
+                decide::print_statement(&ws, &req)
+            } else {
+                decide::approve(&ws, req, cli.json)
+            }
+        }
         Command::Ledger(cmd) => {
             decide::ledger(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json)
         }
@@ -251,7 +269,7 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
 fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     use tollgate::gates::{self as g, baseline};
     use tollgate::readiness;
-    let history = baseline::records(&readiness::ledger_entries(ws)?);
+    let history = baseline::load(ws)?;
     let judged = readiness::judge_gates(ws, &history, &args.only, args.baseline.as_deref())?;
     let results = judged.results;
     if results.is_empty() {

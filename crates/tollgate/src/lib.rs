@@ -4,6 +4,7 @@
 //! pure checks turn facts and [`policy`] into [`finding::Finding`]s, and
 //! [`report`] renders them; [`record`] writes outputs atomically.
 
+pub mod approval;
 pub mod dashboard;
 pub mod demo;
 pub mod digest;

@@ -92,6 +92,8 @@ pub struct Assessment {
     pub history: Vec<baseline::Record>,
     /// The ledger's releases, oldest first.
     pub releases: Vec<ReleaseRecord>,
+    /// Whether approvals are signed and judged by an `[approvals]` policy.
+    pub approvals_authenticated: bool,
     pub gates: JudgedGates,
     pub bundle: BundleFacts,
     pub docs: DocsFacts,
@@ -145,7 +147,8 @@ pub fn judge_gates(
 /// Assess `ws` for `req.scope`.
 pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
     let ledger = ledger_entries(ws)?;
-    let history = baseline::records(&ledger);
+    let rules = crate::approval::Rules::load(ws)?;
+    let history = baseline::records(&ledger, &rules);
     let mut gates = judge_gates(ws, &history, &[], None)?;
     if req.scope == Scope::Run {
         let judges_runs = |id: &str| {
@@ -170,7 +173,8 @@ pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
     Ok(Assessment {
         scope: req.scope,
         assessed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        releases: releases::records(&ledger),
+        releases: releases::records(&ledger, &rules),
+        approvals_authenticated: rules.policy.is_some(),
         ledger,
         history,
         gates,

@@ -7,6 +7,7 @@
 pub mod api;
 mod svg;
 
+use crate::approval::ApprovalState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,8 @@ pub struct Dashboard {
     pub risk: Option<RiskView>,
     pub runs: Vec<RunRow>,
     pub releases: Vec<ReleaseRow>,
+    /// Whether approvals are signed and judged by an `[approvals]` policy.
+    pub approvals_authenticated: bool,
 }
 
 impl Dashboard {
@@ -198,7 +201,10 @@ pub struct ReleaseRow {
     pub decision: String,
     pub verifies: bool,
     pub shippable: bool,
+    /// Each approval with how it was judged.
     pub approvals: Vec<String>,
+    /// Each required role, satisfied or missing (none without a policy).
+    pub roles: Vec<String>,
 }
 
 /// The dashboard of `ws`, from a fresh readiness assessment.
@@ -319,6 +325,7 @@ pub fn from_assessment(
         risk,
         runs,
         releases,
+        approvals_authenticated: a.approvals_authenticated,
     })
 }
 
@@ -447,7 +454,23 @@ fn ledger_views(
                         .as_ref()
                         .map(|r| format!(", override: {r}"))
                         .unwrap_or_default();
-                    format!("{} ({}){o}", a.by, a.role)
+                    let state = match a.state {
+                        ApprovalState::Valid => "valid".to_string(),
+                        ApprovalState::Invalid => {
+                            format!("INVALID: {}", a.reason.as_deref().unwrap_or_default())
+                        }
+                        ApprovalState::Unsigned => "legacy unsigned".to_string(),
+                    };
+                    format!("{} ({}){o} [{state}]", a.by, a.role)
+                })
+                .collect(),
+            roles: st
+                .approval
+                .roles
+                .iter()
+                .map(|r| match &r.by {
+                    Some(by) => format!("{}: satisfied by {by}", r.role),
+                    None => format!("{}: missing", r.role),
                 })
                 .collect(),
         });

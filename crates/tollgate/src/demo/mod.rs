@@ -139,7 +139,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         &ws,
         &crate::release::status::ApproveRequest {
             version: DEMO_VERSION.into(),
-            by: "Demo Release Manager".into(),
+            by: Some("Demo Release Manager".into()),
+            signing: crate::release::status::Signing::Unsigned,
             role: "Release Manager".into(),
             note: Some("approved by tollgate demo".into()),
             override_reason: (!release.decision.ready()).then(|| {

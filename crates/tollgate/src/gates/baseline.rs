@@ -62,14 +62,15 @@ pub fn values(results: &[GateResult]) -> Value {
 /// Every ledger entry that carries gate values, oldest first (none without a ledger).
 pub fn load(ws: &Workspace) -> Result<Vec<Record>> {
     Ok(match Ledger::existing(ws)? {
-        Some(ledger) => records(&ledger.entries()?),
+        Some(ledger) => records(&ledger.entries()?, &crate::approval::Rules::load(ws)?),
         None => Vec::new(),
     })
 }
 
-/// The entries among `entries` that carry gate values, oldest first.
-pub fn records(entries: &[Entry]) -> Vec<Record> {
-    let shippable: BTreeSet<String> = releases::records(entries)
+/// The entries among `entries` that carry gate values, oldest first; a
+/// release is shippable as `rules` judge its approvals.
+pub fn records(entries: &[Entry], rules: &crate::approval::Rules) -> Vec<Record> {
+    let shippable: BTreeSet<String> = releases::records(entries, rules)
         .into_iter()
         .filter(|r| r.shippable)
         .map(|r| r.version)

@@ -10,8 +10,10 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
+pub mod approvals;
 pub mod doc_rule;
 pub mod gate;
+pub use approvals::ApprovalsPolicy;
 pub use doc_rule::{DocRule, RuleLevel};
 pub use gate::{GateSetSpec, GateSpec};
 
@@ -58,6 +60,10 @@ pub struct Policy {
     /// The ledger's signed checkpoints.
     #[serde(default)]
     pub ledger: LedgerPolicy,
+    /// Signed approvals and waivers; absent means approvals are
+    /// unauthenticated names.
+    #[serde(default)]
+    pub approvals: Option<ApprovalsPolicy>,
 }
 
 /// Where the ledger's signed checkpoints go, and when they are written.
@@ -461,6 +467,9 @@ impl Policy {
                     ));
                 }
             }
+        }
+        if let Some(a) = &self.approvals {
+            a.check().map_err(|(anchor, m)| bad(&anchor, m))?;
         }
         if let Some(d) = &self.docs {
             regex::Regex::new(&d.id_pattern)

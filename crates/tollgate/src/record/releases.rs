@@ -6,48 +6,44 @@
 use serde::Serialize;
 
 use super::ledger::Entry;
+use crate::approval::{Approval, ReleaseDigests, RoleState, Rules};
 
-/// One recorded approval.
-#[derive(Debug, Clone, Serialize)]
-pub struct Approval {
-    pub seq: i64,
-    pub time: String,
-    pub by: String,
-    pub role: String,
-    pub note: Option<String>,
-    /// The reason given for approving a Blocked release.
-    pub override_reason: Option<String>,
-}
+/// The file that lists every other file of a release with its hash.
+pub const MANIFEST: &str = "manifest.json";
+/// The decision file.
+pub const DECISION: &str = "decision.json";
 
-impl Approval {
-    /// The approval an `approval` entry records.
-    pub fn of(e: &Entry) -> Approval {
-        let p = e.payload_json();
-        let s = |k: &str| p[k].as_str().map(str::to_string);
-        Approval {
-            seq: e.seq,
-            time: e.time.clone(),
-            by: s("by").unwrap_or_default(),
-            role: s("role").unwrap_or_default(),
-            note: s("note"),
-            override_reason: s("override"),
-        }
-    }
-}
-
-/// The approvals of release `version`, oldest first.
-pub fn approvals(entries: &[Entry], version: &str) -> Vec<Approval> {
+/// The approvals of release `version`, oldest first, each judged by `rules`
+/// against the release's newest ledger record.
+pub fn approvals(entries: &[Entry], version: &str, rules: &Rules) -> Vec<Approval> {
+    let digests = release_digests(entries, version);
     entries
         .iter()
         .filter(|e| e.kind == "approval" && e.subject == version)
-        .map(Approval::of)
+        .map(|e| rules.judge(e, &digests))
         .collect()
 }
 
-/// The one rule: a release may ship when it was decided Ready, or when it was
-/// Blocked and approved with an override.
-pub fn shippable(ready: bool, approvals: &[Approval]) -> bool {
-    ready || approvals.iter().any(|a| a.override_reason.is_some())
+/// The newest `release` entry of `version` and the digests it records.
+pub fn release_digests(entries: &[Entry], version: &str) -> ReleaseDigests {
+    entries
+        .iter()
+        .rev()
+        .find(|e| e.kind == "release" && e.subject == version)
+        .map(|e| {
+            let files = super::ledger::files_of(&e.payload_json());
+            let find = |name: &str| {
+                files
+                    .iter()
+                    .find(|f| f.path.rsplit('/').next() == Some(name))
+                    .map(|f| f.sha256.to_ascii_lowercase())
+            };
+            ReleaseDigests {
+                decision: find(DECISION),
+                manifest: find(MANIFEST),
+            }
+        })
+        .unwrap_or_default()
 }
 
 /// A release as the ledger records it (its evidence is not re-hashed here).
@@ -60,22 +56,26 @@ pub struct ReleaseRecord {
     pub ready: bool,
     pub approvals: Vec<Approval>,
     pub shippable: bool,
+    /// Each required role, filled or not (empty without a policy).
+    pub roles: Vec<RoleState>,
 }
 
 /// Every recorded release, oldest first (a version recorded twice, as after
 /// an interrupted `release`, is judged by its newest record).
-pub fn records(entries: &[Entry]) -> Vec<ReleaseRecord> {
+pub fn records(entries: &[Entry], rules: &Rules) -> Vec<ReleaseRecord> {
     let mut out: Vec<ReleaseRecord> = Vec::new();
     for e in entries.iter().filter(|e| e.kind == "release") {
         out.retain(|r| r.version != e.subject);
         let ready = e.payload_json()["decision"].as_str() == Some("Ready");
-        let approvals = approvals(entries, &e.subject);
+        let approvals = approvals(entries, &e.subject, rules);
+        let shipping = rules.shipping(ready, &approvals);
         out.push(ReleaseRecord {
             seq: e.seq,
             version: e.subject.clone(),
             recorded_at: e.time.clone(),
             ready,
-            shippable: shippable(ready, &approvals),
+            shippable: shipping.shippable,
+            roles: shipping.roles,
             approvals,
         });
     }
@@ -133,7 +133,7 @@ mod tests {
                 serde_json::json!({"by": "b", "role": "Release", "override": "known flake"}),
             ),
         ];
-        let r = records(&entries);
+        let r = records(&entries, &Rules::default());
         let shippable: Vec<(&str, bool)> = r
             .iter()
             .map(|r| (r.version.as_str(), r.shippable))

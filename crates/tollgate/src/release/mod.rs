@@ -8,6 +8,8 @@
 pub mod sign;
 pub mod status;
 
+pub use crate::record::releases::{DECISION, MANIFEST};
+
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,11 +22,6 @@ use crate::policy::Workspace;
 use crate::readiness::{BundleFacts, DocsFacts, RunFacts};
 use crate::record::atomic;
 use crate::record::ledger::{FileRef, Ledger};
-
-/// The file that lists every other file of a release with its hash.
-pub const MANIFEST: &str = "manifest.json";
-/// The decision file.
-pub const DECISION: &str = "decision.json";
 
 /// What to release.
 #[derive(Debug, Clone)]

@@ -2,17 +2,18 @@
 //! its approvals from the ledger, and whether its evidence still verifies.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::{hash_folder, release_dir, Decision, DECISION, MANIFEST};
+pub use crate::approval::Approval;
+use crate::approval::{identity_key, sshsig, Rules, Shipping, Statement, APPROVAL_TYPE};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
 use crate::record::ledger::{files_of, FileRef, Ledger};
-pub use crate::record::releases::Approval;
-use crate::record::releases::{approvals as approvals_of, shippable};
+use crate::record::releases::{approvals as approvals_of, release_digests};
 
 /// A release as it stands now.
 #[derive(Debug, Clone, Serialize)]
@@ -21,8 +22,11 @@ pub struct Status {
     pub path: String,
     pub decision: Decision,
     pub approvals: Vec<Approval>,
-    /// Ready, or Blocked and approved with an override.
+    /// Whether it may ship: the evidence and ledger are trusted, and the
+    /// approvals satisfy the policy ([`Rules::shipping`]).
     pub shippable: bool,
+    /// What the approvals amount to: each required role, and what is unmet.
+    pub approval: Shipping,
     /// Problems with the evidence: changed, missing or unlisted files, the
     /// ledger's record, the signature.
     pub findings: Vec<Finding>,
@@ -39,10 +43,27 @@ impl Status {
 #[derive(Debug, Clone)]
 pub struct ApproveRequest {
     pub version: String,
-    pub by: String,
     pub role: String,
+    /// The name of an unsigned approval, or the principal of a statement.
+    pub by: Option<String>,
     pub note: Option<String>,
     pub override_reason: Option<String>,
+    pub signing: Signing,
+}
+
+/// How an approval is authenticated.
+#[derive(Debug, Clone)]
+pub enum Signing {
+    /// A bare name: only where the workspace has no `[approvals]` policy.
+    Unsigned,
+    /// Sign with this key (a private key file, or a public key in ssh-agent).
+    Key(PathBuf),
+    /// A signature made elsewhere (`ssh-keygen -Y sign -n tollgate`) over
+    /// the statement in `statement`.
+    Signature {
+        signature: PathBuf,
+        statement: PathBuf,
+    },
 }
 
 /// The status of release `version`.
@@ -105,6 +126,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
         ));
     }
 
+    let rules = Rules::load(ws)?;
     let mut approvals = Vec::new();
     match Ledger::existing(ws)? {
         None => findings.push(block(
@@ -147,7 +169,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
                     }
                 }
             }
-            approvals = approvals_of(&entries, version);
+            approvals = approvals_of(&entries, version, &rules);
         }
     }
     findings.extend(check_signature(ws, &dir, &actual)?);
@@ -160,24 +182,101 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Location::default(),
         ));
     }
+    let approval = rules.shipping(decision.ready(), &approvals);
+    if !approval.authenticated {
+        findings.push(Finding::new(
+            "release.approval",
+            Severity::Warn,
+            version,
+            "approvals are not authenticated: the policy has no [approvals] table, so anyone can approve as anyone",
+            Location::default(),
+        ));
+    }
     let trusted = !findings.iter().any(|f| f.check == "release.ledger");
-    let shippable = trusted && shippable(decision.ready(), &approvals);
     Ok(Status {
         version: version.to_string(),
         path: ws.rel(&dir),
         decision,
+        shippable: trusted && approval.shippable,
         approvals,
-        shippable,
+        approval,
         findings,
     })
 }
 
-/// Record an approval. A Blocked release needs an override reason, the
-/// evidence must still verify, and one person approves once per role.
-pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status)> {
-    for (flag, v) in [("--by", &req.by), ("--role", &req.role)] {
-        if v.trim().is_empty() {
-            return Err(Error::Usage(format!("{flag} must not be empty")));
+/// The statement an approver signs for `req`, built from the release's
+/// recorded evidence (`tollgate approve --print-statement`). `principal` is
+/// whom it is made for.
+pub fn statement(ws: &Workspace, req: &ApproveRequest, principal: &str) -> Result<Statement> {
+    let (rules, _) = approvable(ws, req)?;
+    let policy = rules.policy.as_ref().ok_or_else(no_policy)?;
+    let role = policy
+        .role(&req.role)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    let entries = Ledger::open(ws)?.entries()?;
+    let digests = release_digests(&entries, &req.version);
+    let (Some(decision), Some(manifest)) = (digests.decision, digests.manifest) else {
+        return Err(Error::refused(
+            release_dir(ws, &req.version),
+            "the ledger's record of this release lists no decision.json or manifest.json digest",
+        ));
+    };
+    Ok(Statement {
+        kind: APPROVAL_TYPE.to_string(),
+        version: req.version.clone(),
+        decision_sha256: decision,
+        manifest_sha256: manifest,
+        role,
+        principal: principal.to_string(),
+        note: req.note.clone(),
+        override_reason: req.override_reason.clone(),
+        waivers: Vec::new(),
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+/// Whom a printed statement is for: `--by`, or the role's one principal.
+pub fn statement_principal(ws: &Workspace, req: &ApproveRequest) -> Result<String> {
+    if let Some(by) = req.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+        return Ok(by.to_string());
+    }
+    let p = ws.policy.approvals.as_ref().ok_or_else(no_policy)?;
+    match p.role(&req.role).map(|r| r.principals.as_slice()) {
+        Some([one]) if !one.contains(['*', '?', '!']) => Ok(one.clone()),
+        Some(many) => Err(Error::Usage(format!(
+            "--by: role {} has principals {}; say which one signs",
+            req.role,
+            many.join(", ")
+        ))),
+        None => Err(Error::Usage(format!(
+            "--role {}: not a role of [approvals] (declared: {})",
+            req.role,
+            p.role_names()
+        ))),
+    }
+}
+
+fn no_policy() -> Error {
+    Error::Usage(
+        "signed approvals need an [approvals] table in the policy naming allowed_signers and the roles".into(),
+    )
+}
+
+/// The rules and status of a release that may be approved now: its role is
+/// declared, its evidence verifies, and a Blocked one comes with an override.
+fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
+    if req.role.trim().is_empty() {
+        return Err(Error::Usage("--role must not be empty".into()));
+    }
+    let rules = Rules::load(ws)?;
+    if let Some(p) = &rules.policy {
+        if p.role(&req.role).is_none() {
+            return Err(Error::Usage(format!(
+                "--role {}: not a role of [approvals] (declared: {})",
+                req.role,
+                p.role_names()
+            )));
         }
     }
     let st = status(ws, &req.version)?;
@@ -212,15 +311,122 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             ),
         ));
     }
-    let (by, role) = (identity_key(&req.by), identity_key(&req.role));
+    Ok((rules, st))
+}
+
+/// The principal a key approves as in `role`: the one its allowed-signers
+/// lines name that is also a principal of the role (or `by`, when given).
+fn principal_for_key(rules: &Rules, req: &ApproveRequest, key: &Path) -> Result<String> {
+    if let Some(by) = &req.by {
+        return Ok(by.trim().to_string());
+    }
+    let public = sshsig::public_key(key)?;
+    let fp = crate::approval::signers::fingerprint(public.key_data());
+    let lines: Vec<_> = rules.signers.for_key(public.key_data()).collect();
+    if lines.is_empty() {
+        return Err(Error::refused(
+            key,
+            format!(
+                "key {fp} is not in {}, so it cannot approve",
+                rules.signers.path
+            ),
+        ));
+    }
+    let role = rules
+        .policy
+        .as_ref()
+        .and_then(|p| p.role(&req.role))
+        .ok_or_else(no_policy)?;
+    let named: Vec<&String> = lines.iter().flat_map(|l| &l.principals).collect();
+    named
+        .iter()
+        .find(|p| {
+            !p.contains(['*', '?', '!'])
+                && role.principals.iter().any(|r| crate::evidence::glob::matches(r, p))
+        })
+        .map(|p| p.to_string())
+        .ok_or_else(|| {
+            Error::refused(
+                key,
+                format!(
+                    "key {fp} belongs to {}, who is not a principal of role {} (its principals: {})",
+                    named.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", "),
+                    role.name,
+                    role.principals.join(", ")
+                ),
+            )
+        })
+}
+
+/// Record an approval. The evidence must still verify, a Blocked release
+/// needs an override reason, and one person approves once per role. Under
+/// an `[approvals]` policy the approval must be signed and judged valid
+/// now; otherwise it is recorded as a bare, unauthenticated name.
+pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status)> {
+    let (rules, st) = approvable(ws, req)?;
+    let dir = release_dir(ws, &req.version);
+    let mut payload = serde_json::json!({
+        "note": req.note, "override": req.override_reason,
+        "decision": st.decision.decision,
+        "files": [FileRef::of(&ws.root, &dir.join(DECISION))?],
+    });
+    let signed = match (&rules.policy, &req.signing) {
+        (None, Signing::Unsigned) => None,
+        (None, _) => return Err(no_policy()),
+        (Some(_), Signing::Unsigned) => {
+            return Err(Error::refused(
+                &dir,
+                "the [approvals] policy counts only signed approvals: give --key KEY, or --signature SIG from ssh-keygen -Y sign -n tollgate",
+            ))
+        }
+        (Some(_), Signing::Key(key)) => {
+            let principal = principal_for_key(&rules, req, key)?;
+            let text = statement(ws, req, &principal)?.to_text();
+            let sig = sshsig::sign(key, text.as_bytes())?;
+            Some((text, sig))
+        }
+        (Some(_), Signing::Signature { signature, statement }) => Some((
+            crate::read::text::read_to_string(statement)?,
+            crate::read::text::read_to_string(signature)?,
+        )),
+    };
+    let (by, role) = match signed {
+        None => {
+            let by = req.by.as_deref().unwrap_or_default().trim();
+            if by.is_empty() {
+                return Err(Error::Usage("--by must name who approves".into()));
+            }
+            (by.to_string(), req.role.clone())
+        }
+        Some((text, sig)) => {
+            let digests = release_digests(&Ledger::open(ws)?.entries()?, &req.version);
+            let (stmt, fp) = rules
+                .check(&text, &sig, &req.version, &digests, chrono::Utc::now())
+                .map_err(|why| Error::refused(&dir, format!("approval refused: {why}")))?;
+            if identity_key(&stmt.role) != identity_key(&req.role) {
+                return Err(Error::refused(
+                    &dir,
+                    format!(
+                        "approval refused: the statement is for role {}, not {}",
+                        stmt.role, req.role
+                    ),
+                ));
+            }
+            payload["note"] = serde_json::json!(stmt.note);
+            payload["override"] = serde_json::json!(stmt.override_reason);
+            payload["statement"] = serde_json::json!(text);
+            payload["signature"] = serde_json::json!(sig);
+            payload["key"] = serde_json::json!(fp);
+            (stmt.principal, stmt.role)
+        }
+    };
+    payload["by"] = serde_json::json!(by);
+    payload["role"] = serde_json::json!(role);
+    let (by_key, role_key) = (identity_key(&by), identity_key(&role));
     let entry = Ledger::open(ws)?.append_unless(
         "approval",
         &req.version,
-        &serde_json::json!({
-            "by": req.by, "role": req.role, "note": req.note, "override": req.override_reason,
-            "decision": st.decision.decision,
-            "files": [FileRef::of(&ws.root, &dir.join(DECISION))?],
-        }),
+        &payload,
         // Inside the ledger's transaction: of N identical approvals run at
         // once, exactly one is recorded.
         |earlier| {
@@ -228,8 +434,8 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
                 .iter()
                 .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
                 .find(|p| {
-                    identity_key(p["by"].as_str().unwrap_or_default()) == by
-                        && identity_key(p["role"].as_str().unwrap_or_default()) == role
+                    identity_key(p["by"].as_str().unwrap_or_default()) == by_key
+                        && identity_key(p["role"].as_str().unwrap_or_default()) == role_key
                 })
                 .map(|p| {
                     format!(
@@ -241,23 +447,14 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
                 })
         },
     )?;
-    let approval = Approval {
-        seq: entry.seq,
-        time: entry.time,
-        by: req.by.clone(),
-        role: req.role.clone(),
-        note: req.note.clone(),
-        override_reason: req.override_reason.clone(),
-    };
     let st = status(ws, &req.version)?;
+    let approval = st
+        .approvals
+        .iter()
+        .find(|a| a.seq == entry.seq)
+        .cloned()
+        .unwrap_or_else(|| Approval::of(&entry));
     Ok((approval, st))
-}
-
-/// A name or role as duplicates are judged: Unicode NFC, trimmed and
-/// lower-cased, so `Alice`, ` alice ` and a decomposed `Alicé` are one person.
-pub fn identity_key(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.trim().nfc().collect::<String>().to_lowercase()
 }
 
 /// Signature findings for a release folder.

@@ -1,6 +1,7 @@
 //! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
 
 use super::{escape, findings_text, headline};
+use crate::approval::ApprovalState;
 use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::record::ledger::Entry;
@@ -81,9 +82,15 @@ pub fn decision_text(d: &Decision) -> String {
 }
 
 fn approval_line(a: &Approval) -> String {
+    let state = match a.state {
+        ApprovalState::Valid => format!("valid, key {}", a.key.as_deref().unwrap_or_default()),
+        ApprovalState::Invalid => format!("INVALID: {}", a.reason.as_deref().unwrap_or_default()),
+        ApprovalState::Unsigned => "legacy unsigned".to_string(),
+    };
     format!(
-        "  #{} {} by {} ({}){}{}\n",
+        "  #{} [{}] {} by {} ({}){}{}\n",
         a.seq,
+        escape(&state),
         escape(&a.time),
         escape(&a.by),
         escape(&a.role),
@@ -120,6 +127,15 @@ pub fn status_text(s: &Status) -> String {
     out.push_str(&format!("approvals ({}):\n", s.approvals.len()));
     for a in &s.approvals {
         out.push_str(&approval_line(a));
+    }
+    for r in &s.approval.roles {
+        out.push_str(&match &r.by {
+            Some(by) => format!("  role {}: satisfied by {}\n", escape(&r.role), escape(by)),
+            None => format!("  role {}: MISSING\n", escape(&r.role)),
+        });
+    }
+    for why in &s.approval.unmet {
+        out.push_str(&format!("  not shippable: {}\n", escape(why)));
     }
     out.push_str(&format!(
         "{}\n",

@@ -1,0 +1,434 @@
+//! Signed approvals (SPEC §6): who approved a release, proved by a key the
+//! approver holds, and whether the policy let them.
+//!
+//! An approval is a [`Statement`] (the release, the digests of its
+//! `decision.json` and `manifest.json`, role, principal, note, override,
+//! time) signed in SSHSIG format. [`Rules`] judges every recorded approval
+//! as valid, invalid (and why) or legacy unsigned, and [`Rules::shipping`]
+//! is the one place that says whether approvals make a release shippable.
+
+pub mod signers;
+pub mod sshsig;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::policy::{ApprovalsPolicy, Workspace};
+use crate::record::ledger::Entry;
+pub use signers::AllowedSigners;
+
+/// The `type` of an approval statement.
+pub const APPROVAL_TYPE: &str = "tollgate.approval/v1";
+
+/// What an approver signs. Its exact bytes are stored in the ledger entry,
+/// next to the signature, so a third party can re-verify it with
+/// `ssh-keygen -Y verify -n tollgate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: String,
+    /// SHA-256 (hex) of the release's `decision.json` and `manifest.json`.
+    pub decision_sha256: String,
+    pub manifest_sha256: String,
+    pub role: String,
+    pub principal: String,
+    pub note: Option<String>,
+    #[serde(rename = "override")]
+    pub override_reason: Option<String>,
+    /// Ledger entries of the waivers the approver accepted.
+    #[serde(default)]
+    pub waivers: Vec<i64>,
+    /// When it was made (RFC 3339, UTC).
+    pub time: String,
+}
+
+impl Statement {
+    /// The statement as signed: compact JSON with a final newline.
+    pub fn to_text(&self) -> String {
+        let mut s = serde_json::to_string(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+/// The digests of a release's decision and manifest, as its newest ledger
+/// record vouches for them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseDigests {
+    pub decision: Option<String>,
+    pub manifest: Option<String>,
+}
+
+/// How an approval was judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalState {
+    /// Signed by a key the allowed-signers file lets act in its role, for
+    /// this release's evidence.
+    Valid,
+    /// Signed, but it does not count; `reason` says why.
+    Invalid,
+    /// A bare name and role, as recorded before approvals were signed:
+    /// counted only where no `[approvals]` policy exists.
+    #[serde(rename = "legacy unsigned")]
+    Unsigned,
+}
+
+/// One recorded approval, as judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    pub seq: i64,
+    pub time: String,
+    /// The principal (signed) or the name given (unsigned).
+    pub by: String,
+    pub role: String,
+    pub note: Option<String>,
+    /// The reason given for approving a Blocked release.
+    pub override_reason: Option<String>,
+    /// The signer's key fingerprint, for signed approvals.
+    pub key: Option<String>,
+    pub state: ApprovalState,
+    /// Why it does not count or is not authenticated.
+    pub reason: Option<String>,
+}
+
+impl Approval {
+    /// The approval an `approval` entry records, not yet judged.
+    pub fn of(e: &Entry) -> Approval {
+        let p = e.payload_json();
+        let s = |k: &str| p[k].as_str().map(str::to_string);
+        Approval {
+            seq: e.seq,
+            time: e.time.clone(),
+            by: s("by").unwrap_or_default(),
+            role: s("role").unwrap_or_default(),
+            note: s("note"),
+            override_reason: s("override"),
+            key: s("key"),
+            state: ApprovalState::Unsigned,
+            reason: None,
+        }
+    }
+}
+
+/// The approval policy and the keys it trusts; without a policy, approvals
+/// are unauthenticated names, counted as before.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub policy: Option<ApprovalsPolicy>,
+    pub signers: AllowedSigners,
+}
+
+/// Whether approvals let a release ship, and each required role's state.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Shipping {
+    pub shippable: bool,
+    /// Whether approvals are signed and judged by a policy.
+    pub authenticated: bool,
+    pub roles: Vec<RoleState>,
+    /// Why it may not ship, one reason per line (empty when shippable).
+    pub unmet: Vec<String>,
+}
+
+/// A required role: who fills it, if anyone.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RoleState {
+    pub role: String,
+    pub satisfied: bool,
+    pub by: Option<String>,
+}
+
+impl Rules {
+    /// The workspace's rules: its `[approvals]` policy and allowed-signers
+    /// file (an error names a missing file or a malformed line).
+    pub fn load(ws: &Workspace) -> Result<Rules> {
+        let Some(p) = ws.policy.approvals.clone() else {
+            return Ok(Rules::default());
+        };
+        let path = ws.path(&p.allowed_signers);
+        let signers = AllowedSigners::load(&path, &ws.rel(&path))?;
+        Ok(Rules {
+            policy: Some(p),
+            signers,
+        })
+    }
+
+    /// Judge the `approval` entry `e` against the release's recorded digests.
+    pub fn judge(&self, e: &Entry, digests: &ReleaseDigests) -> Approval {
+        let mut a = Approval::of(e);
+        let p = e.payload_json();
+        let (Some(text), Some(sig)) = (p["statement"].as_str(), p["signature"].as_str()) else {
+            a.state = ApprovalState::Unsigned;
+            a.reason = Some(if self.policy.is_some() {
+                "unsigned: the policy counts only signed approvals".into()
+            } else {
+                "unsigned: approvals are not authenticated in this workspace".into()
+            });
+            return a;
+        };
+        let time = DateTime::parse_from_rfc3339(&e.time)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        match self.check(text, sig, &e.subject, digests, time) {
+            Ok((stmt, key)) => {
+                let differs = [
+                    ("by", stmt.principal == a.by),
+                    ("role", stmt.role == a.role),
+                    ("note", stmt.note == a.note),
+                    ("override", stmt.override_reason == a.override_reason),
+                    ("key", a.key.as_deref() == Some(key.as_str())),
+                ]
+                .into_iter()
+                .find(|(_, same)| !same);
+                match differs {
+                    Some((field, _)) => {
+                        a.state = ApprovalState::Invalid;
+                        a.reason = Some(format!(
+                            "the ledger payload's '{field}' differs from the signed statement: the entry was edited"
+                        ));
+                    }
+                    None => a.state = ApprovalState::Valid,
+                }
+            }
+            Err(why) => {
+                a.state = ApprovalState::Invalid;
+                a.reason = Some(why);
+            }
+        }
+        a
+    }
+
+    /// Check signed statement `text` for release `version`, made at `time`:
+    /// the statement, its signature, the signer's key and the policy. The
+    /// statement and the signer's fingerprint, or why it does not count.
+    pub fn check(
+        &self,
+        text: &str,
+        sig: &str,
+        version: &str,
+        digests: &ReleaseDigests,
+        time: DateTime<Utc>,
+    ) -> std::result::Result<(Statement, String), String> {
+        let Some(policy) = &self.policy else {
+            return Err(
+                "signed, but this workspace has no [approvals] policy to judge it by".into(),
+            );
+        };
+        let stmt: Statement = serde_json::from_str(text)
+            .map_err(|e| format!("the signed statement does not parse: {e}"))?;
+        if stmt.kind != APPROVAL_TYPE {
+            return Err(format!(
+                "the statement is a '{}', not an approval",
+                stmt.kind
+            ));
+        }
+        let key = sshsig::verify(sig, text.as_bytes())?;
+        let fp = signers::fingerprint(&key);
+        if stmt.version != version {
+            return Err(format!(
+                "the statement approves release {}, not {version}: it was replayed from another release",
+                stmt.version
+            ));
+        }
+        for (what, signed, recorded) in [
+            ("decision.json", &stmt.decision_sha256, &digests.decision),
+            ("manifest.json", &stmt.manifest_sha256, &digests.manifest),
+        ] {
+            if recorded.as_deref() != Some(signed.to_ascii_lowercase().as_str()) {
+                return Err(format!(
+                    "the statement is for other evidence: {what} SHA-256 {} signed, the release records {}",
+                    crate::record::ledger::short_hash(signed),
+                    recorded.as_deref().map_or("none", crate::record::ledger::short_hash)
+                ));
+            }
+        }
+        let lines: Vec<&signers::Signer> = self.signers.for_key(&key).collect();
+        if lines.is_empty() {
+            return Err(format!("key {fp} is not in {}", self.signers.path));
+        }
+        let line = lines
+            .iter()
+            .find(|s| s.allows(&stmt.principal) && s.allows_namespace(sshsig::NAMESPACE))
+            .ok_or_else(|| {
+                format!(
+                    "key {fp} may not sign as {} in namespace {} ({} line {})",
+                    stmt.principal,
+                    sshsig::NAMESPACE,
+                    self.signers.path,
+                    lines[0].line
+                )
+            })?;
+        if let Some(why) = line.outside_window(time) {
+            return Err(format!(
+                "key {fp} was used at {}, outside its validity window: {why} ({} line {})",
+                time.format("%Y-%m-%dT%H:%M:%SZ"),
+                self.signers.path,
+                line.line
+            ));
+        }
+        let role = policy
+            .role(&stmt.role)
+            .ok_or_else(|| format!("role '{}' is not declared in [approvals]", stmt.role))?;
+        if !role
+            .principals
+            .iter()
+            .any(|p| crate::evidence::glob::matches(p, &stmt.principal))
+        {
+            return Err(format!(
+                "{} is not a principal of role {} (its principals: {})",
+                stmt.principal,
+                role.name,
+                role.principals.join(", ")
+            ));
+        }
+        if let Some(reason) = &stmt.override_reason {
+            if !ApprovalsPolicy::listed(&policy.override_roles, &role.name) {
+                return Err(format!(
+                    "an override by role {}, which may not override (override_roles: {})",
+                    role.name,
+                    policy.override_roles.join(", ")
+                ));
+            }
+            if reason.trim().chars().count() < policy.min_reason_chars {
+                return Err(format!(
+                    "the override reason has fewer than {} characters",
+                    policy.min_reason_chars
+                ));
+            }
+        }
+        Ok((stmt, fp))
+    }
+
+    /// Whether `approvals` (judged) let a release that was decided `ready`
+    /// ship. The one rule, used by `release status`, the readiness
+    /// assessment, baselines and the dashboard.
+    pub fn shipping(&self, ready: bool, approvals: &[Approval]) -> Shipping {
+        let Some(policy) = &self.policy else {
+            let overridden = approvals.iter().any(|a| a.override_reason.is_some());
+            return Shipping {
+                shippable: ready || overridden,
+                authenticated: false,
+                roles: Vec::new(),
+                unmet: if ready || overridden {
+                    Vec::new()
+                } else {
+                    vec!["the decision is Blocked and no approval overrides it".into()]
+                },
+            };
+        };
+        let valid: Vec<&Approval> = approvals
+            .iter()
+            .filter(|a| a.state == ApprovalState::Valid)
+            .collect();
+        let mut unmet = Vec::new();
+        if !ready && !valid.iter().any(|a| a.override_reason.is_some()) {
+            unmet
+                .push("the decision is Blocked and no valid override from an override role".into());
+        }
+        let roles = fill_roles(&policy.required_roles, &valid, policy.distinct_people);
+        for r in roles.iter().filter(|r| !r.satisfied) {
+            unmet.push(if policy.distinct_people {
+                format!("required role {} has no valid approval from a person not already counted for another role", r.role)
+            } else {
+                format!("required role {} has no valid approval", r.role)
+            });
+        }
+        let people: std::collections::BTreeSet<String> =
+            valid.iter().map(|a| identity_key(&a.by)).collect();
+        if people.len() < policy.min_approvers {
+            unmet.push(format!(
+                "{} of the {} approvers the policy requires",
+                people.len(),
+                policy.min_approvers
+            ));
+        }
+        Shipping {
+            shippable: unmet.is_empty(),
+            authenticated: true,
+            roles,
+            unmet,
+        }
+    }
+}
+
+/// Who fills each required role: any valid approval in it, or, with
+/// `distinct`, an assignment in which no person fills two roles (found by
+/// search; the role lists are short).
+fn fill_roles(required: &[String], valid: &[&Approval], distinct: bool) -> Vec<RoleState> {
+    let key = identity_key;
+    let candidates: Vec<Vec<String>> = required
+        .iter()
+        .map(|role| {
+            let mut people: Vec<String> = valid
+                .iter()
+                .filter(|a| key(&a.role) == key(role))
+                .map(|a| a.by.clone())
+                .collect();
+            people.dedup_by(|a, b| key(a) == key(b));
+            people
+        })
+        .collect();
+    let mut chosen: Vec<Option<String>> = vec![None; required.len()];
+    if distinct {
+        assign(&candidates, 0, &mut chosen, &mut Vec::new());
+    } else {
+        for (c, people) in chosen.iter_mut().zip(&candidates) {
+            *c = people.first().cloned();
+        }
+    }
+    required
+        .iter()
+        .zip(chosen)
+        .map(|(role, by)| RoleState {
+            role: role.clone(),
+            satisfied: by.is_some(),
+            by,
+        })
+        .collect()
+}
+
+/// Assign distinct people to roles `i..`, maximising the roles filled.
+fn assign(
+    candidates: &[Vec<String>],
+    i: usize,
+    best: &mut Vec<Option<String>>,
+    current: &mut Vec<Option<String>>,
+) {
+    let filled = |v: &[Option<String>]| v.iter().filter(|c| c.is_some()).count();
+    if i == candidates.len() {
+        if filled(current) > filled(best) {
+            best.clone_from(current);
+        }
+        return;
+    }
+    let key = identity_key;
+    for p in &candidates[i] {
+        if !current.iter().flatten().any(|q| key(q) == key(p)) {
+            current.push(Some(p.clone()));
+            assign(candidates, i + 1, best, current);
+            current.pop();
+        }
+    }
+    current.push(None);
+    assign(candidates, i + 1, best, current);
+    current.pop();
+}
+
+/// A name or role as duplicates are judged: Unicode NFC, trimmed and
+/// lower-cased, so `Alice`, ` alice ` and a decomposed `Alicé` are one person.
+pub fn identity_key(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.trim().nfc().collect::<String>().to_lowercase()
+}
+
+/// SHA-256 (lowercase hex) of a file, for a statement.
+pub fn file_digest(path: &Path) -> Result<String> {
+    let (hex, _) =
+        crate::evidence::hash::sha256_file(path).map_err(|e| crate::error::Error::io(path, e))?;
+    Ok(hex.to_ascii_lowercase())
+}
