@@ -123,26 +123,11 @@ fn shape(v: &serde_json::Value) -> serde_json::Value {
 
 /// Chromium, or `None` with a notice (CI sets TOLLGATE_REQUIRE_BROWSER=1 and installs it).
 fn chromium() -> Option<PathBuf> {
-    let found = ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH")?
-                .to_str()?
-                .split(':')
-                .map(|d| Path::new(d).join(name))
-                .find(|p| p.is_file())
-        });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("TOLLGATE_REQUIRE_BROWSER").is_none(),
-            "TOLLGATE_REQUIRE_BROWSER is set but no chromium is installed"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "NOTICE: chromium not found; headless browser test skipped"
-        );
-    }
-    found
+    tool(
+        &["chromium", "chromium-browser", "google-chrome"],
+        "TOLLGATE_REQUIRE_BROWSER",
+        "headless browser test",
+    )
 }
 
 fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output {

@@ -258,6 +258,28 @@ pub fn ledger_log(ws: &Path) -> Vec<serde_json::Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
+/// The first of `names` on PATH, or `None` with a notice that `what` is
+/// skipped; when CI sets `require` (it installs the tool), a missing tool
+/// fails the test instead.
+pub fn tool(names: &[&str], require: &str, what: &str) -> Option<PathBuf> {
+    let found = names.iter().find_map(|name| {
+        std::env::var_os("PATH")?
+            .to_str()?
+            .split(':')
+            .map(|d| Path::new(d).join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os(require).is_none(),
+            "{require} is set but {} is not installed",
+            names[0]
+        );
+        eprintln!("NOTICE: {} not found; {what} skipped", names[0]);
+    }
+    found
+}
+
 /// Run `sql` on the SQLite database `db` with the sqlite3 command-line tool,
 /// as someone tampering with the ledger would.
 pub fn sqlite(db: &Path, sql: &str) {

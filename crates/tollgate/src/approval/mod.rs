@@ -432,3 +432,128 @@ pub fn file_digest(path: &Path) -> Result<String> {
         crate::evidence::hash::sha256_file(path).map_err(|e| crate::error::Error::io(path, e))?;
     Ok(hex.to_ascii_lowercase())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(dir: &Path, seed: u8) -> (std::path::PathBuf, String) {
+        let p = sshsig::test_key(dir, seed);
+        let public = sshsig::public_key(&p).unwrap().to_openssh().unwrap();
+        (p, public)
+    }
+
+    fn rules(dir: &Path, extra: &str) -> Rules {
+        let (_, a) = key(dir, 1);
+        let (_, b) = key(dir, 2);
+        let signers =
+            AllowedSigners::parse(&format!("alice {a}\nbob {b}\n"), Path::new("s"), "s").unwrap();
+        let policy: ApprovalsPolicy = toml::from_str(&format!(
+            "allowed_signers = \"s\"\nrequired_roles = [\"Release\", \"QA\"]\noverride_roles = [\"Release\"]\n{extra}\n[[role]]\nname = \"Release\"\nprincipals = [\"alice\"]\n[[role]]\nname = \"QA\"\nprincipals = [\"alice\", \"bob\"]\n"
+        ))
+        .unwrap();
+        Rules {
+            policy: Some(policy),
+            signers,
+        }
+    }
+
+    fn digests() -> ReleaseDigests {
+        ReleaseDigests {
+            decision: Some("ab".repeat(32)),
+            manifest: Some("cd".repeat(32)),
+        }
+    }
+
+    /// An `approval` entry signed by key `seed` as `principal` in `role`.
+    fn entry(dir: &Path, seed: u8, principal: &str, role: &str, seq: i64) -> Entry {
+        let stmt = Statement {
+            kind: APPROVAL_TYPE.into(),
+            version: "1.0".into(),
+            decision_sha256: "ab".repeat(32),
+            manifest_sha256: "cd".repeat(32),
+            role: role.into(),
+            principal: principal.into(),
+            note: None,
+            override_reason: None,
+            waivers: Vec::new(),
+            time: "2026-12-01T00:00:00Z".into(),
+        };
+        let text = stmt.to_text();
+        let (path, _) = key(dir, seed);
+        let sig = sshsig::sign(&path, text.as_bytes()).unwrap();
+        let fp = signers::fingerprint(sshsig::public_key(&path).unwrap().key_data());
+        Entry {
+            seq,
+            time: "2026-12-01T00:00:01Z".into(),
+            kind: "approval".into(),
+            subject: "1.0".into(),
+            payload:
+                serde_json::json!({"by": principal, "role": role, "note": null, "override": null,
+                "statement": text, "signature": sig, "key": fp})
+                .to_string(),
+            payload_digest: String::new(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_edited_payload_field_invalidates_the_approval() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = rules(dir.path(), "");
+        let e = entry(dir.path(), 2, "bob", "QA", 1);
+        assert_eq!(r.judge(&e, &digests()).state, ApprovalState::Valid);
+        let mut edited = e.clone();
+        edited.payload = edited.payload.replace("\"by\":\"bob\"", "\"by\":\"alice\"");
+        let a = r.judge(&edited, &digests());
+        assert_eq!(a.state, ApprovalState::Invalid);
+        assert!(a
+            .reason
+            .unwrap()
+            .contains("'by' differs from the signed statement"));
+        let other = ReleaseDigests {
+            decision: Some("ef".repeat(32)),
+            ..digests()
+        };
+        assert!(r
+            .judge(&e, &other)
+            .reason
+            .unwrap()
+            .contains("other evidence"));
+    }
+
+    #[test]
+    fn distinct_people_and_min_approvers_decide_shipping() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = rules(dir.path(), "distinct_people = true\nmin_approvers = 2");
+        let judge =
+            |es: &[Entry]| -> Vec<Approval> { es.iter().map(|e| r.judge(e, &digests())).collect() };
+        // alice in both roles: only one can be counted.
+        let alone = judge(&[
+            entry(dir.path(), 1, "alice", "Release", 1),
+            entry(dir.path(), 1, "alice", "QA", 2),
+        ]);
+        let s = r.shipping(true, &alone);
+        assert!(!s.shippable);
+        assert_eq!(s.roles.iter().filter(|x| x.satisfied).count(), 1);
+        assert!(
+            s.unmet.iter().any(|u| u.contains("1 of the 2 approvers")),
+            "{:?}",
+            s.unmet
+        );
+        // With bob in QA, alice fills Release (the search moves her out of QA).
+        let mut both = alone.clone();
+        both.extend(judge(&[entry(dir.path(), 2, "bob", "QA", 3)]));
+        let s = r.shipping(true, &both);
+        assert!(s.shippable, "{:?}", s.unmet);
+        assert_eq!(s.roles[0].by.as_deref(), Some("alice"));
+        assert_eq!(s.roles[1].by.as_deref(), Some("bob"));
+        // Blocked needs a valid override.
+        assert!(!r.shipping(false, &both).shippable);
+        // Without a policy: ready or any override, as before.
+        let none = Rules::default();
+        assert!(none.shipping(true, &[]).shippable && !none.shipping(false, &[]).shippable);
+        assert!(!none.shipping(true, &[]).authenticated);
+    }
+}

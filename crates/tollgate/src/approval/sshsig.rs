@@ -95,30 +95,31 @@ pub fn verify(sig: &str, message: &[u8]) -> std::result::Result<KeyData, String>
     Ok(key)
 }
 
+/// An unencrypted ed25519 key file in `dir`, from a fixed seed (tests).
+#[cfg(test)]
+pub(crate) fn test_key(dir: &Path, seed: u8) -> std::path::PathBuf {
+    let kp = ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]);
+    let k = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(kp), "test").unwrap();
+    let p = dir.join(format!("id_{seed}"));
+    std::fs::write(&p, k.to_openssh(LineEnding::LF).unwrap().as_bytes()).unwrap();
+    p
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// An unencrypted ed25519 key file in `dir`, from a fixed seed.
-    pub fn key_file(dir: &Path, seed: u8) -> std::path::PathBuf {
-        let kp = ssh_key::private::Ed25519Keypair::from_seed(&[seed; 32]);
-        let k = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(kp), "test").unwrap();
-        let p = dir.join(format!("id_{seed}"));
-        std::fs::write(&p, k.to_openssh(LineEnding::LF).unwrap().as_bytes()).unwrap();
-        p
-    }
-
     #[test]
     fn signs_and_verifies_and_catches_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let key = key_file(dir.path(), 1);
+        let key = test_key(dir.path(), 1);
         let sig = sign(&key, b"statement").unwrap();
         let signer = verify(&sig, b"statement").unwrap();
         assert_eq!(&signer, public_key(&key).unwrap().key_data());
         assert!(verify(&sig, b"statemenT")
             .unwrap_err()
             .contains("does not verify"));
-        let other = sign(&key_file(dir.path(), 2), b"statement").unwrap();
+        let other = sign(&test_key(dir.path(), 2), b"statement").unwrap();
         assert_ne!(verify(&other, b"statement").unwrap(), signer);
         assert!(verify("garbage", b"x")
             .unwrap_err()

@@ -264,7 +264,8 @@ fn no_policy() -> Error {
 }
 
 /// The rules and status of a release that may be approved now: its role is
-/// declared, its evidence verifies, and a Blocked one comes with an override.
+/// declared, its evidence verifies, and, without a policy, a Blocked one
+/// comes with an override.
 fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
     if req.role.trim().is_empty() {
         return Err(Error::Usage("--role must not be empty".into()));
@@ -290,7 +291,11 @@ fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
             ),
         ));
     }
-    if !st.decision.ready()
+    // Under a policy, an approval of a Blocked release without an override
+    // is recorded (it fills its role); the release ships only once a valid
+    // override from an override role is recorded too.
+    if rules.policy.is_none()
+        && !st.decision.ready()
         && req
             .override_reason
             .as_deref()
