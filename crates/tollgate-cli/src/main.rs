@@ -469,19 +469,32 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
     print!("{}", report::release::decision_text(&r.release.decision));
     println!("evidence: {}", r.release.dir.display());
     println!(
-        "\n$ tollgate approve {} --by ... --role ...",
-        tollgate::demo::DEMO_VERSION
+        "\napprover keys (unencrypted demo keys; real approvers keep theirs in ~/.ssh or ssh-agent): {}",
+        r.keys.display()
     );
-    print!(
-        "{}",
-        report::release::approval_text(&r.approval, tollgate::demo::DEMO_VERSION)
+    println!(
+        "$ tollgate approve {} --role Release --key {}/qa-lead   (the QA lead's key signing as Release)",
+        tollgate::demo::DEMO_VERSION,
+        r.keys.display()
     );
+    println!("refused: {}", r.forged);
+    for a in &r.approvals {
+        println!(
+            "$ tollgate approve {} --role {} --key ...",
+            tollgate::demo::DEMO_VERSION,
+            a.role
+        );
+        print!(
+            "{}",
+            report::release::approval_text(a, tollgate::demo::DEMO_VERSION)
+        );
+    }
     println!(
         "\nDecision for {}: {}{}",
         tollgate::demo::DEMO_VERSION,
         r.release.decision.word().to_uppercase(),
-        if r.approval.override_reason.is_some() {
-            " (approved with an override, recorded in the ledger)"
+        if r.approvals.iter().any(|a| a.override_reason.is_some()) {
+            " (approved with a signed override, recorded in the ledger)"
         } else {
             ""
         }

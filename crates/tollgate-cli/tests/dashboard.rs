@@ -169,7 +169,10 @@ fn served_page_renders_in_headless_chromium_and_the_api_answers() {
     let runs = server.json("/api/runs");
     assert_eq!(runs["runs"].as_array().unwrap().len(), 5);
     let release = server.json("/api/releases/0.1.0-demo");
-    assert_eq!(release["status"]["approvals"].as_array().unwrap().len(), 1);
+    let approvals = release["status"]["approvals"].as_array().unwrap();
+    assert_eq!(approvals.len(), 2, "the demo's two signed approvals");
+    assert!(approvals.iter().all(|a| a["state"] == "valid"), "{release}");
+    assert_eq!(release["status"]["approval"]["roles"][1]["satisfied"], true);
     let (code, body) = server.get("/api/releases/9.9.9");
     assert_eq!(code, 404, "{body}");
     let (code, _) = server.get("/api/releases/..%2F..%2Fetc");

@@ -52,10 +52,26 @@ fn demo_generates_publishes_and_verifies() {
         ]
     );
     assert!(!v["checklist"]["findings"].as_array().unwrap().is_empty());
-    // verify, release, an approval: the blocked release is approved with a recorded override.
+    // verify, release, two signed approvals: the blocked release is
+    // overridden by the release manager and approved by the QA lead, and
+    // the QA lead's key signing as Release was refused, saying why.
     assert_eq!(v["verify"]["summary"]["Status"], "Fail");
     assert_eq!(v["release"]["decision"]["Decision"], "Blocked");
-    assert!(v["approval"]["override_reason"].is_string());
+    let approvals = v["approvals"].as_array().unwrap();
+    let roles: Vec<(&str, &str)> = approvals
+        .iter()
+        .map(|a| (a["role"].as_str().unwrap(), a["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [("Release", "valid"), ("QA", "valid")]);
+    assert!(approvals[0]["override_reason"].is_string());
+    assert!(
+        v["forged"].as_str().unwrap().contains(
+            "belongs to qa-lead@statetrace.example, who is not a principal of role Release"
+        ),
+        "{}",
+        v["forged"]
+    );
+    assert!(target.join("demo-approver-keys/qa-lead.pub").is_file());
     let ws = target.to_str().unwrap();
     let (code, st) = run_json(&["--workspace", ws, "release", "status", "0.1.0-demo"]);
     assert_eq!(code, 0, "{st:#}");
@@ -63,8 +79,8 @@ fn demo_generates_publishes_and_verifies() {
     let (code, out, _) = run(&["--workspace", ws, "ledger", "verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with("ledger: 9 entries"),
-        "4 seeded runs, 2 publishes, verify, release, approval: {out}"
+        out.starts_with("ledger: 10 entries"),
+        "4 seeded runs, 2 publishes, verify, release, 2 approvals: {out}"
     );
     // The release's risk linkage resolves the summary's RR-011 to its owner;
     // a release without a summary records that it cites no risk.

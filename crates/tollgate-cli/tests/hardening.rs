@@ -307,6 +307,8 @@ fn an_empty_checklist_and_a_run_that_asserts_nothing_never_pass() {
 #[test]
 fn control_characters_in_names_and_notes_are_shown_escaped() {
     let (_d, ws) = demo_workspace();
+    // Bare-name approvals, as without an [approvals] policy.
+    drop_demo_approvals(&ws);
     let version = demo_release(&ws);
     let forged = "mallory\n  #99 2026-01-01T00:00:00Z by CISO (Release)";
     let (code, _, err) = run(&[
@@ -454,6 +456,8 @@ fn a_publish_killed_before_its_ledger_entry_is_recorded_by_the_rerun() {
 #[test]
 fn of_eight_concurrent_identical_approvals_one_is_recorded_whatever_the_case_or_spaces() {
     let (_d, ws) = demo_workspace();
+    // Bare-name approvals, as without an [approvals] policy.
+    drop_demo_approvals(&ws);
     let version = demo_release(&ws);
     let names = [
         "qa-lead", "QA-Lead", " qa-lead", "qa-lead ", "Qa-lead", "qa-LEAD", "QA-LEAD ", "qa-lead",
@@ -581,6 +585,8 @@ fn a_verify_killed_before_its_ledger_entry_leaves_no_run_and_its_transcript_goes
 #[test]
 fn a_broken_chain_is_never_trusted_shippable_or_appended_to() {
     let (_d, ws) = demo_workspace();
+    // Bare-name approvals, as without an [approvals] policy.
+    drop_demo_approvals(&ws);
     let version = demo_release(&ws);
     let approve = |by: &str| {
         run(&[

@@ -226,6 +226,17 @@ pub fn demo_workspace() -> (tempfile::TempDir, PathBuf) {
     (dir, ws)
 }
 
+/// Drop the demo's `[approvals]` table (the last part of its policy), so
+/// approvals are bare names again or a test can write its own.
+pub fn drop_demo_approvals(ws: &Path) {
+    let path = ws.join("tollgate.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cut = text
+        .find("\n# Signed approvals (written by tollgate demo)")
+        .expect("the demo's [approvals] table");
+    std::fs::write(&path, &text[..cut]).unwrap();
+}
+
 /// The demo's bundle folder and its Telemetry area.
 pub fn demo_bundle(ws: &Path) -> (PathBuf, PathBuf) {
     let root = only_entry(&ws.join("Logs/TelemetryBundles"));

@@ -162,12 +162,14 @@ impl Rules {
     pub fn judge(&self, e: &Entry, digests: &ReleaseDigests) -> Approval {
         let mut a = Approval::of(e);
         let p = e.payload_json();
-        let (Some(text), Some(sig)) = (p["statement"].as_str(), p["signature"].as_str()) else {
+        let signed = (p["statement"].as_str(), p["signature"].as_str());
+        let (Some(text), Some(sig), Some(_)) = (signed.0, signed.1, &self.policy) else {
+            // Without a policy nothing is authenticated, signed or not.
             a.state = ApprovalState::Unsigned;
             a.reason = Some(if self.policy.is_some() {
                 "unsigned: the policy counts only signed approvals".into()
             } else {
-                "unsigned: approvals are not authenticated in this workspace".into()
+                "not authenticated: this workspace has no [approvals] policy".into()
             });
             return a;
         };

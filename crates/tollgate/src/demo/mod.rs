@@ -2,6 +2,7 @@
 //! the pipeline on it (publish, verify, gates), so a new user sees tollgate
 //! work. The generated data is tuned so that gates pass, warn and block.
 
+mod approvers;
 mod generate;
 
 use std::path::{Path, PathBuf};
@@ -51,8 +52,14 @@ pub struct DemoReport {
     pub rc_summary: PathBuf,
     /// `tollgate release 0.1.0-demo`.
     pub release: crate::release::Released,
-    /// The approval recorded for it (an override when the release is Blocked).
-    pub approval: crate::release::status::Approval,
+    /// The signed approvals recorded for it: the release manager's (an
+    /// override when the release is Blocked) and the QA lead's.
+    pub approvals: Vec<crate::release::status::Approval>,
+    /// Why the forged approval (the QA lead's key signing as the release
+    /// manager) was refused.
+    pub forged: String,
+    /// The folder of the demo's unencrypted approver keys.
+    pub keys: PathBuf,
     /// Verification runs made over earlier days' data, so the trends show.
     pub history_runs: usize,
     /// The dashboard written at the end.
@@ -72,8 +79,9 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let anchor = opts
         .anchor
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    std::fs::write(opts.dir.join(POLICY_FILE), profile_text("statetrace")?)
-        .map_err(|e| Error::io(&opts.dir, e))?;
+    let policy = format!("{}{}", profile_text("statetrace")?, approvers::policy());
+    std::fs::write(opts.dir.join(POLICY_FILE), policy).map_err(|e| Error::io(&opts.dir, e))?;
+    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed)?;
     let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
     let history = seed_history(&ws, opts, anchor)?;
     let stats = generate::workspace(
@@ -135,19 +143,38 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
             rc_summary: Some(rc_summary.clone()),
         },
     )?;
-    let (approval, _) = crate::release::status::approve(
-        &ws,
-        &crate::release::status::ApproveRequest {
+    let ask = |who: (&str, &str, &str), key: &Path, override_reason: Option<String>| {
+        crate::release::status::ApproveRequest {
             version: DEMO_VERSION.into(),
-            by: Some("Demo Release Manager".into()),
-            signing: crate::release::status::Signing::Unsigned,
-            role: "Release Manager".into(),
+            role: who.1.into(),
+            by: None,
             note: Some("approved by tollgate demo".into()),
-            override_reason: (!release.decision.ready()).then(|| {
-                "demo: shipping over the blocking findings to show an override".to_string()
-            }),
-        },
-    )?;
+            override_reason,
+            signing: crate::release::status::Signing::Key(key.to_path_buf()),
+        }
+    };
+    let override_reason = (!release.decision.ready())
+        .then(|| "demo: shipping over the blocking findings to show an override".to_string());
+    // The QA lead's key asking to approve as the release manager: refused.
+    let forged = match crate::release::status::approve(
+        &ws,
+        &ask(approvers::RELEASE, &qa_key, override_reason.clone()),
+    ) {
+        Err(e) => e.to_string(),
+        Ok(_) => {
+            return Err(Error::refused(
+                &qa_key,
+                "the demo's forged approval was accepted",
+            ))
+        }
+    };
+    let mut approvals = Vec::new();
+    for (who, key, reason) in [
+        (approvers::RELEASE, &release_key, override_reason),
+        (approvers::QA, &qa_key, None),
+    ] {
+        approvals.push(crate::release::status::approve(&ws, &ask(who, key, reason))?.0);
+    }
     let out = ws.path(&ws.policy.paths.reports).join("dashboard");
     let (dashboard, d) = crate::dashboard::write(&ws, &out)?;
     Ok(DemoReport {
@@ -163,7 +190,9 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         run,
         rc_summary,
         release,
-        approval,
+        approvals,
+        forged,
+        keys: opts.dir.join(approvers::KEYS_DIR),
         history_runs: history,
         dashboard,
         dashboard_verdict: d.verdict_word().to_string(),

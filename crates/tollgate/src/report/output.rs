@@ -396,7 +396,11 @@ pub struct DemoOut<'a> {
     pub checklist: &'a ChecklistReport,
     pub verify: DemoRun<'a>,
     pub release: DemoRelease<'a>,
-    pub approval: &'a Approval,
+    pub approvals: &'a [Approval],
+    /// Why the forged approval was refused.
+    pub forged: &'a str,
+    /// The folder of the demo's unencrypted approver keys.
+    pub keys: String,
     pub history_runs: usize,
     pub dashboard: String,
 }
@@ -429,7 +433,9 @@ impl<'a> DemoOut<'a> {
                 path: shown(&r.release.dir),
                 decision: &r.release.decision,
             },
-            approval: &r.approval,
+            approvals: &r.approvals,
+            forged: &r.forged,
+            keys: shown(&r.keys),
             history_runs: r.history_runs,
             dashboard: shown(&r.dashboard),
         }
