@@ -72,20 +72,36 @@ pub enum Command {
         /// Approve a Blocked release, for this reason (recorded).
         #[arg(long = "override", value_name = "REASON")]
         override_reason: Option<String>,
-        /// Sign with this SSH key: a private key file, or a public key whose
-        /// private half is in ssh-agent.
-        #[arg(long, value_name = "KEY", conflicts_with_all = ["signature", "print_statement"])]
-        key: Option<PathBuf>,
-        /// Print the statement to sign (`ssh-keygen -Y sign -n tollgate -f KEY FILE`)
-        /// instead of recording an approval.
-        #[arg(long, conflicts_with = "signature")]
-        print_statement: bool,
-        /// Record the signature `ssh-keygen -Y sign` made of a printed statement.
-        #[arg(long, value_name = "SIG")]
-        signature: Option<PathBuf>,
-        /// The signed statement (default: SIG without its `.sig`).
-        #[arg(long, value_name = "FILE", requires = "signature")]
-        statement: Option<PathBuf>,
+        #[command(flatten)]
+        sign: SignArgs,
+    },
+    /// Waive one blocking gate or finding of a release, signed, with a
+    /// reason and an expiry (needs an [approvals] policy and a waiver role).
+    Waive {
+        version: String,
+        /// The gate to waive.
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "finding",
+            conflicts_with = "finding"
+        )]
+        gate: Option<String>,
+        /// The finding to waive, as CHECK:SUBJECT.
+        #[arg(long, value_name = "CHECK:SUBJECT")]
+        finding: Option<String>,
+        #[arg(long)]
+        reason: String,
+        /// The last day the waiver counts (YYYY-MM-DD).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        expires: String,
+        #[arg(long)]
+        role: String,
+        /// The principal to sign as (default: the key's).
+        #[arg(long)]
+        by: Option<String>,
+        #[command(flatten)]
+        sign: SignArgs,
     },
     /// The tamper-evident ledger.
     #[command(subcommand)]
@@ -391,4 +407,23 @@ pub struct PublishArgs {
     /// Let --add take files outside the workspace (never keys, .tollgate/ or /proc).
     #[arg(long)]
     pub allow_outside: bool,
+}
+
+/// How an approval or a waiver is signed.
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// Sign with this SSH key: a private key file, or a public key whose
+    /// private half is in ssh-agent.
+    #[arg(long, value_name = "KEY", conflicts_with_all = ["signature", "print_statement"])]
+    pub key: Option<PathBuf>,
+    /// Print the statement to sign (`ssh-keygen -Y sign -n tollgate -f KEY FILE`)
+    /// instead of recording it.
+    #[arg(long, conflicts_with = "signature")]
+    pub print_statement: bool,
+    /// Record the signature `ssh-keygen -Y sign` made of a printed statement.
+    #[arg(long, value_name = "SIG")]
+    pub signature: Option<PathBuf>,
+    /// The signed statement (default: SIG without its `.sig`).
+    #[arg(long, value_name = "FILE", requires = "signature")]
+    pub statement: Option<PathBuf>,
 }

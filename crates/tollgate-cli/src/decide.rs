@@ -7,7 +7,7 @@ use tollgate::error::{Error, Result};
 use tollgate::finding::Verdict;
 use tollgate::policy::Workspace;
 use tollgate::record::ledger::Ledger;
-use tollgate::release::{self, status};
+use tollgate::release::{self, status, waive};
 use tollgate::report::{self, output as out, release as render};
 use tollgate::schedule::Schedule;
 use tollgate::verification::{self, Started};
@@ -119,8 +119,30 @@ pub fn approve(ws: &Workspace, req: status::ApproveRequest, json: bool) -> Resul
 /// `tollgate approve --print-statement`: the statement to sign, on stdout,
 /// exactly as it must be signed.
 pub fn print_statement(ws: &Workspace, req: &status::ApproveRequest) -> Result<u8> {
-    let principal = status::statement_principal(ws, req)?;
+    let principal = status::statement_principal(ws, &req.role, req.by.as_deref())?;
     print!("{}", status::statement(ws, req, &principal)?.to_text());
+    Ok(0)
+}
+
+/// `tollgate waive --print-statement`: the waiver statement to sign.
+pub fn print_waiver_statement(ws: &Workspace, req: &waive::WaiveRequest) -> Result<u8> {
+    let by = status::statement_principal(ws, &req.role, req.by.as_deref())?;
+    print!("{}", waive::statement(ws, req, &by)?.to_text());
+    Ok(0)
+}
+
+/// `tollgate waive`: record a signed waiver, then show the release.
+pub fn waive(ws: &Workspace, req: waive::WaiveRequest, json: bool) -> Result<u8> {
+    let (w, st) = waive::waive(ws, &req)?;
+    if json {
+        emit_json(&out::WaiveOut {
+            waiver: &w,
+            status: &st,
+        })?;
+    } else {
+        print!("{}", render::waiver_text(&w, &req.version));
+        print!("{}", render::status_text(&st));
+    }
     Ok(0)
 }
 

@@ -136,20 +136,9 @@ fn run(cli: Cli) -> Result<u8> {
             by,
             note,
             override_reason,
-            key,
-            print_statement,
-            signature,
-            statement,
+            sign,
         } => {
-            use tollgate::release::status::Signing;
-            let signing = match (key, signature) {
-                (Some(k), _) => Signing::Key(k),
-                (None, Some(sig)) => Signing::Signature {
-                    statement: statement.unwrap_or_else(|| sig.with_extension("")),
-                    signature: sig,
-                },
-                (None, None) => Signing::Unsigned,
-            };
+            let signing = signing(sign.key, sign.signature, sign.statement);
             let req = tollgate::release::status::ApproveRequest {
                 version,
                 role,
@@ -159,10 +148,45 @@ fn run(cli: Cli) -> Result<u8> {
                 signing,
             };
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
-            if print_statement {
+            if sign.print_statement {
                 decide::print_statement(&ws, &req)
             } else {
                 decide::approve(&ws, req, cli.json)
+            }
+        }
+        Command::Waive {
+            version,
+            gate,
+            finding,
+            reason,
+            expires,
+            role,
+            by,
+            sign,
+        } => {
+            let target = match (gate, finding) {
+                (Some(g), _) => tollgate::approval::waiver::target("gate", g.trim()),
+                (None, Some(f)) => {
+                    tollgate::approval::waiver::finding_target(&f).ok_or_else(|| {
+                        Error::Usage(format!("--finding {f}: expected CHECK:SUBJECT"))
+                    })?
+                }
+                (None, None) => unreachable!("clap requires --gate or --finding"),
+            };
+            let req = tollgate::release::waive::WaiveRequest {
+                version,
+                target,
+                reason,
+                expires,
+                role,
+                by,
+                signing: signing(sign.key, sign.signature, sign.statement),
+            };
+            let ws = workspace(&cli.workspace, &cwd, cli.json)?;
+            if sign.print_statement {
+                decide::print_waiver_statement(&ws, &req)
+            } else {
+                decide::waive(&ws, req, cli.json)
             }
         }
         Command::Ledger(cmd) => {
@@ -264,6 +288,23 @@ fn rollup(ws: &Workspace, args: cli::RollupArgs, json: bool) -> Result<u8> {
         print!("{}", report::findings_text(&findings));
     }
     Ok(0)
+}
+
+/// How `approve` or `waive` is signed, from `--key` / `--signature` / `--statement`.
+fn signing(
+    key: Option<PathBuf>,
+    signature: Option<PathBuf>,
+    statement: Option<PathBuf>,
+) -> tollgate::release::status::Signing {
+    use tollgate::release::status::Signing;
+    match (key, signature) {
+        (Some(k), _) => Signing::Key(k),
+        (None, Some(sig)) => Signing::Signature {
+            statement: statement.unwrap_or_else(|| sig.with_extension("")),
+            signature: sig,
+        },
+        (None, None) => Signing::Unsigned,
+    }
 }
 
 fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
@@ -478,6 +519,18 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         r.keys.display()
     );
     println!("refused: {}", r.forged);
+    if let Some(w) = &r.waiver {
+        println!(
+            "$ tollgate waive {} --gate {} --reason ... --expires {} --role Release --key ...",
+            tollgate::demo::DEMO_VERSION,
+            w.target.trim_start_matches("gate:"),
+            w.expires
+        );
+        print!(
+            "{}",
+            report::release::waiver_text(w, tollgate::demo::DEMO_VERSION)
+        );
+    }
     for a in &r.approvals {
         println!(
             "$ tollgate approve {} --role {} --key ...",

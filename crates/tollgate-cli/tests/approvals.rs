@@ -518,3 +518,129 @@ fn a_malformed_signers_line_and_an_unknown_role_are_usage_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn waivers_let_blocking_findings_through_as_waived_and_bad_ones_never_count() {
+    let Some(t) = Team::new("waiver_roles = [\"Release\"]") else {
+        return;
+    };
+    let (_, v) = t.status();
+    let mut targets: Vec<String> = v["decision"]["Blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let (c, s) = (f["check"].as_str().unwrap(), f["subject"].as_str().unwrap());
+            if c == "gate" {
+                format!("gate:{s}")
+            } else {
+                format!("finding:{c}:{s}")
+            }
+        })
+        .collect();
+    targets.dedup();
+    assert!(
+        targets.contains(&"gate:E-parse-p95".to_string()),
+        "{targets:?}"
+    );
+    let alice = t.key("alice");
+    let waive = |target: &str, key: &str, role: &str, expires: &str| {
+        let (flag, value) = match target.strip_prefix("gate:") {
+            Some(id) => ("--gate", id.to_string()),
+            None => (
+                "--finding",
+                target.strip_prefix("finding:").unwrap().to_string(),
+            ),
+        };
+        run(&[
+            "--workspace",
+            t.w(),
+            "waive",
+            VERSION,
+            flag,
+            &value,
+            "--reason",
+            "accepted for this release: tracked in ST-G-099",
+            "--expires",
+            expires,
+            "--role",
+            role,
+            "--key",
+            key,
+        ])
+    };
+    // Refused: a gate that does not block, a misspelt gate, an expired date, a
+    // role that may not waive, and no --expires date at all.
+    let (code, _, err) = waive("gate:B-db-latency-alert", &alice, "Release", "2099-01-01");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("gate:B-db-latency-alert does not block release"),
+        "{err}"
+    );
+    let (code, _, err) = waive("gate:E-prase-p95", &alice, "Release", "2099-01-01");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--gate E-prase-p95: no such gate"), "{err}");
+    let (code, _, err) = waive("gate:E-parse-p95", &alice, "Release", "2020-01-01");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("the waiver expired on 2020-01-01"), "{err}");
+    let (code, _, err) = waive("gate:E-parse-p95", &t.key("bob"), "QA", "2099-01-01");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("a waiver by role QA, which may not waive"),
+        "{err}"
+    );
+
+    // Both roles approve; one waiver for one gate does not let the others through.
+    for (role, key) in [("Release", &alice), ("QA", &t.key("bob"))] {
+        let (code, out, err) = t.approve(&["--role", role, "--key", key]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = waive("gate:E-parse-p95", &alice, "Release", "2099-01-01");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("[WAIVED] gate:E-parse-p95 by alice@example.com (Release) until 2099-01-01"),
+        "{out}"
+    );
+    let (_, v) = t.status();
+    assert_eq!(v["shippable"], false, "{v}");
+    assert_eq!(
+        v["approval"]["waived"],
+        serde_json::json!(["gate:E-parse-p95"])
+    );
+    // The approvals predate the waiver, so they no longer count.
+    let reasons: Vec<String> = judged(&v)
+        .into_iter()
+        .filter(|j| j.0.ends_with("@example.com"))
+        .map(|j| j.3)
+        .collect();
+    assert!(
+        reasons.iter().all(|r| r.contains("does not accept waiver")),
+        "{reasons:?}"
+    );
+
+    // Waive every other blocking finding, approve again: shippable, and every
+    // one of them reads Waived, while the decision stays Blocked.
+    for target in targets.iter().filter(|t| t.as_str() != "gate:E-parse-p95") {
+        let (code, out, err) = waive(target, &alice, "Release", "2099-01-01");
+        assert_eq!(code, 0, "{target}: {out}{err}");
+    }
+    // Approving again accepts the waivers now in effect.
+    for (role, key) in [("Release", alice.clone()), ("QA", t.key("bob"))] {
+        let (code, out, err) = t.approve(&["--role", role, "--key", &key]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, v) = t.status();
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["shippable"], true, "{v}");
+    assert_eq!(v["decision"]["Decision"], "Blocked");
+    let waived: Vec<String> = serde_json::from_value(v["approval"]["waived"].clone()).unwrap();
+    let mut want = targets.clone();
+    want.sort();
+    assert_eq!(waived, want);
+    // The same approval again (same waivers) is a duplicate.
+    let (code, _, err) = t.approve(&["--role", "QA", "--key", &t.key("bob")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already approved"), "{err}");
+    let (_, text, _) = run(&["--workspace", t.w(), "release", "status", VERSION]);
+    assert!(text.contains("decision Blocked (Waived: "), "{text}");
+}

@@ -72,6 +72,8 @@ fn demo_generates_publishes_and_verifies() {
         v["forged"]
     );
     assert!(target.join("demo-approver-keys/qa-lead.pub").is_file());
+    assert_eq!(v["waiver"]["target"], "gate:E-parse-p95");
+    assert_eq!(v["waiver"]["state"], "valid");
     let ws = target.to_str().unwrap();
     let (code, st) = run_json(&["--workspace", ws, "release", "status", "0.1.0-demo"]);
     assert_eq!(code, 0, "{st:#}");
@@ -79,8 +81,8 @@ fn demo_generates_publishes_and_verifies() {
     let (code, out, _) = run(&["--workspace", ws, "ledger", "verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.starts_with("ledger: 10 entries"),
-        "4 seeded runs, 2 publishes, verify, release, 2 approvals: {out}"
+        out.starts_with("ledger: 11 entries"),
+        "4 seeded runs, 2 publishes, verify, release, a waiver, 2 approvals: {out}"
     );
     // The release's risk linkage resolves the summary's RR-011 to its owner;
     // a release without a summary records that it cites no risk.

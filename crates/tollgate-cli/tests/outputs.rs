@@ -41,6 +41,12 @@ fn filters(root: &str) -> Vec<(String, String)> {
         (r"ledger entry \d+".into(), "ledger entry [SEQ]"),
         (r"\(entry \d+\)".into(), "(entry [SEQ])"),
         (r#""Host": "[^"]*""#.into(), r#""Host": "[HOST]""#),
+        // The demo's waiver expires 30 days after the day it is made.
+        (r"until \d{4}-\d\d-\d\d".into(), "until [EXPIRES]"),
+        (
+            r#""expires": "\d{4}-\d\d-\d\d""#.into(),
+            r#""expires": "[EXPIRES]""#,
+        ),
     ]
     .into_iter()
     .map(|(a, b)| (a, b.to_string()))

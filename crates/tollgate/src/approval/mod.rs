@@ -9,6 +9,7 @@
 
 pub mod signers;
 pub mod sshsig;
+pub mod waiver;
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ use crate::error::Result;
 use crate::policy::{ApprovalsPolicy, Workspace};
 use crate::record::ledger::Entry;
 pub use signers::AllowedSigners;
+pub use waiver::{Waiver, WaiverState, WaiverStatement};
 
 /// The `type` of an approval statement.
 pub const APPROVAL_TYPE: &str = "tollgate.approval/v1";
@@ -62,6 +64,9 @@ impl Statement {
 pub struct ReleaseDigests {
     pub decision: Option<String>,
     pub manifest: Option<String>,
+    /// The waiver targets of its blocking findings ([`waiver::target_of`]);
+    /// `None` for a record made before waivers existed.
+    pub blocked_by: Option<Vec<String>>,
 }
 
 /// How an approval was judged.
@@ -95,6 +100,8 @@ pub struct Approval {
     pub state: ApprovalState,
     /// Why it does not count or is not authenticated.
     pub reason: Option<String>,
+    /// The waivers (ledger entries) its statement accepted.
+    pub waivers: Vec<i64>,
 }
 
 impl Approval {
@@ -112,6 +119,7 @@ impl Approval {
             key: s("key"),
             state: ApprovalState::Unsigned,
             reason: None,
+            waivers: Vec::new(),
         }
     }
 }
@@ -133,6 +141,17 @@ pub struct Shipping {
     pub roles: Vec<RoleState>,
     /// Why it may not ship, one reason per line (empty when shippable).
     pub unmet: Vec<String>,
+    /// The blocking findings valid waivers accept (`gate:ID`,
+    /// `finding:CHECK:SUBJECT`): Waived, not passed.
+    pub waived: Vec<String>,
+}
+
+/// A release's approvals and waivers, judged, and what they amount to.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub approvals: Vec<Approval>,
+    pub waivers: Vec<Waiver>,
+    pub shipping: Shipping,
 }
 
 /// A required role: who fills it, if anyone.
@@ -194,7 +213,10 @@ impl Rules {
                             "the ledger payload's '{field}' differs from the signed statement: the entry was edited"
                         ));
                     }
-                    None => a.state = ApprovalState::Valid,
+                    None => {
+                        a.state = ApprovalState::Valid;
+                        a.waivers = stmt.waivers;
+                    }
                 }
             }
             Err(why) => {
@@ -205,61 +227,43 @@ impl Rules {
         a
     }
 
-    /// Check signed statement `text` for release `version`, made at `time`:
-    /// the statement, its signature, the signer's key and the policy. The
-    /// statement and the signer's fingerprint, or why it does not count.
-    pub fn check(
+    /// Check a signature `sig` over `text` by `principal` acting as `role`
+    /// at `time`: the signature verifies, the allowed-signers file lets the
+    /// key sign as the principal in tollgate's namespace then, and the
+    /// principal belongs to the role. The policy, the signer's fingerprint
+    /// and the role, or why the signature does not count.
+    fn signer(
         &self,
         text: &str,
         sig: &str,
-        version: &str,
-        digests: &ReleaseDigests,
+        principal: &str,
+        role: &str,
         time: DateTime<Utc>,
-    ) -> std::result::Result<(Statement, String), String> {
+    ) -> std::result::Result<
+        (
+            &ApprovalsPolicy,
+            String,
+            &crate::policy::approvals::RoleSpec,
+        ),
+        String,
+    > {
         let Some(policy) = &self.policy else {
             return Err(
                 "signed, but this workspace has no [approvals] policy to judge it by".into(),
             );
         };
-        let stmt: Statement = serde_json::from_str(text)
-            .map_err(|e| format!("the signed statement does not parse: {e}"))?;
-        if stmt.kind != APPROVAL_TYPE {
-            return Err(format!(
-                "the statement is a '{}', not an approval",
-                stmt.kind
-            ));
-        }
         let key = sshsig::verify(sig, text.as_bytes())?;
         let fp = signers::fingerprint(&key);
-        if stmt.version != version {
-            return Err(format!(
-                "the statement approves release {}, not {version}: it was replayed from another release",
-                stmt.version
-            ));
-        }
-        for (what, signed, recorded) in [
-            ("decision.json", &stmt.decision_sha256, &digests.decision),
-            ("manifest.json", &stmt.manifest_sha256, &digests.manifest),
-        ] {
-            if recorded.as_deref() != Some(signed.to_ascii_lowercase().as_str()) {
-                return Err(format!(
-                    "the statement is for other evidence: {what} SHA-256 {} signed, the release records {}",
-                    crate::record::ledger::short_hash(signed),
-                    recorded.as_deref().map_or("none", crate::record::ledger::short_hash)
-                ));
-            }
-        }
         let lines: Vec<&signers::Signer> = self.signers.for_key(&key).collect();
         if lines.is_empty() {
             return Err(format!("key {fp} is not in {}", self.signers.path));
         }
         let line = lines
             .iter()
-            .find(|s| s.allows(&stmt.principal) && s.allows_namespace(sshsig::NAMESPACE))
+            .find(|s| s.allows(principal) && s.allows_namespace(sshsig::NAMESPACE))
             .ok_or_else(|| {
                 format!(
-                    "key {fp} may not sign as {} in namespace {} ({} line {})",
-                    stmt.principal,
+                    "key {fp} may not sign as {principal} in namespace {} ({} line {})",
                     sshsig::NAMESPACE,
                     self.signers.path,
                     lines[0].line
@@ -274,20 +278,46 @@ impl Rules {
             ));
         }
         let role = policy
-            .role(&stmt.role)
-            .ok_or_else(|| format!("role '{}' is not declared in [approvals]", stmt.role))?;
+            .role(role)
+            .ok_or_else(|| format!("role '{role}' is not declared in [approvals]"))?;
         if !role
             .principals
             .iter()
-            .any(|p| crate::evidence::glob::matches(p, &stmt.principal))
+            .any(|p| crate::evidence::glob::matches(p, principal))
         {
             return Err(format!(
-                "{} is not a principal of role {} (its principals: {})",
-                stmt.principal,
+                "{principal} is not a principal of role {} (its principals: {})",
                 role.name,
                 role.principals.join(", ")
             ));
         }
+        Ok((policy, fp, role))
+    }
+
+    /// Check signed approval statement `text` for release `version`, made at
+    /// `time`: the statement, its signature ([`Rules::signer`]), the evidence
+    /// it is for and the override rules. The statement and the signer's
+    /// fingerprint, or why it does not count.
+    pub fn check(
+        &self,
+        text: &str,
+        sig: &str,
+        version: &str,
+        digests: &ReleaseDigests,
+        time: DateTime<Utc>,
+    ) -> std::result::Result<(Statement, String), String> {
+        let stmt: Statement = serde_json::from_str(text)
+            .map_err(|e| format!("the signed statement does not parse: {e}"))?;
+        if stmt.kind != APPROVAL_TYPE {
+            return Err(format!(
+                "the statement is a '{}', not an approval",
+                stmt.kind
+            ));
+        }
+        let (policy, fp, role) = self.signer(text, sig, &stmt.principal, &stmt.role, time)?;
+        same_version(&stmt.version, version)?;
+        same_evidence("decision.json", &stmt.decision_sha256, &digests.decision)?;
+        same_evidence("manifest.json", &stmt.manifest_sha256, &digests.manifest)?;
         if let Some(reason) = &stmt.override_reason {
             if !ApprovalsPolicy::listed(&policy.override_roles, &role.name) {
                 return Err(format!(
@@ -306,6 +336,146 @@ impl Rules {
         Ok((stmt, fp))
     }
 
+    /// Check signed waiver statement `text` for release `version`, made at
+    /// `time`, on `today`: its signature, the evidence, the waiver role, the
+    /// reason and the expiry. The statement and the signer's fingerprint.
+    pub fn check_waiver(
+        &self,
+        text: &str,
+        sig: &str,
+        version: &str,
+        digests: &ReleaseDigests,
+        time: DateTime<Utc>,
+        today: chrono::NaiveDate,
+    ) -> std::result::Result<(WaiverStatement, String), String> {
+        let stmt: WaiverStatement = serde_json::from_str(text)
+            .map_err(|e| format!("the signed waiver does not parse: {e}"))?;
+        if stmt.kind != waiver::WAIVER_TYPE {
+            return Err(format!("the statement is a '{}', not a waiver", stmt.kind));
+        }
+        let (policy, fp, role) = self.signer(text, sig, &stmt.principal, &stmt.role, time)?;
+        same_version(&stmt.version, version)?;
+        same_evidence("decision.json", &stmt.decision_sha256, &digests.decision)?;
+        if !ApprovalsPolicy::listed(&policy.waiver_roles, &role.name) {
+            return Err(format!(
+                "a waiver by role {}, which may not waive (waiver_roles: {})",
+                role.name,
+                policy.waiver_roles.join(", ")
+            ));
+        }
+        if stmt.reason.trim().chars().count() < policy.min_reason_chars {
+            return Err(format!(
+                "the waiver's reason has fewer than {} characters",
+                policy.min_reason_chars
+            ));
+        }
+        let expires = waiver::parse_expiry(&stmt.expires)
+            .ok_or_else(|| format!("expires '{}' is not a date (YYYY-MM-DD)", stmt.expires))?;
+        if expires < today {
+            return Err(format!("the waiver expired on {expires}"));
+        }
+        Ok((stmt, fp))
+    }
+
+    /// Judge the `waiver` entry `e` against the release's record on `today`.
+    pub fn judge_waiver(
+        &self,
+        e: &Entry,
+        digests: &ReleaseDigests,
+        today: chrono::NaiveDate,
+    ) -> Waiver {
+        let mut w = Waiver::of(e);
+        let p = e.payload_json();
+        let time = DateTime::parse_from_rfc3339(&e.time)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let checked = match (p["statement"].as_str(), p["signature"].as_str()) {
+            (Some(text), Some(sig)) => {
+                self.check_waiver(text, sig, &e.subject, digests, time, today)
+            }
+            _ => Err("unsigned: a waiver must be signed".into()),
+        };
+        match checked {
+            Ok((stmt, fp)) => {
+                let same = stmt.principal == w.by
+                    && stmt.role == w.role
+                    && stmt.target == w.target
+                    && stmt.reason == w.reason
+                    && stmt.expires == w.expires
+                    && w.key.as_deref() == Some(fp.as_str());
+                let blocking = digests.blocked_by.as_deref().unwrap_or_default();
+                if !same {
+                    w.problem = Some(
+                        "the ledger payload differs from the signed waiver: the entry was edited"
+                            .into(),
+                    );
+                } else if !blocking.contains(&stmt.target) {
+                    w.state = WaiverState::Stale;
+                    w.problem = Some(format!(
+                        "stale: {} does not block this release's decision, so there is nothing to waive",
+                        stmt.target
+                    ));
+                } else {
+                    w.state = WaiverState::Valid;
+                }
+            }
+            Err(why) => w.problem = Some(why),
+        }
+        w
+    }
+
+    /// Judge release `version`'s approvals and waivers among `entries`
+    /// against its record `digests`, on `today`, and decide whether it ships:
+    /// a decision recorded `ready`, or Blocked with every blocking finding
+    /// validly waived, counts as ready. An approval must accept every waiver
+    /// in effect; one signed before a waiver was recorded no longer counts.
+    pub fn judge_release(
+        &self,
+        entries: &[Entry],
+        version: &str,
+        digests: &ReleaseDigests,
+        ready: bool,
+        today: chrono::NaiveDate,
+    ) -> Judged {
+        let of = |kind: &'static str| {
+            entries
+                .iter()
+                .filter(move |e| e.kind == kind && e.subject == version)
+        };
+        let waivers: Vec<Waiver> = of("waiver")
+            .map(|e| self.judge_waiver(e, digests, today))
+            .collect();
+        let in_effect: Vec<&Waiver> = waivers
+            .iter()
+            .filter(|w| w.state == WaiverState::Valid)
+            .collect();
+        let mut approvals: Vec<Approval> = of("approval").map(|e| self.judge(e, digests)).collect();
+        for a in approvals
+            .iter_mut()
+            .filter(|a| a.state == ApprovalState::Valid)
+        {
+            if let Some(w) = in_effect.iter().find(|w| !a.waivers.contains(&w.seq)) {
+                a.state = ApprovalState::Invalid;
+                a.reason = Some(format!(
+                    "it does not accept waiver #{} ({}), recorded after it was signed: approve again",
+                    w.seq, w.target
+                ));
+            }
+        }
+        let mut waived: Vec<String> = in_effect.iter().map(|w| w.target.clone()).collect();
+        waived.sort();
+        waived.dedup();
+        let blocking = digests.blocked_by.as_deref().unwrap_or_default();
+        let all_waived = !blocking.is_empty() && blocking.iter().all(|t| waived.contains(t));
+        let mut shipping = self.shipping(ready || all_waived, &approvals);
+        shipping.waived = waived;
+        Judged {
+            approvals,
+            waivers,
+            shipping,
+        }
+    }
+
     /// Whether `approvals` (judged) let a release that was decided `ready`
     /// ship. The one rule, used by `release status`, the readiness
     /// assessment, baselines and the dashboard.
@@ -321,6 +491,7 @@ impl Rules {
                 } else {
                     vec!["the decision is Blocked and no approval overrides it".into()]
                 },
+                waived: Vec::new(),
             };
         };
         let valid: Vec<&Approval> = approvals
@@ -354,8 +525,37 @@ impl Rules {
             authenticated: true,
             roles,
             unmet,
+            waived: Vec::new(),
         }
     }
+}
+
+/// Whether a statement is for release `version`.
+fn same_version(signed: &str, version: &str) -> std::result::Result<(), String> {
+    if signed == version {
+        return Ok(());
+    }
+    Err(format!(
+        "the statement is for release {signed}, not {version}: it was replayed from another release"
+    ))
+}
+
+/// Whether a signed digest is the one the release records.
+fn same_evidence(
+    what: &str,
+    signed: &str,
+    recorded: &Option<String>,
+) -> std::result::Result<(), String> {
+    if recorded.as_deref() == Some(signed.to_ascii_lowercase().as_str()) {
+        return Ok(());
+    }
+    Err(format!(
+        "the statement is for other evidence: {what} SHA-256 {} signed, the release records {}",
+        crate::record::ledger::short_hash(signed),
+        recorded
+            .as_deref()
+            .map_or("none", crate::record::ledger::short_hash)
+    ))
 }
 
 /// Who fills each required role: any valid approval in it, or, with
@@ -464,6 +664,7 @@ mod tests {
         ReleaseDigests {
             decision: Some("ab".repeat(32)),
             manifest: Some("cd".repeat(32)),
+            blocked_by: Some(vec!["gate:G".into()]),
         }
     }
 
@@ -481,19 +682,36 @@ mod tests {
             waivers: Vec::new(),
             time: "2026-12-01T00:00:00Z".into(),
         };
-        let text = stmt.to_text();
+        signed_entry(
+            dir,
+            seed,
+            ("approval", seq),
+            &stmt.to_text(),
+            serde_json::json!({"by": principal, "role": role, "note": null, "override": null}),
+        )
+    }
+
+    /// A `kind` entry `seq` whose payload is `fields` plus `text`, signed
+    /// by key `seed`, with the signature and the key's fingerprint.
+    fn signed_entry(
+        dir: &Path,
+        seed: u8,
+        (kind, seq): (&str, i64),
+        text: &str,
+        mut fields: serde_json::Value,
+    ) -> Entry {
         let (path, _) = key(dir, seed);
-        let sig = sshsig::sign(&path, text.as_bytes()).unwrap();
-        let fp = signers::fingerprint(sshsig::public_key(&path).unwrap().key_data());
+        fields["statement"] = serde_json::json!(text);
+        fields["signature"] = serde_json::json!(sshsig::sign(&path, text.as_bytes()).unwrap());
+        fields["key"] = serde_json::json!(signers::fingerprint(
+            sshsig::public_key(&path).unwrap().key_data()
+        ));
         Entry {
             seq,
             time: "2026-12-01T00:00:01Z".into(),
-            kind: "approval".into(),
+            kind: kind.into(),
             subject: "1.0".into(),
-            payload:
-                serde_json::json!({"by": principal, "role": role, "note": null, "override": null,
-                "statement": text, "signature": sig, "key": fp})
-                .to_string(),
+            payload: fields.to_string(),
             payload_digest: String::new(),
             prev_hash: String::new(),
             hash: String::new(),
@@ -557,5 +775,73 @@ mod tests {
         let none = Rules::default();
         assert!(none.shipping(true, &[]).shippable && !none.shipping(false, &[]).shippable);
         assert!(!none.shipping(true, &[]).authenticated);
+    }
+
+    /// A `waiver` entry signed by key `seed` as `principal` for `target`.
+    fn waiver_entry(dir: &Path, seed: u8, principal: &str, target: &str, expires: &str) -> Entry {
+        let stmt = WaiverStatement {
+            kind: waiver::WAIVER_TYPE.into(),
+            version: "1.0".into(),
+            decision_sha256: "ab".repeat(32),
+            target: target.into(),
+            reason: "accepted for this release".into(),
+            expires: expires.into(),
+            role: "Release".into(),
+            principal: principal.into(),
+            time: "2026-12-01T00:00:00Z".into(),
+        };
+        let reason = stmt.reason.clone();
+        signed_entry(
+            dir,
+            seed,
+            ("waiver", 7),
+            &stmt.to_text(),
+            serde_json::json!({"by": principal, "role": "Release", "target": target,
+                "reason": reason, "expires": expires}),
+        )
+    }
+
+    #[test]
+    fn waivers_are_valid_stale_expired_or_edited_and_a_full_set_makes_a_blocked_release_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = rules(dir.path(), "waiver_roles = [\"Release\"]");
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let w = waiver_entry(dir.path(), 1, "alice", "gate:G", "2026-12-31");
+        assert_eq!(
+            r.judge_waiver(&w, &digests(), day("2026-12-31")).state,
+            WaiverState::Valid
+        );
+        let late = r.judge_waiver(&w, &digests(), day("2027-01-01"));
+        assert_eq!(late.state, WaiverState::Invalid);
+        assert!(late.problem.unwrap().contains("expired on 2026-12-31"));
+        let other = waiver_entry(dir.path(), 1, "alice", "gate:H", "2026-12-31");
+        assert_eq!(
+            r.judge_waiver(&other, &digests(), day("2026-12-02")).state,
+            WaiverState::Stale
+        );
+        let mut edited = w.clone();
+        edited.payload = edited
+            .payload
+            .replace("\"expires\":\"2026-12-31\"", "\"expires\":\"2099-12-31\"");
+        assert!(r
+            .judge_waiver(&edited, &digests(), day("2026-12-02"))
+            .problem
+            .unwrap()
+            .contains("was edited"));
+        // An approval signed before the waiver no longer counts; with the only
+        // blocking finding waived, the Blocked release counts as ready.
+        let entries = [
+            entry(dir.path(), 1, "alice", "Release", 1),
+            entry(dir.path(), 2, "bob", "QA", 2),
+            w,
+        ];
+        let j = r.judge_release(&entries, "1.0", &digests(), false, day("2026-12-02"));
+        assert_eq!(j.shipping.waived, ["gate:G"]);
+        assert!(j.approvals.iter().all(|a| a
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("does not accept waiver #7")));
+        assert!(!j.shipping.shippable);
     }
 }

@@ -7,7 +7,7 @@
 pub mod api;
 mod svg;
 
-use crate::approval::ApprovalState;
+use crate::approval::{ApprovalState, WaiverState};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -205,6 +205,9 @@ pub struct ReleaseRow {
     pub approvals: Vec<String>,
     /// Each required role, satisfied or missing (none without a policy).
     pub roles: Vec<String>,
+    /// Each waiver: what it waives (shown as Waived, never Pass), by whom,
+    /// until when, and whether it counts.
+    pub waivers: Vec<String>,
 }
 
 /// The dashboard of `ws`, from a fresh readiness assessment.
@@ -471,6 +474,23 @@ fn ledger_views(
                 .map(|r| match &r.by {
                     Some(by) => format!("{}: satisfied by {by}", r.role),
                     None => format!("{}: missing", r.role),
+                })
+                .collect(),
+            waivers: st
+                .waivers
+                .iter()
+                .map(|w| {
+                    let state = match w.state {
+                        WaiverState::Valid => "Waived".to_string(),
+                        _ => format!(
+                            "does not count: {}",
+                            w.problem.as_deref().unwrap_or_default()
+                        ),
+                    };
+                    format!(
+                        "{} {state} by {} until {}: {}",
+                        w.target, w.by, w.expires, w.reason
+                    )
                 })
                 .collect(),
         });

@@ -55,6 +55,8 @@ pub struct DemoReport {
     /// The signed approvals recorded for it: the release manager's (an
     /// override when the release is Blocked) and the QA lead's.
     pub approvals: Vec<crate::release::status::Approval>,
+    /// The release manager's waiver of one blocking gate.
+    pub waiver: Option<crate::approval::Waiver>,
     /// Why the forged approval (the QA lead's key signing as the release
     /// manager) was refused.
     pub forged: String,
@@ -155,6 +157,27 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     };
     let override_reason = (!release.decision.ready())
         .then(|| "demo: shipping over the blocking findings to show an override".to_string());
+    // The release manager waives one blocking gate, for 30 days.
+    let waiver = match release.decision.blocking.iter().find(|f| f.check == "gate") {
+        Some(gate) => Some(
+            crate::release::waive::waive(
+                &ws,
+                &crate::release::waive::WaiveRequest {
+                    version: DEMO_VERSION.into(),
+                    target: crate::approval::waiver::target_of(gate),
+                    reason: "demo: the parse budget is being fixed in ST-E-007".into(),
+                    expires: (chrono::Utc::now().date_naive() + chrono::Duration::days(30))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    role: approvers::RELEASE.1.into(),
+                    by: None,
+                    signing: crate::release::status::Signing::Key(release_key.clone()),
+                },
+            )?
+            .0,
+        ),
+        None => None,
+    };
     // The QA lead's key asking to approve as the release manager: refused.
     let forged = match crate::release::status::approve(
         &ws,
@@ -191,6 +214,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         rc_summary,
         release,
         approvals,
+        waiver,
         forged,
         keys: opts.dir.join(approvers::KEYS_DIR),
         history_runs: history,

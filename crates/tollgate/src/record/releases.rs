@@ -6,22 +6,26 @@
 use serde::Serialize;
 
 use super::ledger::Entry;
-use crate::approval::{Approval, ReleaseDigests, RoleState, Rules};
+use crate::approval::{Approval, Judged, ReleaseDigests, RoleState, Rules};
 
 /// The file that lists every other file of a release with its hash.
 pub const MANIFEST: &str = "manifest.json";
 /// The decision file.
 pub const DECISION: &str = "decision.json";
 
-/// The approvals of release `version`, oldest first, each judged by `rules`
-/// against the release's newest ledger record.
-pub fn approvals(entries: &[Entry], version: &str, rules: &Rules) -> Vec<Approval> {
+/// Release `version`'s approvals and waivers, judged by `rules` against
+/// its newest ledger record, and whether they let a decision recorded
+/// `ready` ship: the one place `release status`, baselines, the readiness
+/// assessment and the dashboard get it from.
+pub fn judge(entries: &[Entry], version: &str, ready: bool, rules: &Rules) -> Judged {
     let digests = release_digests(entries, version);
-    entries
-        .iter()
-        .filter(|e| e.kind == "approval" && e.subject == version)
-        .map(|e| rules.judge(e, &digests))
-        .collect()
+    rules.judge_release(
+        entries,
+        version,
+        &digests,
+        ready,
+        chrono::Utc::now().date_naive(),
+    )
 }
 
 /// The newest `release` entry of `version` and the digests it records.
@@ -38,9 +42,15 @@ pub fn release_digests(entries: &[Entry], version: &str) -> ReleaseDigests {
                     .find(|f| f.path.rsplit('/').next() == Some(name))
                     .map(|f| f.sha256.to_ascii_lowercase())
             };
+            let blocked_by = e.payload_json()["blocked_by"].as_array().map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            });
             ReleaseDigests {
                 decision: find(DECISION),
                 manifest: find(MANIFEST),
+                blocked_by,
             }
         })
         .unwrap_or_default()
@@ -67,16 +77,15 @@ pub fn records(entries: &[Entry], rules: &Rules) -> Vec<ReleaseRecord> {
     for e in entries.iter().filter(|e| e.kind == "release") {
         out.retain(|r| r.version != e.subject);
         let ready = e.payload_json()["decision"].as_str() == Some("Ready");
-        let approvals = approvals(entries, &e.subject, rules);
-        let shipping = rules.shipping(ready, &approvals);
+        let judged = judge(entries, &e.subject, ready, rules);
         out.push(ReleaseRecord {
             seq: e.seq,
             version: e.subject.clone(),
             recorded_at: e.time.clone(),
             ready,
-            shippable: shipping.shippable,
-            roles: shipping.roles,
-            approvals,
+            shippable: judged.shipping.shippable,
+            roles: judged.shipping.roles,
+            approvals: judged.approvals,
         });
     }
     out

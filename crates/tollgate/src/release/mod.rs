@@ -7,6 +7,7 @@
 
 pub mod sign;
 pub mod status;
+pub mod waive;
 
 pub use crate::record::releases::{DECISION, MANIFEST};
 
@@ -196,6 +197,8 @@ fn record(
         &serde_json::json!({
             "decision": crate::finding::words::decision::word(decision.decision),
             "blocking": decision.blocking.len(),
+            // What a waiver may name (`gate:ID`, `finding:CHECK:SUBJECT`).
+            "blocked_by": decision.blocking.iter().map(crate::approval::waiver::target_of).collect::<Vec<_>>(),
             "files": files,
             crate::gates::baseline::VALUES_KEY: gate_values,
         }),

@@ -8,12 +8,13 @@ use serde::Serialize;
 
 use super::{hash_folder, release_dir, Decision, DECISION, MANIFEST};
 pub use crate::approval::Approval;
+use crate::approval::Waiver;
 use crate::approval::{identity_key, sshsig, Rules, Shipping, Statement, APPROVAL_TYPE};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
 use crate::record::ledger::{files_of, FileRef, Ledger};
-use crate::record::releases::{approvals as approvals_of, release_digests};
+use crate::record::releases::{judge, release_digests};
 
 /// A release as it stands now.
 #[derive(Debug, Clone, Serialize)]
@@ -25,8 +26,11 @@ pub struct Status {
     /// Whether it may ship: the evidence and ledger are trusted, and the
     /// approvals satisfy the policy ([`Rules::shipping`]).
     pub shippable: bool,
-    /// What the approvals amount to: each required role, and what is unmet.
+    /// What the approvals amount to: each required role, what is unmet, and
+    /// the blocking findings waived.
     pub approval: Shipping,
+    /// The waivers recorded for it, judged.
+    pub waivers: Vec<Waiver>,
     /// Problems with the evidence: changed, missing or unlisted files, the
     /// ledger's record, the signature.
     pub findings: Vec<Finding>,
@@ -127,7 +131,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
     }
 
     let rules = Rules::load(ws)?;
-    let mut approvals = Vec::new();
+    let mut judged = None;
     match Ledger::existing(ws)? {
         None => findings.push(block(
             version,
@@ -169,11 +173,13 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
                     }
                 }
             }
-            approvals = approvals_of(&entries, version, &rules);
+            judged = Some(judge(&entries, version, decision.ready(), &rules));
         }
     }
     findings.extend(check_signature(ws, &dir, &actual)?);
-    if approvals.is_empty() {
+    // An untrusted or absent ledger: no approval, no waiver.
+    let judged = judged.unwrap_or_else(|| judge(&[], version, decision.ready(), &rules));
+    if judged.approvals.is_empty() {
         findings.push(Finding::new(
             "release.approval",
             Severity::Warn,
@@ -182,7 +188,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             Location::default(),
         ));
     }
-    let approval = rules.shipping(decision.ready(), &approvals);
+    let approval = judged.shipping;
     if !approval.authenticated {
         findings.push(Finding::new(
             "release.approval",
@@ -198,8 +204,9 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
         path: ws.rel(&dir),
         decision,
         shippable: trusted && approval.shippable,
-        approvals,
+        approvals: judged.approvals,
         approval,
+        waivers: judged.waivers,
         findings,
     })
 }
@@ -208,7 +215,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
 /// recorded evidence (`tollgate approve --print-statement`). `principal` is
 /// whom it is made for.
 pub fn statement(ws: &Workspace, req: &ApproveRequest, principal: &str) -> Result<Statement> {
-    let (rules, _) = approvable(ws, req)?;
+    let (rules, st) = approvable(ws, req)?;
     let policy = rules.policy.as_ref().ok_or_else(no_policy)?;
     let role = policy
         .role(&req.role)
@@ -231,33 +238,38 @@ pub fn statement(ws: &Workspace, req: &ApproveRequest, principal: &str) -> Resul
         principal: principal.to_string(),
         note: req.note.clone(),
         override_reason: req.override_reason.clone(),
-        waivers: Vec::new(),
+        waivers: st
+            .waivers
+            .iter()
+            .filter(|w| w.state == crate::approval::WaiverState::Valid)
+            .map(|w| w.seq)
+            .collect(),
         time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     })
 }
 
 /// Whom a printed statement is for: `--by`, or the role's one principal.
-pub fn statement_principal(ws: &Workspace, req: &ApproveRequest) -> Result<String> {
-    if let Some(by) = req.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+pub fn statement_principal(ws: &Workspace, role: &str, by: Option<&str>) -> Result<String> {
+    if let Some(by) = by.map(str::trim).filter(|b| !b.is_empty()) {
         return Ok(by.to_string());
     }
     let p = ws.policy.approvals.as_ref().ok_or_else(no_policy)?;
-    match p.role(&req.role).map(|r| r.principals.as_slice()) {
+    match p.role(role).map(|r| r.principals.as_slice()) {
         Some([one]) if !one.contains(['*', '?', '!']) => Ok(one.clone()),
         Some(many) => Err(Error::Usage(format!(
             "--by: role {} has principals {}; say which one signs",
-            req.role,
+            role,
             many.join(", ")
         ))),
         None => Err(Error::Usage(format!(
             "--role {}: not a role of [approvals] (declared: {})",
-            req.role,
+            role,
             p.role_names()
         ))),
     }
 }
 
-fn no_policy() -> Error {
+pub(super) fn no_policy() -> Error {
     Error::Usage(
         "signed approvals need an [approvals] table in the policy naming allowed_signers and the roles".into(),
     )
@@ -280,17 +292,8 @@ fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
             )));
         }
     }
-    let st = status(ws, &req.version)?;
+    let st = verified(ws, &req.version)?;
     let dir = release_dir(ws, &req.version);
-    if let Some(f) = st.findings.iter().find(|f| f.severity == Severity::Block) {
-        return Err(Error::refused(
-            &dir,
-            format!(
-                "the evidence no longer verifies ({}); it cannot be approved",
-                f.message
-            ),
-        ));
-    }
     // Under a policy, an approval of a Blocked release without an override
     // is recorded (it fills its role); the release ships only once a valid
     // override from an override role is recorded too.
@@ -319,10 +322,30 @@ fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
     Ok((rules, st))
 }
 
+/// The status of release `version`, refused unless its evidence verifies.
+pub(super) fn verified(ws: &Workspace, version: &str) -> Result<Status> {
+    let st = status(ws, version)?;
+    if let Some(f) = st.findings.iter().find(|f| f.severity == Severity::Block) {
+        return Err(Error::refused(
+            release_dir(ws, version),
+            format!(
+                "the evidence no longer verifies ({}); it cannot be approved or waived",
+                f.message
+            ),
+        ));
+    }
+    Ok(st)
+}
+
 /// The principal a key approves as in `role`: the one its allowed-signers
 /// lines name that is also a principal of the role (or `by`, when given).
-fn principal_for_key(rules: &Rules, req: &ApproveRequest, key: &Path) -> Result<String> {
-    if let Some(by) = &req.by {
+pub(super) fn principal_for_key(
+    rules: &Rules,
+    by: Option<&str>,
+    role: &str,
+    key: &Path,
+) -> Result<String> {
+    if let Some(by) = by {
         return Ok(by.trim().to_string());
     }
     let public = sshsig::public_key(key)?;
@@ -340,7 +363,7 @@ fn principal_for_key(rules: &Rules, req: &ApproveRequest, key: &Path) -> Result<
     let role = rules
         .policy
         .as_ref()
-        .and_then(|p| p.role(&req.role))
+        .and_then(|p| p.role(role))
         .ok_or_else(no_policy)?;
     let named: Vec<&String> = lines.iter().flat_map(|l| &l.principals).collect();
     named
@@ -385,7 +408,7 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             ))
         }
         (Some(_), Signing::Key(key)) => {
-            let principal = principal_for_key(&rules, req, key)?;
+            let principal = principal_for_key(&rules, req.by.as_deref(), &req.role, key)?;
             let text = statement(ws, req, &principal)?.to_text();
             let sig = sshsig::sign(key, text.as_bytes())?;
             Some((text, sig))
@@ -422,6 +445,7 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             payload["statement"] = serde_json::json!(text);
             payload["signature"] = serde_json::json!(sig);
             payload["key"] = serde_json::json!(fp);
+            payload["waivers"] = serde_json::json!(stmt.waivers);
             (stmt.principal, stmt.role)
         }
     };
@@ -438,9 +462,11 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             earlier
                 .iter()
                 .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.payload).ok())
+                // A new approval accepting other waivers is not a duplicate.
                 .find(|p| {
                     identity_key(p["by"].as_str().unwrap_or_default()) == by_key
                         && identity_key(p["role"].as_str().unwrap_or_default()) == role_key
+                        && p["waivers"] == payload["waivers"]
                 })
                 .map(|p| {
                     format!(

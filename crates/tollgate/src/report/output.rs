@@ -300,6 +300,13 @@ pub struct ApproveOut<'a> {
     pub status: &'a Status,
 }
 
+/// `waive`.
+#[derive(Debug, Serialize)]
+pub struct WaiveOut<'a> {
+    pub waiver: &'a crate::approval::Waiver,
+    pub status: &'a Status,
+}
+
 /// `ledger verify`.
 #[derive(Debug, Serialize)]
 pub struct LedgerVerifyOut<'a> {
@@ -397,6 +404,7 @@ pub struct DemoOut<'a> {
     pub verify: DemoRun<'a>,
     pub release: DemoRelease<'a>,
     pub approvals: &'a [Approval],
+    pub waiver: Option<&'a crate::approval::Waiver>,
     /// Why the forged approval was refused.
     pub forged: &'a str,
     /// The folder of the demo's unencrypted approver keys.
@@ -434,6 +442,7 @@ impl<'a> DemoOut<'a> {
                 decision: &r.release.decision,
             },
             approvals: &r.approvals,
+            waiver: r.waiver.as_ref(),
             forged: &r.forged,
             keys: shown(&r.keys),
             history_runs: r.history_runs,

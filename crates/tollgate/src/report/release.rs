@@ -1,7 +1,7 @@
 //! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
 
 use super::{escape, findings_text, headline};
-use crate::approval::ApprovalState;
+use crate::approval::{ApprovalState, Waiver, WaiverState};
 use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::record::ledger::Entry;
@@ -109,10 +109,15 @@ fn approval_line(a: &Approval) -> String {
 pub fn status_text(s: &Status) -> String {
     let evidence = Verdict::of(&s.findings);
     let mut out = format!(
-        "release {} ({}): decision {}, {}; evidence {}\n",
+        "release {} ({}): decision {}{}, {}; evidence {}\n",
         s.version,
         s.path,
         s.decision.word(),
+        if s.approval.waived.is_empty() {
+            String::new()
+        } else {
+            format!(" (Waived: {})", escape(&s.approval.waived.join(", ")))
+        },
         if s.shippable {
             "shippable"
         } else {
@@ -127,6 +132,12 @@ pub fn status_text(s: &Status) -> String {
     out.push_str(&format!("approvals ({}):\n", s.approvals.len()));
     for a in &s.approvals {
         out.push_str(&approval_line(a));
+    }
+    if !s.waivers.is_empty() {
+        out.push_str(&format!("waivers ({}):\n", s.waivers.len()));
+        for w in &s.waivers {
+            out.push_str(&waiver_line(w));
+        }
     }
     for r in &s.approval.roles {
         out.push_str(&match &r.by {
@@ -144,6 +155,29 @@ pub fn status_text(s: &Status) -> String {
     let refs: Vec<&Finding> = s.findings.iter().collect();
     out.push_str(&findings_text(&refs));
     out
+}
+
+fn waiver_line(w: &Waiver) -> String {
+    let state = match w.state {
+        WaiverState::Valid => "WAIVED".to_string(),
+        WaiverState::Stale => format!("stale: {}", w.problem.as_deref().unwrap_or_default()),
+        WaiverState::Invalid => format!("INVALID: {}", w.problem.as_deref().unwrap_or_default()),
+    };
+    format!(
+        "  #{} [{}] {} by {} ({}) until {}: {}\n",
+        w.seq,
+        escape(&state),
+        escape(&w.target),
+        escape(&w.by),
+        escape(&w.role),
+        escape(&w.expires),
+        escape(&w.reason)
+    )
+}
+
+/// One waiver just recorded.
+pub fn waiver_text(w: &Waiver, version: &str) -> String {
+    format!("waived for {version}\n{}", waiver_line(w))
 }
 
 /// One approval just recorded.
