@@ -90,6 +90,28 @@ principals = ["bob@example.com", "alice@example.com"]
         self.keys.join(name).display().to_string()
     }
 
+    /// Write `stmt` to `name` beside the keys and sign it as OpenSSH does
+    /// (`ssh-keygen -Y sign -n tollgate -f KEY FILE`); the `.sig` it wrote.
+    fn ssh_sign(&self, stmt: &str, key: &str, name: &str) -> PathBuf {
+        let p = self.keys.parent().unwrap().join(name);
+        std::fs::write(&p, stmt).unwrap();
+        let file = p.to_str().unwrap();
+        ssh_keygen(
+            &[
+                "-q",
+                "-Y",
+                "sign",
+                "-n",
+                "tollgate",
+                "-f",
+                &self.key(key),
+                file,
+            ],
+            None,
+        );
+        p.with_extension("json.sig")
+    }
+
     fn approve(&self, args: &[&str]) -> (i32, String, String) {
         let mut all = vec!["--workspace", self.w(), "approve", VERSION];
         all.extend(args);
@@ -104,24 +126,27 @@ principals = ["bob@example.com", "alice@example.com"]
 }
 
 fn keygen(path: &Path, kind: &str, passphrase: &str) {
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-t", kind, "-N", passphrase, "-C", "test", "-f"])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let path = path.to_str().unwrap();
+    ssh_keygen(
+        &["-q", "-t", kind, "-N", passphrase, "-C", "test", "-f", path],
+        None,
     );
 }
 
-fn ssh_keygen(args: &[&str], stdin: &Path) -> std::process::Output {
-    Command::new("ssh-keygen")
-        .args(args)
-        .stdin(std::fs::File::open(stdin).unwrap())
-        .output()
-        .unwrap()
+/// Run `ssh-keygen ARGS` (with `stdin` from a file), asserting it succeeds.
+fn ssh_keygen(args: &[&str], stdin: Option<&Path>) -> std::process::Output {
+    let mut cmd = Command::new("ssh-keygen");
+    cmd.args(args);
+    if let Some(f) = stdin {
+        cmd.stdin(std::fs::File::open(f).unwrap());
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "ssh-keygen {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// The judged approvals of a status document: (by, role, state, reason).
@@ -201,12 +226,7 @@ fn shippable_only_after_both_roles_sign_and_openssh_verifies_what_tollgate_signe
             "-s",
             sig.to_str().unwrap(),
         ],
-        &stmt,
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        Some(&stmt),
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Good \"tollgate\" signature"));
 
@@ -219,19 +239,7 @@ fn shippable_only_after_both_roles_sign_and_openssh_verifies_what_tollgate_signe
         "--print-statement",
     ]);
     assert_eq!(code, 0, "{err}");
-    let bob_stmt = dir.join("bob.json");
-    std::fs::write(&bob_stmt, &printed).unwrap();
-    let out = Command::new("ssh-keygen")
-        .args(["-q", "-Y", "sign", "-n", "tollgate", "-f", &t.key("bob")])
-        .arg(&bob_stmt)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let bob_sig = dir.join("bob.json.sig");
+    let bob_sig = t.ssh_sign(&printed, "bob", "bob.json");
     let (code, out, err) = t.approve(&["--role", "QA", "--signature", bob_sig.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     let (code, v) = t.status();
@@ -314,21 +322,7 @@ fn forged_approvals_are_refused_with_the_reason() {
     );
 
     // Statements signed with ssh-keygen and then tampered with or misused.
-    let sign = |stmt: &str, key: &str, name: &str| -> PathBuf {
-        let p = dir.join(name);
-        std::fs::write(&p, stmt).unwrap();
-        let out = Command::new("ssh-keygen")
-            .args(["-q", "-Y", "sign", "-n", "tollgate", "-f", &t.key(key)])
-            .arg(&p)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        p.with_extension("json.sig")
-    };
+    let sign = |stmt: &str, key: &str, name: &str| t.ssh_sign(stmt, key, name);
     let (_, printed, err) = t.approve(&[
         "--role",
         "Release",

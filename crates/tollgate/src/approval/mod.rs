@@ -11,8 +11,6 @@ pub mod signers;
 pub mod sshsig;
 pub mod waiver;
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +103,18 @@ pub struct Approval {
 }
 
 impl Approval {
+    /// How it was judged, in words: `valid`, `INVALID: why` or `legacy
+    /// unsigned`. Every output shows this.
+    pub fn judgement(&self) -> String {
+        match self.state {
+            ApprovalState::Valid => "valid".to_string(),
+            ApprovalState::Invalid => {
+                format!("INVALID: {}", self.reason.as_deref().unwrap_or_default())
+            }
+            ApprovalState::Unsigned => "legacy unsigned".to_string(),
+        }
+    }
+
     /// The approval an `approval` entry records, not yet judged.
     pub fn of(e: &Entry) -> Approval {
         let p = e.payload_json();
@@ -152,6 +162,8 @@ pub struct Judged {
     pub approvals: Vec<Approval>,
     pub waivers: Vec<Waiver>,
     pub shipping: Shipping,
+    /// The release record they were judged against.
+    pub digests: ReleaseDigests,
 }
 
 /// A required role: who fills it, if anyone.
@@ -473,6 +485,7 @@ impl Rules {
             approvals,
             waivers,
             shipping,
+            digests: digests.clone(),
         }
     }
 
@@ -628,16 +641,10 @@ pub fn identity_key(s: &str) -> String {
     s.trim().nfc().collect::<String>().to_lowercase()
 }
 
-/// SHA-256 (lowercase hex) of a file, for a statement.
-pub fn file_digest(path: &Path) -> Result<String> {
-    let (hex, _) =
-        crate::evidence::hash::sha256_file(path).map_err(|e| crate::error::Error::io(path, e))?;
-    Ok(hex.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn key(dir: &Path, seed: u8) -> (std::path::PathBuf, String) {
         let p = sshsig::test_key(dir, seed);

@@ -182,50 +182,37 @@ fn is_key_type(f: &str) -> bool {
 
 /// Whitespace-separated fields; double quotes keep spaces inside one.
 fn split_fields(line: &str) -> std::result::Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
-        }
-    }
-    if quoted {
-        return Err("unterminated double quote".into());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    Ok(out)
+    let mut fields = split_unquoted(line, char::is_whitespace)?;
+    fields.retain(|f| !f.is_empty());
+    Ok(fields)
 }
 
 /// Comma-separated options; commas inside double quotes do not split.
 fn split_options(field: &str) -> std::result::Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in field.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
+    let out = split_unquoted(field, |c| c == ',')?;
     if out.iter().any(|o| o.is_empty()) {
         return Err(format!("empty option in '{field}'"));
+    }
+    Ok(out)
+}
+
+/// `s` split at each `sep` character outside double quotes (the quotes are
+/// kept).
+fn split_unquoted(s: &str, sep: impl Fn(char) -> bool) -> std::result::Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in s.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if sep(c) && !quoted {
+            out.push(String::new());
+        } else if let Some(cur) = out.last_mut() {
+            cur.push(c);
+        }
+    }
+    if quoted {
+        return Err("unterminated double quote".into());
     }
     Ok(out)
 }

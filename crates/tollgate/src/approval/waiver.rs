@@ -92,6 +92,17 @@ pub struct Waiver {
 }
 
 impl Waiver {
+    /// How it was judged, in words: `WAIVED` (never Pass), `stale: why` or
+    /// `INVALID: why`. Every output shows this.
+    pub fn judgement(&self) -> String {
+        let why = self.problem.as_deref().unwrap_or_default();
+        match self.state {
+            WaiverState::Valid => "WAIVED".to_string(),
+            WaiverState::Stale => why.to_string(),
+            WaiverState::Invalid => format!("INVALID: {why}"),
+        }
+    }
+
     /// The waiver a `waiver` entry records, not yet judged.
     pub fn of(e: &Entry) -> Waiver {
         let p = e.payload_json();

@@ -7,7 +7,6 @@
 pub mod api;
 mod svg;
 
-use crate::approval::{ApprovalState, WaiverState};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -457,14 +456,7 @@ fn ledger_views(
                         .as_ref()
                         .map(|r| format!(", override: {r}"))
                         .unwrap_or_default();
-                    let state = match a.state {
-                        ApprovalState::Valid => "valid".to_string(),
-                        ApprovalState::Invalid => {
-                            format!("INVALID: {}", a.reason.as_deref().unwrap_or_default())
-                        }
-                        ApprovalState::Unsigned => "legacy unsigned".to_string(),
-                    };
-                    format!("{} ({}){o} [{state}]", a.by, a.role)
+                    format!("{} ({}){o} [{}]", a.by, a.role, a.judgement())
                 })
                 .collect(),
             roles: st
@@ -480,16 +472,13 @@ fn ledger_views(
                 .waivers
                 .iter()
                 .map(|w| {
-                    let state = match w.state {
-                        WaiverState::Valid => "Waived".to_string(),
-                        _ => format!(
-                            "does not count: {}",
-                            w.problem.as_deref().unwrap_or_default()
-                        ),
-                    };
                     format!(
-                        "{} {state} by {} until {}: {}",
-                        w.target, w.by, w.expires, w.reason
+                        "{} [{}] by {} until {}: {}",
+                        w.target,
+                        w.judgement(),
+                        w.by,
+                        w.expires,
+                        w.reason
                     )
                 })
                 .collect(),

@@ -54,6 +54,17 @@ impl ApprovalsPolicy {
             .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
     }
 
+    /// The declared role `name`, or the `--role` usage message naming the
+    /// declared ones.
+    pub fn declared_role(&self, name: &str) -> std::result::Result<&RoleSpec, String> {
+        self.role(name).ok_or_else(|| {
+            format!(
+                "--role {name}: not a role of [approvals] (declared: {})",
+                self.role_names()
+            )
+        })
+    }
+
     /// Whether role `name` is one of `list` (compared without case).
     pub fn listed(list: &[String], name: &str) -> bool {
         list.iter().any(|r| r.eq_ignore_ascii_case(name.trim()))

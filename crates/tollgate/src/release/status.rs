@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::Workspace;
 use crate::record::ledger::{files_of, FileRef, Ledger};
-use crate::record::releases::{judge, release_digests};
+use crate::record::releases::judge;
 
 /// A release as it stands now.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +31,10 @@ pub struct Status {
     pub approval: Shipping,
     /// The waivers recorded for it, judged.
     pub waivers: Vec<Waiver>,
+    /// The digests and blocking targets its ledger record vouches for, as
+    /// statements must sign them.
+    #[serde(skip)]
+    pub recorded: crate::approval::ReleaseDigests,
     /// Problems with the evidence: changed, missing or unlisted files, the
     /// ledger's record, the signature.
     pub findings: Vec<Finding>,
@@ -207,6 +211,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
         approvals: judged.approvals,
         approval,
         waivers: judged.waivers,
+        recorded: judged.digests,
         findings,
     })
 }
@@ -216,14 +221,20 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
 /// whom it is made for.
 pub fn statement(ws: &Workspace, req: &ApproveRequest, principal: &str) -> Result<Statement> {
     let (rules, st) = approvable(ws, req)?;
+    statement_for(ws, &rules, &st, req, principal)
+}
+
+/// The approval statement of `req` for `principal` on release status `st`.
+fn statement_for(
+    ws: &Workspace,
+    rules: &Rules,
+    st: &Status,
+    req: &ApproveRequest,
+    principal: &str,
+) -> Result<Statement> {
     let policy = rules.policy.as_ref().ok_or_else(no_policy)?;
-    let role = policy
-        .role(&req.role)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    let entries = Ledger::open(ws)?.entries()?;
-    let digests = release_digests(&entries, &req.version);
-    let (Some(decision), Some(manifest)) = (digests.decision, digests.manifest) else {
+    let role = policy.declared_role(&req.role).map_err(Error::Usage)?;
+    let (Some(decision), Some(manifest)) = (&st.recorded.decision, &st.recorded.manifest) else {
         return Err(Error::refused(
             release_dir(ws, &req.version),
             "the ledger's record of this release lists no decision.json or manifest.json digest",
@@ -232,9 +243,9 @@ pub fn statement(ws: &Workspace, req: &ApproveRequest, principal: &str) -> Resul
     Ok(Statement {
         kind: APPROVAL_TYPE.to_string(),
         version: req.version.clone(),
-        decision_sha256: decision,
-        manifest_sha256: manifest,
-        role,
+        decision_sha256: decision.clone(),
+        manifest_sha256: manifest.clone(),
+        role: role.name.clone(),
         principal: principal.to_string(),
         note: req.note.clone(),
         override_reason: req.override_reason.clone(),
@@ -254,17 +265,16 @@ pub fn statement_principal(ws: &Workspace, role: &str, by: Option<&str>) -> Resu
         return Ok(by.to_string());
     }
     let p = ws.policy.approvals.as_ref().ok_or_else(no_policy)?;
-    match p.role(role).map(|r| r.principals.as_slice()) {
-        Some([one]) if !one.contains(['*', '?', '!']) => Ok(one.clone()),
-        Some(many) => Err(Error::Usage(format!(
-            "--by: role {} has principals {}; say which one signs",
-            role,
+    match p
+        .declared_role(role)
+        .map_err(Error::Usage)?
+        .principals
+        .as_slice()
+    {
+        [one] if !one.contains(['*', '?', '!']) => Ok(one.clone()),
+        many => Err(Error::Usage(format!(
+            "--by: role {role} has principals {}; say which one signs",
             many.join(", ")
-        ))),
-        None => Err(Error::Usage(format!(
-            "--role {}: not a role of [approvals] (declared: {})",
-            role,
-            p.role_names()
         ))),
     }
 }
@@ -284,13 +294,7 @@ fn approvable(ws: &Workspace, req: &ApproveRequest) -> Result<(Rules, Status)> {
     }
     let rules = Rules::load(ws)?;
     if let Some(p) = &rules.policy {
-        if p.role(&req.role).is_none() {
-            return Err(Error::Usage(format!(
-                "--role {}: not a role of [approvals] (declared: {})",
-                req.role,
-                p.role_names()
-            )));
-        }
+        p.declared_role(&req.role).map_err(Error::Usage)?;
     }
     let st = verified(ws, &req.version)?;
     let dir = release_dir(ws, &req.version);
@@ -409,7 +413,7 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
         }
         (Some(_), Signing::Key(key)) => {
             let principal = principal_for_key(&rules, req.by.as_deref(), &req.role, key)?;
-            let text = statement(ws, req, &principal)?.to_text();
+            let text = statement_for(ws, &rules, &st, req, &principal)?.to_text();
             let sig = sshsig::sign(key, text.as_bytes())?;
             Some((text, sig))
         }
@@ -427,9 +431,8 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
             (by.to_string(), req.role.clone())
         }
         Some((text, sig)) => {
-            let digests = release_digests(&Ledger::open(ws)?.entries()?, &req.version);
             let (stmt, fp) = rules
-                .check(&text, &sig, &req.version, &digests, chrono::Utc::now())
+                .check(&text, &sig, &req.version, &st.recorded, chrono::Utc::now())
                 .map_err(|why| Error::refused(&dir, format!("approval refused: {why}")))?;
             if identity_key(&stmt.role) != identity_key(&req.role) {
                 return Err(Error::refused(

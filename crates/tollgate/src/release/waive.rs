@@ -7,7 +7,6 @@ use crate::approval::{sshsig, waiver, Rules, Waiver, WaiverStatement};
 use crate::error::{Error, Result};
 use crate::policy::Workspace;
 use crate::record::ledger::Ledger;
-use crate::record::releases::release_digests;
 
 /// What to waive.
 #[derive(Debug, Clone)]
@@ -24,18 +23,19 @@ pub struct WaiveRequest {
     pub signing: Signing,
 }
 
-/// The waiver statement for `req`, made for `principal`, after checking
-/// the request: a policy, a declared role, a known gate, a date, evidence
-/// that verifies, and a target that blocks this release.
+/// The waiver statement for `req`, made for `principal` (`tollgate waive
+/// --print-statement`).
 pub fn statement(ws: &Workspace, req: &WaiveRequest, principal: &str) -> Result<WaiverStatement> {
+    let st = checked(ws, req)?;
+    statement_for(ws, &st, req, principal)
+}
+
+/// The release status, once `req` is found sound: a policy, a declared
+/// role, a known gate, a date, evidence that verifies, and a target that
+/// blocks this release. Every way of waiving goes through it.
+fn checked(ws: &Workspace, req: &WaiveRequest) -> Result<Status> {
     let policy = ws.policy.approvals.as_ref().ok_or_else(no_policy)?;
-    let role = policy.role(&req.role).ok_or_else(|| {
-        Error::Usage(format!(
-            "--role {}: not a role of [approvals] (declared: {})",
-            req.role,
-            policy.role_names()
-        ))
-    })?;
+    policy.declared_role(&req.role).map_err(Error::Usage)?;
     if let Some(id) = req.target.strip_prefix("gate:") {
         let known = ws
             .policy
@@ -56,13 +56,11 @@ pub fn statement(ws: &Workspace, req: &WaiveRequest, principal: &str) -> Result<
             req.expires
         )));
     }
-    verified(ws, &req.version)?;
-    let digests = release_digests(&Ledger::open(ws)?.entries()?, &req.version);
-    let dir = release_dir(ws, &req.version);
-    let blocking = digests.blocked_by.clone().unwrap_or_default();
+    let st = verified(ws, &req.version)?;
+    let blocking = st.recorded.blocked_by.clone().unwrap_or_default();
     if !blocking.contains(&req.target) {
         return Err(Error::refused(
-            &dir,
+            release_dir(ws, &req.version),
             format!(
                 "{} does not block release {}, so there is nothing to waive (blocking: {})",
                 req.target,
@@ -75,10 +73,22 @@ pub fn statement(ws: &Workspace, req: &WaiveRequest, principal: &str) -> Result<
             ),
         ));
     }
+    Ok(st)
+}
+
+/// The waiver statement of `req` for `principal` on release status `st`.
+fn statement_for(
+    ws: &Workspace,
+    st: &Status,
+    req: &WaiveRequest,
+    principal: &str,
+) -> Result<WaiverStatement> {
+    let policy = ws.policy.approvals.as_ref().ok_or_else(no_policy)?;
+    let role = policy.declared_role(&req.role).map_err(Error::Usage)?;
     Ok(WaiverStatement {
         kind: waiver::WAIVER_TYPE.to_string(),
         version: req.version.clone(),
-        decision_sha256: digests.decision.unwrap_or_default(),
+        decision_sha256: st.recorded.decision.clone().unwrap_or_default(),
         target: req.target.clone(),
         reason: req.reason.clone(),
         expires: req.expires.trim().to_string(),
@@ -93,6 +103,7 @@ pub fn statement(ws: &Workspace, req: &WaiveRequest, principal: &str) -> Result<
 pub fn waive(ws: &Workspace, req: &WaiveRequest) -> Result<(Waiver, Status)> {
     let rules = Rules::load(ws)?;
     let dir = release_dir(ws, &req.version);
+    let st = checked(ws, req)?;
     let (text, sig) = match &req.signing {
         Signing::Unsigned => {
             return Err(Error::Usage(
@@ -101,7 +112,7 @@ pub fn waive(ws: &Workspace, req: &WaiveRequest) -> Result<(Waiver, Status)> {
         }
         Signing::Key(key) => {
             let principal = principal_for_key(&rules, req.by.as_deref(), &req.role, key)?;
-            let text = statement(ws, req, &principal)?.to_text();
+            let text = statement_for(ws, &st, req, &principal)?.to_text();
             let sig = sshsig::sign(key, text.as_bytes())?;
             (text, sig)
         }
@@ -113,10 +124,16 @@ pub fn waive(ws: &Workspace, req: &WaiveRequest) -> Result<(Waiver, Status)> {
             crate::read::text::read_to_string(signature)?,
         ),
     };
-    let digests = release_digests(&Ledger::open(ws)?.entries()?, &req.version);
     let now = chrono::Utc::now();
     let (stmt, fp) = rules
-        .check_waiver(&text, &sig, &req.version, &digests, now, now.date_naive())
+        .check_waiver(
+            &text,
+            &sig,
+            &req.version,
+            &st.recorded,
+            now,
+            now.date_naive(),
+        )
         .map_err(|why| Error::refused(&dir, format!("waiver refused: {why}")))?;
     if stmt.target != req.target {
         return Err(Error::refused(

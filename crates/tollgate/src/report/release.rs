@@ -1,7 +1,7 @@
 //! Human output of `verify`, `release`, `release status`, `approve` and `ledger`.
 
 use super::{escape, findings_text, headline};
-use crate::approval::{ApprovalState, Waiver, WaiverState};
+use crate::approval::{ApprovalState, Waiver};
 use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::record::ledger::Entry;
@@ -82,10 +82,9 @@ pub fn decision_text(d: &Decision) -> String {
 }
 
 fn approval_line(a: &Approval) -> String {
-    let state = match a.state {
-        ApprovalState::Valid => format!("valid, key {}", a.key.as_deref().unwrap_or_default()),
-        ApprovalState::Invalid => format!("INVALID: {}", a.reason.as_deref().unwrap_or_default()),
-        ApprovalState::Unsigned => "legacy unsigned".to_string(),
+    let state = match (a.state, &a.key) {
+        (ApprovalState::Valid, Some(key)) => format!("valid, key {key}"),
+        _ => a.judgement(),
     };
     format!(
         "  #{} [{}] {} by {} ({}){}{}\n",
@@ -158,11 +157,7 @@ pub fn status_text(s: &Status) -> String {
 }
 
 fn waiver_line(w: &Waiver) -> String {
-    let state = match w.state {
-        WaiverState::Valid => "WAIVED".to_string(),
-        WaiverState::Stale => format!("stale: {}", w.problem.as_deref().unwrap_or_default()),
-        WaiverState::Invalid => format!("INVALID: {}", w.problem.as_deref().unwrap_or_default()),
-    };
+    let state = w.judgement();
     format!(
         "  #{} [{}] {} by {} ({}) until {}: {}\n",
         w.seq,
