@@ -150,7 +150,15 @@ pub struct ReleaseArgs {
 #[derive(Subcommand)]
 pub enum ReleaseCmd {
     /// The decision, the approvals, and whether the evidence still verifies.
-    Status { version: String },
+    Status {
+        version: String,
+        /// Also write JUnit XML here: each blocking finding (skipped as WAIVED when waived), each required role, the evidence and shipping.
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
+    },
     /// Sign the release's manifest and files (in-toto statement, DSSE envelope).
     Sign {
         version: String,

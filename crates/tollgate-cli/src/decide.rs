@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use tollgate::error::{Error, Result};
 use tollgate::finding::Verdict;
 use tollgate::policy::Workspace;
+use tollgate::record::destination;
 use tollgate::record::ledger::Ledger;
 use tollgate::release::{self, status, waive};
 use tollgate::report::{self, output as out, release as render};
@@ -60,8 +61,18 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
 /// `tollgate release ...`: exit 1 when Blocked (or, for status, not shippable or not verifying).
 pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
     match (args.cmd, args.version) {
-        (Some(ReleaseCmd::Status { version }), _) => {
+        (
+            Some(ReleaseCmd::Status {
+                version,
+                junit,
+                force,
+            }),
+            _,
+        ) => {
             let st = status::status(ws, &version)?;
+            if let Some(p) = &junit {
+                destination::write(ws, p, report::junit::release(&st).as_bytes(), force)?;
+            }
             if json {
                 emit_json(&out::StatusOut::of(&st))?;
             } else {

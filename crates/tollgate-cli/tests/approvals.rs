@@ -118,6 +118,24 @@ principals = ["bob@example.com", "alice@example.com"]
         run(&all)
     }
 
+    /// `release status --junit`: the JUnit document it writes.
+    fn junit(&self) -> String {
+        let out = self.keys.parent().unwrap().join("release.junit.xml");
+        let o = out.to_str().unwrap();
+        let (code, text, err) = run(&[
+            "--workspace",
+            self.w(),
+            "release",
+            "status",
+            VERSION,
+            "--junit",
+            o,
+            "--force",
+        ]);
+        assert!(code <= 1, "{text}{err}");
+        std::fs::read_to_string(&out).unwrap()
+    }
+
     /// `release status --json`: its exit code and the status document.
     fn status(&self) -> (i32, serde_json::Value) {
         let (code, v) = run_json(&["--workspace", self.w(), "release", "status", VERSION]);
@@ -589,11 +607,45 @@ fn waivers_let_blocking_findings_through_as_waived_and_bad_ones_never_count() {
         let (code, out, err) = t.approve(&["--role", role, "--key", key]);
         assert_eq!(code, 0, "{out}{err}");
     }
-    let (code, out, err) = waive("gate:E-parse-p95", &alice, "Release", "2099-01-01");
+    // The first waiver goes the offline way: tollgate prints the statement,
+    // OpenSSH signs it, tollgate records the signature.
+    let offline = |extra: &[&str]| {
+        let mut args = vec![
+            "--workspace",
+            t.w(),
+            "waive",
+            VERSION,
+            "--gate",
+            "E-parse-p95",
+            "--reason",
+            "accepted for this release: tracked in ST-G-099",
+            "--expires",
+            "2099-01-01",
+            "--role",
+            "Release",
+        ];
+        args.extend(extra);
+        run(&args)
+    };
+    let (code, stmt, err) = offline(&["--print-statement", "--by", "alice@example.com"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stmt.contains("\"type\":\"tollgate.waiver/v1\""), "{stmt}");
+    let sig = t.ssh_sign(&stmt, "alice", "waiver.json");
+    let (code, out, err) = offline(&["--signature", sig.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("[WAIVED] gate:E-parse-p95 by alice@example.com (Release) until 2099-01-01"),
         "{out}"
+    );
+    // JUnit: the waived gate is skipped as WAIVED, the rest still fail.
+    let junit = t.junit();
+    assert!(
+        junit.contains("name=\"gate:E-parse-p95\" time=\"0\">\n      <skipped message=\"WAIVED by alice@example.com (Release) until 2099-01-01: accepted for this release: tracked in ST-G-099\"/>"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("<failure message=\"not shippable\""),
+        "{junit}"
     );
     let (_, v) = t.status();
     assert_eq!(v["shippable"], false, "{v}");
@@ -637,4 +689,14 @@ fn waivers_let_blocking_findings_through_as_waived_and_bad_ones_never_count() {
     assert!(err.contains("already approved"), "{err}");
     let (_, text, _) = run(&["--workspace", t.w(), "release", "status", VERSION]);
     assert!(text.contains("decision Blocked (Waived: "), "{text}");
+    // JUnit: nothing fails, and every blocking finding is skipped as WAIVED.
+    let junit = t.junit();
+    assert!(!junit.contains("<failure"), "{junit}");
+    assert_eq!(
+        junit
+            .matches("<skipped message=\"WAIVED by alice@example.com")
+            .count(),
+        targets.len(),
+        "{junit}"
+    );
 }

@@ -87,12 +87,35 @@ pub fn verify(sig: &str, message: &[u8]) -> std::result::Result<KeyData, String>
         ));
     }
     let key = sig.public_key().clone();
+    touched(&sig)?;
     PublicKey::new(key.clone(), "")
         .verify(NAMESPACE, message, &sig)
         .map_err(|_| {
             "the signature does not verify: the statement or the signature was changed".to_string()
         })?;
     Ok(key)
+}
+
+/// A security-key (`sk-`) signature must carry the authenticator's
+/// user-presence flag, as OpenSSH requires: a key that signed without a
+/// touch could have been used by malware on the machine it is plugged into.
+fn touched(sig: &SshSig) -> std::result::Result<(), String> {
+    use ssh_key::Algorithm;
+    let s = sig.signature();
+    if !matches!(
+        s.algorithm(),
+        Algorithm::SkEd25519 | Algorithm::SkEcdsaSha2NistP256
+    ) {
+        return Ok(());
+    }
+    // The signature ends in flags (one byte) and a counter (four).
+    let bytes = s.as_bytes();
+    match bytes.len().checked_sub(5).map(|i| bytes[i]) {
+        Some(flags) if flags & 0x01 != 0 => Ok(()),
+        _ => Err(
+            "the security key's user-presence flag is not set: it signed without a touch".into(),
+        ),
+    }
 }
 
 /// An unencrypted ed25519 key file in `dir`, from a fixed seed (tests).
@@ -124,5 +147,81 @@ mod tests {
         assert!(verify("garbage", b"x")
             .unwrap_err()
             .contains("does not parse"));
+    }
+
+    /// An `sk-ssh-ed25519@openssh.com` signature, made as a FIDO
+    /// authenticator makes it (PROTOCOL.u2f): ed25519 over SHA-256 of the
+    /// application, the flags, the counter and SHA-256 of the SSHSIG data.
+    fn sk_signature(seed: u8, flags: u8, message: &[u8]) -> (String, KeyData) {
+        use ed25519_dalek::Signer;
+        use sha2::{Digest, Sha256};
+        let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        let public = ssh_key::public::Ed25519PublicKey(sk.verifying_key().to_bytes());
+        let key = KeyData::SkEd25519(ssh_key::public::SkEd25519::new(public, "ssh:"));
+        let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, message).unwrap();
+        let trailer = [&[flags][..], &7u32.to_be_bytes()].concat();
+        let signed = [
+            &Sha256::digest("ssh:")[..],
+            &trailer,
+            &Sha256::digest(&data),
+        ]
+        .concat();
+        let sig = [&sk.sign(&signed).to_bytes()[..], &trailer].concat();
+        let sig = ssh_key::Signature::new(ssh_key::Algorithm::SkEd25519, sig).unwrap();
+        let armored = SshSig::new(key.clone(), NAMESPACE, HashAlg::Sha512, sig)
+            .unwrap()
+            .to_pem(LineEnding::LF)
+            .unwrap();
+        (armored, key)
+    }
+
+    #[test]
+    fn verifies_security_key_signatures_and_requires_a_touch() {
+        let (sig, key) = sk_signature(9, 0x01, b"statement");
+        assert_eq!(verify(&sig, b"statement").unwrap(), key);
+        assert!(verify(&sig, b"statemenT")
+            .unwrap_err()
+            .contains("does not verify"));
+        let (untouched, _) = sk_signature(9, 0x00, b"statement");
+        assert!(verify(&untouched, b"statement")
+            .unwrap_err()
+            .contains("user-presence"));
+        // OpenSSH agrees about the same signatures, when it is installed.
+        if Command::new("ssh-keygen").arg("-?").output().is_err() {
+            assert!(
+                std::env::var_os("TOLLGATE_REQUIRE_SSH").is_none(),
+                "TOLLGATE_REQUIRE_SSH is set but ssh-keygen is not installed"
+            );
+            eprintln!("NOTICE: ssh-keygen not found; OpenSSH cross-check skipped");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let line = PublicKey::new(key, "").to_openssh().unwrap();
+        let signers = dir.path().join("allowed_signers");
+        std::fs::write(&signers, format!("sk@test {line}\n")).unwrap();
+        let message = dir.path().join("statement");
+        std::fs::write(&message, "statement").unwrap();
+        let openssh = |sig: &str| {
+            let p = dir.path().join("statement.sig");
+            std::fs::write(&p, sig).unwrap();
+            Command::new("ssh-keygen")
+                .args(["-Y", "verify", "-n", NAMESPACE, "-I", "sk@test", "-f"])
+                .arg(&signers)
+                .arg("-s")
+                .arg(&p)
+                .stdin(std::fs::File::open(&message).unwrap())
+                .output()
+                .unwrap()
+        };
+        let ok = openssh(&sig);
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+        // OpenSSH's -Y verify accepts the untouched one too (it does not ask
+        // for the touch): the fixture is sound, and tollgate is the stricter.
+        let o = openssh(&untouched);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
 }
