@@ -176,6 +176,12 @@ pub enum LedgerCmd {
     Verify,
     /// Append the ledger's head, signed with the workspace key, to the checkpoints file (ledger.checkpoints).
     Checkpoint,
+    /// Copy this workspace's ledger, verified, into an empty shared one (hashes preserved), then verify it.
+    Migrate {
+        /// The target: postgres://USER@HOST[:PORT]/DB (the password from PGPASSWORD or a PGPASSFILE).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Write the entries as JSON lines (stdout, or --out).
     Export {
         #[arg(long, value_name = "PATH")]

@@ -161,7 +161,7 @@ pub fn waive(ws: &Workspace, req: waive::WaiveRequest, json: bool) -> Result<u8>
 pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
     let Some(ledger) = Ledger::existing(ws)? else {
         return Err(Error::io(
-            tollgate::record::ledger::dir(ws).join("ledger.db"),
+            tollgate::record::ledger::location(ws)?,
             std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 "no ledger yet: nothing has been verified, published or released in this workspace",
@@ -219,6 +219,34 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
                     tollgate::record::ledger::short_hash(&c.hash),
                     c.key_id,
                     ws.rel(&tollgate::trust::checkpoints_path(ws))
+                );
+            }
+            Ok(0)
+        }
+        LedgerCmd::Migrate { to } => {
+            let to = tollgate::record::backend::Backend::parse(&to, "--to")?;
+            let m = tollgate::trust::migrate(ws, &to)?;
+            if json {
+                emit_json(&m)?;
+            } else {
+                println!(
+                    "migrated {} to {}: {} entries copied, {} in all{}; the copy verifies",
+                    m.from,
+                    m.to,
+                    m.copied,
+                    m.entries,
+                    m.head
+                        .as_ref()
+                        .map(|(seq, hash)| format!(
+                            ", head entry {seq} {}",
+                            tollgate::record::ledger::short_hash(hash)
+                        ))
+                        .unwrap_or_default()
+                );
+                println!(
+                    "point the workspace at it: [ledger] url = \"{}\" or {}",
+                    m.to,
+                    tollgate::record::backend::URL_VAR
                 );
             }
             Ok(0)

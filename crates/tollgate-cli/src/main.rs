@@ -350,7 +350,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
             println!(
                 "recorded baseline '{}' in {}",
                 args.record.unwrap_or_default(),
-                p.display()
+                p
             );
         }
     }

@@ -30,6 +30,10 @@ pub enum Error {
     /// The command was asked for something it will not do (e.g. overwrite).
     #[error("{}: {message}", path.display())]
     Refused { path: PathBuf, message: String },
+    /// A shared service (the ledger database, a registry) could not be
+    /// reached or failed; `at` names it, never with a password.
+    #[error("{at}: {message}")]
+    Remote { at: String, message: String },
     /// Bad arguments.
     #[error("{0}")]
     Usage(String),
@@ -49,6 +53,14 @@ impl Error {
         Error::Parse {
             path: path.as_ref().to_path_buf(),
             line,
+            message: message.into(),
+        }
+    }
+
+    /// A failure of the service at `at`.
+    pub fn remote(at: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Remote {
+            at: at.into(),
             message: message.into(),
         }
     }

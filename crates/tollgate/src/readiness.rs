@@ -135,7 +135,7 @@ pub fn judge_gates(
     if let (Some(name), None) = (named, base) {
         return Err(Error::Usage(format!(
             "--baseline {name}: no such record in {}",
-            crate::record::ledger::dir(ws).join("ledger.db").display()
+            crate::record::ledger::location(ws)?
         )));
     }
     Ok(JudgedGates {

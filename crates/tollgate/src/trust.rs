@@ -192,7 +192,7 @@ fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Ve
             Some(_) => {}
         }
     }
-    if any && !ledger.head_exists() {
+    if any && !ledger.head_exists().unwrap_or(false) {
         out.push(block(
             1,
             "head",
@@ -200,6 +200,72 @@ fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Ve
         ));
     }
     out
+}
+
+/// What `ledger migrate` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Migrated {
+    /// The ledger copied from, and the one copied to (never with a password).
+    pub from: String,
+    pub to: String,
+    /// Entries copied now, and in the target in all.
+    pub copied: usize,
+    pub entries: usize,
+    /// The target's head entry after the copy.
+    pub head: Option<(i64, String)>,
+}
+
+/// `ledger migrate --to URL`: copy the workspace's ledger, verified first,
+/// into the one at `to`, every hash preserved, then verify the target and
+/// check that it holds exactly the same chain. A target holding another
+/// chain is refused; one holding the first entries of this one (a
+/// migration that stopped) is completed.
+pub fn migrate(ws: &Workspace, to: &crate::record::backend::Backend) -> Result<Migrated> {
+    let source = Ledger::existing(ws)?
+        .ok_or_else(|| Error::Usage("there is no ledger yet: nothing to migrate".into()))?;
+    let from = source.location();
+    let shown_to = to.display();
+    if from == shown_to {
+        return Err(Error::Usage(format!(
+            "--to {shown_to} is the ledger already in use: set [ledger] url or {} to the old one to migrate from it",
+            crate::record::backend::URL_VAR
+        )));
+    }
+    if let Some(broken) = chain_break(ws, &source)? {
+        return Err(Error::refused(
+            &from,
+            format!(
+                "the ledger does not verify ({}: {}); a broken chain is never migrated",
+                broken.subject, broken.message
+            ),
+        ));
+    }
+    let entries = source.entries()?;
+    let mut target = Ledger::at(ws, to)?;
+    let copied = target.import(&entries)?;
+    if let Some(broken) = target.chain_break()? {
+        return Err(Error::refused(
+            &shown_to,
+            format!(
+                "the migrated ledger does not verify: {}: {}",
+                broken.subject, broken.message
+            ),
+        ));
+    }
+    let landed = target.entries()?;
+    if landed != entries {
+        return Err(Error::refused(
+            &shown_to,
+            "the migrated ledger does not hold the same entries as the source",
+        ));
+    }
+    Ok(Migrated {
+        from,
+        to: shown_to,
+        copied,
+        entries: landed.len(),
+        head: landed.last().map(|e| (e.seq, e.hash.clone())),
+    })
 }
 
 /// After `verify` or `release` appended: a checkpoint when the policy asks

@@ -2,17 +2,31 @@
 //! generated workspaces, locate the optional shared corpus.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The built `tollgate` binary.
+/// The built `tollgate` binary, with no shared ledger from the caller's
+/// environment (a test that wants one sets it: [`run_env`]).
 pub fn tollgate() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tollgate"));
+    c.env_remove("TOLLGATE_LEDGER_URL").env_remove("PGPASSWORD");
+    c
 }
 
 /// Run tollgate with `args`; returns (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
-    let out: Output = tollgate().args(args).output().expect("run tollgate");
+    run_env(&[], args)
+}
+
+/// Run tollgate with `args` and the environment variables `env`.
+pub fn run_env(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out: Output = tollgate()
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("run tollgate");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

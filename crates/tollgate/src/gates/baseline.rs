@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::GateResult;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::policy::gate::BaselineSpec;
 use crate::policy::Workspace;
 use crate::record::ledger::{Entry, Ledger};
@@ -104,24 +104,20 @@ pub fn find<'a>(records: &'a [Record], name: Option<&str>) -> Option<&'a Record>
 }
 
 /// Record the values of `results` in the ledger as baseline `name`; a name
-/// already used by a baseline is refused.
-pub fn record(ws: &Workspace, name: &str, results: &[GateResult]) -> Result<std::path::PathBuf> {
-    if load(ws)?
-        .iter()
-        .any(|r| r.kind == "baseline" && r.name == name)
-    {
-        return Err(Error::refused(
-            crate::record::ledger::dir(ws),
-            format!("a baseline named '{name}' is already recorded in the ledger"),
-        ));
-    }
+/// already used by a baseline is refused (checked inside the append, so two
+/// runners cannot both record it).
+pub fn record(ws: &Workspace, name: &str, results: &[GateResult]) -> Result<String> {
     let mut ledger = Ledger::open(ws)?;
-    ledger.append(
+    ledger.append_unless(
         "baseline",
         name,
         &serde_json::json!({ VALUES_KEY: values(results) }),
+        |same| {
+            (!same.is_empty())
+                .then(|| format!("a baseline named '{name}' is already recorded in the ledger"))
+        },
     )?;
-    Ok(crate::record::ledger::dir(ws).join("ledger.db"))
+    Ok(ledger.location())
 }
 
 /// A value against its baseline.

@@ -66,10 +66,16 @@ pub struct Policy {
     pub approvals: Option<ApprovalsPolicy>,
 }
 
-/// Where the ledger's signed checkpoints go, and when they are written.
+/// Where the ledger lives, where its signed checkpoints go, and when they
+/// are written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerPolicy {
+    /// A shared ledger, `postgres://USER@HOST[:PORT]/DB` (no password: the
+    /// policy is committed). `TOLLGATE_LEDGER_URL` overrides it; absent, the
+    /// ledger is the workspace's `.tollgate/ledger.db`.
+    #[serde(default)]
+    pub url: Option<String>,
     /// Workspace-relative JSON-lines file of signed checkpoints, meant to be
     /// committed to version control.
     #[serde(default = "default_checkpoints")]
@@ -82,6 +88,7 @@ pub struct LedgerPolicy {
 impl Default for LedgerPolicy {
     fn default() -> Self {
         LedgerPolicy {
+            url: None,
             checkpoints: default_checkpoints(),
             auto_checkpoint: false,
         }

@@ -5,18 +5,23 @@
 //! `payload_digest` and `prev_hash`, so changing any stored field breaks the
 //! chain from that entry on. The payload (JSON) may list workspace files
 //! with their SHA-256 (`files: [{path, sha256}]`); `verify` re-hashes them.
-//! A head file beside the store records the last hash, so dropping entries
-//! from the end is noticed too.
+//! A head records the last hash, so dropping entries from the end is
+//! noticed too: a file beside the SQLite store, or a row the shared store
+//! moves in each append's transaction (and then the file is this machine's
+//! witness of the last entry it appended, which must still be there).
 //!
-//! Storage sits behind [`LedgerStore`]; SQLite ([`super::sqlite`]) is the
-//! embedded one, and a shared store only has to implement the trait.
+//! Storage sits behind [`LedgerStore`]: SQLite ([`super::sqlite`]) in the
+//! workspace, or PostgreSQL ([`super::pg`]) shared by a team
+//! ([`super::backend`] says which).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::store::chain_hash;
+pub use super::backend::dir;
+use super::backend::Backend;
+use super::store::{chain_hash, Head, StoredHead};
 pub use super::store::{Entry, LedgerStore, GENESIS};
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
@@ -57,35 +62,85 @@ pub struct Ledger {
     head: PathBuf,
 }
 
-/// The ledger's folder in a workspace.
-pub fn dir(ws: &Workspace) -> PathBuf {
-    ws.root.join(".tollgate")
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Head {
-    seq: i64,
-    hash: String,
+/// Where the workspace's ledger is, as messages show it (never with a
+/// password).
+pub fn location(ws: &Workspace) -> Result<String> {
+    Backend::of(ws).map(|l| l.display())
 }
 
 impl Ledger {
-    /// Open (creating if needed) the workspace's SQLite ledger.
+    /// Open (creating if needed) the workspace's ledger: the local SQLite
+    /// file, or the shared database the policy or environment names.
     pub fn open(ws: &Workspace) -> Result<Ledger> {
-        let d = dir(ws);
-        let store = super::sqlite::SqliteStore::open(&d.join("ledger.db"))?;
-        Ok(Ledger::with_store(
-            Box::new(store),
-            d.join("ledger-head.json"),
-        ))
+        Ledger::at(ws, &Backend::of(ws)?)
     }
 
-    /// The workspace's ledger if it exists, without creating it.
+    /// Open the ledger at `loc` for workspace `ws` (whose `.tollgate/` holds
+    /// the head file).
+    pub fn at(ws: &Workspace, loc: &Backend) -> Result<Ledger> {
+        let d = dir(ws);
+        Ok(match loc {
+            Backend::Local(path) => Ledger::with_store(
+                Box::new(super::sqlite::SqliteStore::open(path)?),
+                d.join("ledger-head.json"),
+            ),
+            Backend::Postgres(config) => {
+                let store = super::pg::PgStore::open(config)?;
+                let id = sha256_hex(store.location().as_bytes());
+                Ledger::with_store(
+                    Box::new(store),
+                    d.join(format!("ledger-head-{}.json", short_hash(&id))),
+                )
+            }
+        })
+    }
+
+    /// The workspace's ledger if it exists, without creating a local one (a
+    /// shared one always exists once configured).
     pub fn existing(ws: &Workspace) -> Result<Option<Ledger>> {
-        if dir(ws).join("ledger.db").exists() {
-            Ledger::open(ws).map(Some)
-        } else {
-            Ok(None)
+        let loc = Backend::of(ws)?;
+        match &loc {
+            Backend::Local(path) if !path.exists() => Ok(None),
+            _ => Ledger::at(ws, &loc).map(Some),
         }
+    }
+
+    /// Where the store lives, for messages.
+    pub fn location(&self) -> String {
+        self.store.location()
+    }
+
+    /// Copy `entries` (another ledger's, verified) into this one, hashes
+    /// preserved. The entries this one already holds must be the same
+    /// chain's first ones (a migration run again goes on where it stopped);
+    /// another chain is refused.
+    pub fn import(&mut self, entries: &[Entry]) -> Result<usize> {
+        let have = self.entries()?;
+        if let Some(i) = have.iter().zip(entries).position(|(a, b)| a != b) {
+            return Err(Error::refused(
+                self.location(),
+                format!(
+                    "it already holds another chain (entry {} differs): a ledger is only migrated into an empty one",
+                    have[i].seq
+                ),
+            ));
+        }
+        if have.len() > entries.len() {
+            return Err(Error::refused(
+                self.location(),
+                format!(
+                    "it holds {} entries, more than the {} being migrated: another chain",
+                    have.len(),
+                    entries.len()
+                ),
+            ));
+        }
+        let rest = &entries[have.len()..];
+        self.store.import(rest)?;
+        if let Some(last) = entries.last() {
+            self.advance_head(last)?;
+        }
+        Ok(rest.len())
     }
 
     /// A ledger over any store; `head` is the head file's path.
@@ -131,13 +186,40 @@ impl Ledger {
         })?;
         // The head may lag the store after a crash here; `verify` tells a
         // lagging head (harmless) from a store that lost entries.
+        self.advance_head(&entry)?;
+        Ok(entry)
+    }
+
+    /// Record `entry` in the head file unless it already records a later
+    /// one (concurrent appenders finish in any order), under a file lock.
+    fn advance_head(&self, entry: &Entry) -> Result<()> {
+        let lock_path = self.head.with_extension("lock");
+        if let Some(d) = lock_path.parent() {
+            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        if self.head_file().is_ok_and(|h| h.seq >= entry.seq) {
+            return Ok(());
+        }
         let head = serde_json::to_vec(&Head {
             seq: entry.seq,
             hash: entry.hash.clone(),
         })
         .map_err(|e| Error::Usage(e.to_string()))?;
-        super::atomic::write_file(&self.head, &head)?;
-        Ok(entry)
+        super::atomic::write_file(&self.head, &head)
+    }
+
+    fn head_file(&self) -> Result<Head> {
+        crate::read::json::load(&self.head).and_then(|v| {
+            serde_json::from_value::<Head>(v)
+                .map_err(|e| Error::parse(&self.head, None, e.to_string()))
+        })
     }
 
     /// Every entry, oldest first.
@@ -153,9 +235,14 @@ impl Ledger {
         Ok(findings)
     }
 
-    /// Whether the head file exists (as anything at all).
-    pub fn head_exists(&self) -> bool {
-        std::fs::symlink_metadata(&self.head).is_ok()
+    /// Whether the head exists: the store's head row, or else the head
+    /// file (as anything at all).
+    pub fn head_exists(&self) -> Result<bool> {
+        Ok(match self.store.head()? {
+            StoredHead::At(_) => true,
+            StoredHead::Missing => false,
+            StoredHead::NotKept => std::fs::symlink_metadata(&self.head).is_ok(),
+        })
     }
 
     /// The first blocking finding of the chain and head checks, or `None`
@@ -163,7 +250,7 @@ impl Ledger {
     /// appended to, only then.
     pub fn chain_break(&self) -> Result<Option<Finding>> {
         let entries = self.entries()?;
-        let db = self.store.location().display().to_string();
+        let db = self.store.location();
         let mut findings = chain_findings(&entries, &db);
         findings.extend(self.head_findings(&entries)?);
         Ok(findings.into_iter().find(|f| f.severity == Severity::Block))
@@ -172,72 +259,128 @@ impl Ledger {
     /// Re-walk the chain and re-hash every file the entries vouch for.
     pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
         let entries = self.entries()?;
-        let db = self.store.location().display().to_string();
+        let db = self.store.location();
         let mut findings = chain_findings(&entries, &db);
         findings.extend(self.head_findings(&entries)?);
         findings.extend(file_findings(&entries, root));
         Ok(findings)
     }
 
+    /// The head against the chain. A head file may lag the store (a run
+    /// interrupted after its entry); a head row never does. With a head
+    /// row, the head file is this machine's witness: the entry it records
+    /// must still be there, though others may have appended since.
     fn head_findings(&self, entries: &[Entry]) -> Result<Vec<Finding>> {
-        let path = self.head.display().to_string();
-        let loc = || Location::file(path.clone());
-        if !self.head_exists() {
-            return Ok(if entries.is_empty() {
-                Vec::new()
-            } else {
-                vec![Finding::new(
-                    "ledger.head",
-                    Severity::Warn,
-                    "head",
-                    "the head file is missing, so entries dropped from the end could go unnoticed",
-                    loc(),
-                )]
-            });
-        }
-        let head = crate::read::json::load(&self.head).and_then(|v| {
-            serde_json::from_value::<Head>(v)
-                .map_err(|e| Error::parse(&self.head, None, e.to_string()))
-        });
-        let head = match head {
-            Ok(h) => h,
-            Err(e) => {
-                return Ok(vec![Finding::new(
-                    "ledger.head",
-                    Severity::Block,
-                    "head",
-                    format!(
-                    "the head file cannot be read, so the end of the chain cannot be checked: {e}"
-                ),
-                    loc(),
-                )])
+        let file = self.head.display().to_string();
+        let row = format!("{} [tollgate_head]", self.store.location());
+        let found = |check: &str, severity, message: String, at: &str| {
+            Finding::new(
+                check,
+                severity,
+                "head",
+                message,
+                Location::file(at.to_string()),
+            )
+        };
+        let mut out = Vec::new();
+        let witness = match self.store.head()? {
+            StoredHead::NotKept => false,
+            StoredHead::Missing => {
+                if !entries.is_empty() {
+                    out.push(found(
+                        "ledger.truncated",
+                        Severity::Block,
+                        "the head row is missing, so the end of the chain cannot be checked".into(),
+                        &row,
+                    ));
+                }
+                true
+            }
+            StoredHead::At(h) => {
+                out.extend(head_check(&h, entries, "the head row", Lag::Never, &row));
+                true
             }
         };
-        let at = entries.iter().find(|e| e.seq == head.seq);
-        let last = entries.last().map_or(0, |e| e.seq);
-        Ok(match at {
-            Some(e) if e.hash == head.hash && head.seq == last => Vec::new(),
-            Some(e) if e.hash == head.hash => vec![Finding::new(
+        if std::fs::symlink_metadata(&self.head).is_err() {
+            if !witness && !entries.is_empty() {
+                out.push(found(
+                    "ledger.head",
+                    Severity::Warn,
+                    "the head file is missing, so entries dropped from the end could go unnoticed"
+                        .into(),
+                    &file,
+                ));
+            }
+            return Ok(out);
+        }
+        match self.head_file() {
+            Ok(h) if witness => out.extend(head_check(
+                &h,
+                entries,
+                "this machine's head file",
+                Lag::Expected,
+                &file,
+            )),
+            Ok(h) => out.extend(head_check(&h, entries, "the head file", Lag::Told, &file)),
+            Err(e) => out.push(found(
                 "ledger.head",
-                Severity::Info,
-                "head",
-                format!("the head file records entry {} of {last} (a run was interrupted after its entry was stored)", head.seq),
-                loc(),
-            )],
-            _ => vec![Finding::new(
-                "ledger.truncated",
                 Severity::Block,
-                format!("entry {}", head.seq),
                 format!(
-                    "the head file records entry {} with hash {}, but the ledger {}",
-                    head.seq,
-                    short_hash(&head.hash),
-                    if at.is_none() { format!("ends at entry {last}: entries were removed") } else { "has a different entry there".to_string() }
+                    "the head file cannot be read, so the end of the chain cannot be checked: {e}"
                 ),
-                loc(),
-            )],
-        })
+                &file,
+            )),
+        }
+        Ok(out)
     }
+}
+
+/// Whether a head may record an entry before the last.
+#[derive(Clone, Copy)]
+enum Lag {
+    /// No: it moves with every append (a head row).
+    Never,
+    /// Yes, and it is told (Info): a head file after an interrupted run.
+    Told,
+    /// Yes, silently: this machine's witness of a shared ledger.
+    Expected,
+}
+
+/// `head` (recorded by `what`, at `at`) against the chain: it must name an
+/// entry the chain has, with that hash, and the last one unless `lag`.
+fn head_check(head: &Head, entries: &[Entry], what: &str, lag: Lag, at: &str) -> Vec<Finding> {
+    let found = entries.iter().find(|e| e.seq == head.seq);
+    let last = entries.last().map_or(0, |e| e.seq);
+    let loc = Location::file(at.to_string());
+    let problem = match found {
+        Some(e) if e.hash == head.hash && head.seq == last => return Vec::new(),
+        Some(e) if e.hash == head.hash => match lag {
+            Lag::Expected => return Vec::new(),
+            Lag::Told => {
+                return vec![Finding::new(
+                    "ledger.head",
+                    Severity::Info,
+                    "head",
+                    format!("{what} records entry {} of {last} (a run was interrupted after its entry was stored)", head.seq),
+                    loc,
+                )]
+            }
+            Lag::Never => format!("ends at entry {last}: entries were added without moving the head"),
+        },
+        Some(_) => "has a different entry there".to_string(),
+        None => format!("ends at entry {last}: entries were removed"),
+    };
+    vec![Finding::new(
+        "ledger.truncated",
+        Severity::Block,
+        format!("entry {}", head.seq),
+        format!(
+            "{what} records entry {} with hash {}, but the ledger {problem}",
+            head.seq,
+            short_hash(&head.hash),
+        ),
+        loc,
+    )]
 }
 
 /// The first 12 characters of a hash, as findings and messages show it.

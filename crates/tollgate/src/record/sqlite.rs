@@ -1,11 +1,13 @@
-//! The embedded ledger store: one SQLite table, appended to inside an
-//! immediate transaction so that concurrent appenders serialise.
+//! The embedded ledger store: one SQLite table in WAL mode, appended to
+//! inside an immediate transaction so that concurrent appenders serialise
+//! (each waits up to the busy timeout). The schema version is SQLite's
+//! `user_version`.
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::store::{Entry, LedgerStore, MakeEntry};
+use super::store::{Entry, LedgerStore, MakeEntry, StoredHead, SCHEMA_VERSION};
 use crate::error::{Error, Result};
 
 /// A ledger in an SQLite database file.
@@ -37,8 +39,24 @@ impl SqliteStore {
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(err)?;
-        conn.execute_batch(&format!("PRAGMA synchronous = FULL; {SCHEMA};"))
+        // WAL lets readers go on while one process appends.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::refused(
+                path,
+                format!("the ledger's schema is version {version}, newer than this tollgate knows ({SCHEMA_VERSION}): upgrade tollgate"),
+            ));
+        }
+        if version < SCHEMA_VERSION {
+            conn.execute_batch(&format!(
+                "BEGIN IMMEDIATE; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(err)?;
+        }
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -75,6 +93,31 @@ fn row_entry(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     })
 }
 
+fn last_entry(tx: &rusqlite::Transaction) -> rusqlite::Result<Option<Entry>> {
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM entries ORDER BY seq DESC LIMIT 1"),
+        [],
+        row_entry,
+    )
+    .optional()
+}
+
+fn insert(tx: &rusqlite::Transaction, e: &Entry) -> rusqlite::Result<usize> {
+    tx.execute(
+        &format!("INSERT INTO entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        rusqlite::params![
+            e.seq,
+            e.time,
+            e.kind,
+            e.subject,
+            e.payload,
+            e.payload_digest,
+            e.prev_hash,
+            e.hash
+        ],
+    )
+}
+
 impl LedgerStore for SqliteStore {
     fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
         let path = self.path.clone();
@@ -83,14 +126,7 @@ impl LedgerStore for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let last = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM entries ORDER BY seq DESC LIMIT 1"),
-                [],
-                row_entry,
-            )
-            .optional()
-            .map_err(err)?;
+        let last = last_entry(&tx).map_err(err)?;
         let same = {
             let mut stmt = tx
                 .prepare(&format!(
@@ -101,20 +137,7 @@ impl LedgerStore for SqliteStore {
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
         };
         let e = make(last.as_ref(), &same)?;
-        tx.execute(
-            &format!("INSERT INTO entries ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-            rusqlite::params![
-                e.seq,
-                e.time,
-                e.kind,
-                e.subject,
-                e.payload,
-                e.payload_digest,
-                e.prev_hash,
-                e.hash
-            ],
-        )
-        .map_err(err)?;
+        insert(&tx, &e).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(e)
     }
@@ -129,7 +152,26 @@ impl LedgerStore for SqliteStore {
             .map_err(|e| self.err(e))
     }
 
-    fn location(&self) -> PathBuf {
-        self.path.clone()
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn head(&self) -> Result<StoredHead> {
+        Ok(StoredHead::NotKept)
+    }
+
+    fn import(&mut self, entries: &[Entry]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| Error::parse(&path, None, format!("ledger database: {e}"));
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let last = last_entry(&tx).map_err(err)?;
+        super::store::extends(last.as_ref(), entries, &path.display().to_string())?;
+        for e in entries {
+            insert(&tx, e).map_err(err)?;
+        }
+        tx.commit().map_err(err)
     }
 }

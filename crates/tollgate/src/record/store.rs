@@ -1,8 +1,7 @@
 //! The chain as stored: one [`Entry`] per event and the [`LedgerStore`]
-//! trait a storage backend implements ([`super::sqlite`] is the embedded one).
-//! [`super::ledger`] builds, appends and verifies entries on top of it.
-
-use std::path::PathBuf;
+//! trait a storage backend implements ([`super::sqlite`] is the embedded
+//! one, [`super::pg`] the shared one). [`super::ledger`] builds, appends
+//! and verifies entries on top of it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -64,8 +63,30 @@ pub(crate) fn chain_hash(
 /// same kind and subject (see [`LedgerStore::append`]).
 pub type MakeEntry<'a> = dyn FnMut(Option<&Entry>, &[Entry]) -> Result<Entry> + 'a;
 
+/// The last entry's `seq` and `hash`, as a head file or head row records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The head a store keeps itself, written in each append's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredHead {
+    /// The store keeps none: the head is a file beside it (SQLite).
+    NotKept,
+    /// The store keeps one, but it is gone.
+    Missing,
+    At(Head),
+}
+
+/// The schema version this tollgate writes; a store with a newer one is
+/// refused.
+pub const SCHEMA_VERSION: i64 = 1;
+
 /// Storage for the chain. `append` must be atomic with respect to other
-/// appenders (the entry is built from the store's current last entry).
+/// appenders, on this machine or any other (the entry is built from the
+/// store's current last entry under the store's lock).
 pub trait LedgerStore {
     /// Append the entry `make` builds from the current last entry and the
     /// earlier entries of the same `kind` and `subject`, all read in the
@@ -74,6 +95,31 @@ pub trait LedgerStore {
     fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry>;
     /// Every entry, in `seq` order.
     fn entries(&self) -> Result<Vec<Entry>>;
-    /// Where the store lives, for messages.
-    fn location(&self) -> PathBuf;
+    /// Where the store lives, for messages (never with a password).
+    fn location(&self) -> String;
+    /// The head the store keeps beside its entries.
+    fn head(&self) -> Result<StoredHead>;
+    /// Add `entries` verbatim, hashes and all, after the store's last entry,
+    /// in one transaction (`ledger migrate`); refused unless the first of
+    /// them extends that last entry (or the store is empty).
+    fn import(&mut self, entries: &[Entry]) -> Result<()>;
+}
+
+/// Refused unless `entries` start right after `last` (seq and link).
+pub(crate) fn extends(last: Option<&Entry>, entries: &[Entry], at: &str) -> Result<()> {
+    let Some(first) = entries.first() else {
+        return Ok(());
+    };
+    let (seq, prev) = last.map_or((1, GENESIS), |l| (l.seq + 1, l.hash.as_str()));
+    if first.seq != seq || first.prev_hash != prev {
+        return Err(crate::error::Error::refused(
+            at,
+            format!(
+                "entry {} does not extend this ledger's last entry ({}): it holds another chain",
+                first.seq,
+                seq - 1
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -134,7 +134,7 @@ impl<'a> GatesOut<'a> {
         gates: &'a [GateResult],
         findings: &'a [Finding],
         baseline: Option<&'a Used>,
-        recorded: Option<&Path>,
+        recorded: Option<&str>,
     ) -> Self {
         GatesOut {
             verdict: Verdict::of(findings),
@@ -142,7 +142,7 @@ impl<'a> GatesOut<'a> {
             gates,
             findings,
             baseline: baseline.map(|b| b.name.as_str()),
-            recorded: recorded.map(shown),
+            recorded: recorded.map(str::to_string),
         }
     }
 }
