@@ -109,7 +109,12 @@ fn a_migrated_demo_ledger_keeps_every_hash_and_every_command_works_on_it() {
     assert!(code <= 1, "{err}");
     let (code, _, err) = on(&url, &ws, &["gates", "--record", "shared-1"]);
     assert_eq!(code, 2, "a baseline name is recorded once: {err}");
-    let (code, out, err) = on(&url, &ws, &["dashboard", "--out", "dash", "--json"]);
+    let dash = ws.with_file_name("dash");
+    let (code, out, err) = on(
+        &url,
+        &ws,
+        &["dashboard", "--out", dash.to_str().unwrap(), "--json"],
+    );
     assert!(code <= 1, "{out}{err}");
     let remote = log_json(&url, &ws);
     assert_eq!(remote.len(), 13);
@@ -162,4 +167,108 @@ fn grep_tree(dir: &Path, needle: &str) -> bool {
             std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
         }
     })
+}
+
+/// `writers` processes at once, each running 100 tollgate commands that
+/// append (a verification run, a bundle publish, an approval, in turn) with
+/// `env`, each in its own copy of workspace `ws` (as CI runners each have a
+/// checkout) when `copies`, else all in `ws`; every command must succeed.
+fn append_concurrently(ws: &Path, env: &[(&str, &str)], writers: usize, copies: bool) {
+    let version = demo_release(ws);
+    std::fs::write(ws.join("note.txt"), "evidence\n").unwrap();
+    let roots: Vec<std::path::PathBuf> = (0..writers)
+        .map(|w| {
+            if !copies {
+                return ws.to_path_buf();
+            }
+            let copy = ws.with_file_name(format!("runner-{w}"));
+            let ok = std::process::Command::new("cp")
+                .arg("-a")
+                .arg(ws)
+                .arg(&copy)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            copy
+        })
+        .collect();
+    std::thread::scope(|s| {
+        for (w, ws) in roots.iter().enumerate() {
+            let version = &version;
+            s.spawn(move || {
+                let root = ws.to_str().unwrap();
+                for i in 0..100 {
+                    let name = format!("c{w}-{i}");
+                    let note = format!("Data={}", ws.join("note.txt").display());
+                    let args: Vec<&str> = match i % 3 {
+                        // One verification at a time per checkout: the
+                        // SQLite writers share one, so only they verify.
+                        0 if copies || w == 0 => vec!["--workspace", root, "verify"],
+                        0 | 1 => vec![
+                            "--workspace",
+                            root,
+                            "bundle",
+                            "publish",
+                            "--name",
+                            &name,
+                            "--no-discover",
+                            "--add",
+                            &note,
+                        ],
+                        _ => vec![
+                            "--workspace",
+                            root,
+                            "approve",
+                            version,
+                            "--role",
+                            "QA",
+                            "--by",
+                            &name,
+                            "--override",
+                            "concurrency test: shipping over findings",
+                        ],
+                    };
+                    let (code, out, err) = run_env(env, &args);
+                    assert!(code <= 1, "writer {w}, command {i}: {args:?}\n{out}{err}");
+                }
+            });
+        }
+    });
+}
+
+/// The seqs of `entries`, which must be 1..=n, each linked to the last.
+fn one_chain(entries: &[serde_json::Value]) {
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["seq"], i as i64 + 1, "{e}");
+        if i > 0 {
+            assert_eq!(
+                e["prev_hash"],
+                entries[i - 1]["hash"],
+                "entry {} forks",
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn eight_writers_on_postgres_and_four_on_sqlite_keep_one_chain() {
+    let Some(pg) = Cluster::start() else { return };
+    let (_dir, ws, url) = migrated(&pg, "busy");
+    drop_demo_approvals(&ws);
+    append_concurrently(&ws, &shared(&url), 8, true);
+    let entries = log_json(&url, &ws);
+    assert_eq!(entries.len(), 11 + 800);
+    one_chain(&entries);
+    let (code, out, err) = on(&url, &ws, &["ledger", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (_local_dir, local) = demo_workspace();
+    drop_demo_approvals(&local);
+    append_concurrently(&local, &[], 4, false);
+    let entries = ledger_log(&local);
+    assert_eq!(entries.len(), 11 + 400);
+    one_chain(&entries);
+    let (code, out, err) = run(&["--workspace", local.to_str().unwrap(), "ledger", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }

@@ -204,7 +204,10 @@ impl Ledger {
             .open(&lock_path)
             .map_err(|e| Error::io(&lock_path, e))?;
         lock.lock().map_err(|e| Error::io(&lock_path, e))?;
-        if self.head_file().is_ok_and(|h| h.seq >= entry.seq) {
+        if self
+            .head_file()
+            .is_some_and(|h| h.is_ok_and(|h| h.seq >= entry.seq))
+        {
             return Ok(());
         }
         let head = serde_json::to_vec(&Head {
@@ -215,11 +218,13 @@ impl Ledger {
         super::atomic::write_file(&self.head, &head)
     }
 
-    fn head_file(&self) -> Result<Head> {
-        crate::read::json::load(&self.head).and_then(|v| {
+    /// The head file, `None` when there is none (as anything at all).
+    fn head_file(&self) -> Option<Result<Head>> {
+        std::fs::symlink_metadata(&self.head).ok()?;
+        Some(crate::read::json::load(&self.head).and_then(|v| {
             serde_json::from_value::<Head>(v)
                 .map_err(|e| Error::parse(&self.head, None, e.to_string()))
-        })
+        }))
     }
 
     /// Every entry, oldest first.
@@ -238,7 +243,7 @@ impl Ledger {
     /// Whether the head exists: the store's head row, or else the head
     /// file (as anything at all).
     pub fn head_exists(&self) -> Result<bool> {
-        Ok(match self.store.head()? {
+        Ok(match self.store.snapshot()?.1 {
             StoredHead::At(_) => true,
             StoredHead::Missing => false,
             StoredHead::NotKept => std::fs::symlink_metadata(&self.head).is_ok(),
@@ -249,20 +254,26 @@ impl Ledger {
     /// when the chain verifies up to the head: entries are trusted, and
     /// appended to, only then.
     pub fn chain_break(&self) -> Result<Option<Finding>> {
-        let entries = self.entries()?;
+        // The head file first: it only moves after a commit, so entries
+        // read after it are never behind it.
+        let file = self.head_file();
+        let (entries, head) = self.store.snapshot()?;
         let db = self.store.location();
         let mut findings = chain_findings(&entries, &db);
-        findings.extend(self.head_findings(&entries)?);
+        findings.extend(self.head_findings(&entries, head, file));
         Ok(findings.into_iter().find(|f| f.severity == Severity::Block))
     }
 
     /// Re-walk the chain and re-hash every file the entries vouch for.
     pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
-        let entries = self.entries()?;
+        // The head file first: it only moves after a commit, so entries
+        // read after it are never behind it.
+        let file = self.head_file();
+        let (entries, head) = self.store.snapshot()?;
         let db = self.store.location();
         let mut findings = chain_findings(&entries, &db);
-        findings.extend(self.head_findings(&entries)?);
-        findings.extend(file_findings(&entries, root));
+        findings.extend(self.head_findings(&entries, head, file));
+        findings.extend(file_findings(&entries, root, self.store.shared()));
         Ok(findings)
     }
 
@@ -270,7 +281,12 @@ impl Ledger {
     /// interrupted after its entry); a head row never does. With a head
     /// row, the head file is this machine's witness: the entry it records
     /// must still be there, though others may have appended since.
-    fn head_findings(&self, entries: &[Entry]) -> Result<Vec<Finding>> {
+    fn head_findings(
+        &self,
+        entries: &[Entry],
+        stored: StoredHead,
+        head_file: Option<Result<Head>>,
+    ) -> Vec<Finding> {
         let file = self.head.display().to_string();
         let row = format!("{} [tollgate_head]", self.store.location());
         let found = |check: &str, severity, message: String, at: &str| {
@@ -283,7 +299,7 @@ impl Ledger {
             )
         };
         let mut out = Vec::new();
-        let witness = match self.store.head()? {
+        let witness = match stored {
             StoredHead::NotKept => false,
             StoredHead::Missing => {
                 if !entries.is_empty() {
@@ -301,7 +317,7 @@ impl Ledger {
                 true
             }
         };
-        if std::fs::symlink_metadata(&self.head).is_err() {
+        let Some(head_file) = head_file else {
             if !witness && !entries.is_empty() {
                 out.push(found(
                     "ledger.head",
@@ -311,9 +327,9 @@ impl Ledger {
                     &file,
                 ));
             }
-            return Ok(out);
-        }
-        match self.head_file() {
+            return out;
+        };
+        match head_file {
             Ok(h) if witness => out.extend(head_check(
                 &h,
                 entries,
@@ -331,7 +347,7 @@ impl Ledger {
                 &file,
             )),
         }
-        Ok(out)
+        out
     }
 }
 
@@ -436,7 +452,10 @@ pub fn chain_findings(entries: &[Entry], db: &str) -> Vec<Finding> {
 
 /// Every file the entries vouch for, re-hashed. A path recorded by several
 /// entries (an area published again with --force) is judged by the newest.
-fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
+/// With a `shared` ledger a file absent here may be in another checkout:
+/// those are counted in one Info finding, while a file present here with
+/// other content still blocks.
+fn file_findings(entries: &[Entry], root: &Path, shared: bool) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
     let mut refs = Vec::new();
     for e in entries.iter().rev() {
@@ -450,9 +469,14 @@ fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
     let paths: Vec<PathBuf> = refs.iter().map(|(_, f)| root.join(&f.path)).collect();
     let hashes = crate::evidence::hash::sha256_files(&paths);
     let mut out = Vec::new();
+    let mut elsewhere = 0;
     for ((seq, f), got) in refs.into_iter().zip(hashes) {
         let problem = match got {
             Ok((h, _)) if h.eq_ignore_ascii_case(&f.sha256) => continue,
+            Err(e) if shared && e.kind() == std::io::ErrorKind::NotFound => {
+                elsewhere += 1;
+                continue;
+            }
             Ok((h, _)) => format!(
                 "changed: SHA-256 is {}, the ledger recorded {}",
                 short_hash(&h.to_ascii_lowercase()),
@@ -466,6 +490,15 @@ fn file_findings(entries: &[Entry], root: &Path) -> Vec<Finding> {
             format!("entry {seq}"),
             format!("{} {problem}", f.path),
             Location::file(f.path.clone()),
+        ));
+    }
+    if elsewhere > 0 {
+        out.push(Finding::new(
+            "ledger.file",
+            Severity::Info,
+            "other checkouts",
+            format!("{elsewhere} file(s) the shared ledger vouches for are not in this checkout, so were not re-hashed here"),
+            Location::file(root.display().to_string()),
         ));
     }
     out

@@ -46,8 +46,35 @@ const COLUMNS: &str = "seq, time, kind, subject, payload, payload_digest, prev_h
 
 /// A ledger in a PostgreSQL database.
 pub struct PgStore {
-    client: RefCell<Client>,
+    /// `None` only once dropped (given back to the pool).
+    client: RefCell<Option<Client>>,
     at: String,
+}
+
+/// Connections given back by dropped stores, by location: a command opens
+/// the ledger several times, and connecting (TLS set-up, authentication)
+/// costs more than most queries.
+static POOL: std::sync::Mutex<Vec<(String, Client)>> = std::sync::Mutex::new(Vec::new());
+
+/// A pooled connection to `at` that still answers.
+fn pooled(at: &str) -> Option<Client> {
+    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+    while let Some(i) = pool.iter().position(|(a, _)| a == at) {
+        let (_, mut client) = pool.swap_remove(i);
+        if client.is_valid(TIMEOUT).is_ok() {
+            return Some(client);
+        }
+    }
+    None
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            pool.push((self.at.clone(), client));
+        }
+    }
 }
 
 impl PgStore {
@@ -56,6 +83,12 @@ impl PgStore {
     /// tollgate knows is refused.
     pub fn open(config: &postgres::Config) -> Result<PgStore> {
         let at = backend::shown(config);
+        if let Some(client) = pooled(&at) {
+            return Ok(PgStore {
+                client: RefCell::new(Some(client)),
+                at,
+            });
+        }
         let mut config = config.clone();
         if config.get_password().is_none() {
             if let Some(p) = backend::password(&config) {
@@ -81,11 +114,17 @@ impl PgStore {
             ))
             .map_err(|e| Error::remote(&at, reason(&e)))?;
         let store = PgStore {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             at,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// The connection, borrowed for one operation.
+    fn client(&self) -> Result<std::cell::RefMut<'_, Client>> {
+        std::cell::RefMut::filter_map(self.client.borrow_mut(), Option::as_mut)
+            .map_err(|_| Error::remote(&self.at, "the connection was given back"))
     }
 
     fn err(&self, e: postgres::Error) -> Error {
@@ -94,7 +133,7 @@ impl PgStore {
 
     /// Create the schema, or check its version, under the lock.
     fn migrate(&self) -> Result<()> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client()?;
         let mut tx = client.transaction().map_err(|e| self.err(e))?;
         lock(&mut tx).map_err(|e| self.err(e))?;
         tx.batch_execute(SCHEMA).map_err(|e| self.err(e))?;
@@ -129,7 +168,7 @@ impl PgStore {
         subject: &str,
         make: &mut MakeEntry,
     ) -> Result<std::result::Result<Entry, postgres::Error>> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client()?;
         let attempt = (|| -> std::result::Result<Result<Entry>, postgres::Error> {
             let mut tx = client.transaction()?;
             lock(&mut tx)?;
@@ -164,6 +203,9 @@ impl PgStore {
 /// (and the host name) against.
 fn tls_connector(at: &str) -> Result<native_tls::TlsConnector> {
     let mut b = native_tls::TlsConnector::builder();
+    // As libpq: only the named CA is trusted (and loading the system's
+    // roots would cost every command tens of milliseconds).
+    b.disable_built_in_roots(true);
     match std::env::var_os("PGSSLROOTCERT") {
         Some(path) => {
             let pem = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
@@ -226,6 +268,17 @@ fn last_entry(tx: &mut Transaction) -> std::result::Result<Option<Entry>, postgr
         .map(row_entry))
 }
 
+fn all_entries(tx: &mut Transaction) -> std::result::Result<Vec<Entry>, postgres::Error> {
+    Ok(tx
+        .query(
+            &format!("SELECT {COLUMNS} FROM tollgate_entries ORDER BY seq"),
+            &[],
+        )?
+        .iter()
+        .map(row_entry)
+        .collect())
+}
+
 fn insert(tx: &mut Transaction, e: &Entry) -> std::result::Result<u64, postgres::Error> {
     tx.execute(
         &format!(
@@ -277,38 +330,46 @@ impl LedgerStore for PgStore {
     }
 
     fn entries(&self) -> Result<Vec<Entry>> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                &format!("SELECT {COLUMNS} FROM tollgate_entries ORDER BY seq"),
-                &[],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(rows.iter().map(row_entry).collect())
+        let mut client = self.client()?;
+        let mut tx = client.transaction().map_err(|e| self.err(e))?;
+        let entries = all_entries(&mut tx).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(entries)
     }
 
     fn location(&self) -> String {
         self.at.clone()
     }
 
-    fn head(&self) -> Result<StoredHead> {
-        let row = self
-            .client
-            .borrow_mut()
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn snapshot(&self) -> Result<(Vec<Entry>, StoredHead)> {
+        let mut client = self.client()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| self.err(e))?;
+        let entries = all_entries(&mut tx).map_err(|e| self.err(e))?;
+        let row = tx
             .query_opt("SELECT seq, hash FROM tollgate_head WHERE id = 1", &[])
             .map_err(|e| self.err(e))?;
-        Ok(match row {
+        tx.commit().map_err(|e| self.err(e))?;
+        let head = match row {
             Some(r) => StoredHead::At(Head {
                 seq: r.get(0),
                 hash: r.get(1),
             }),
             None => StoredHead::Missing,
-        })
+        };
+        Ok((entries, head))
     }
 
     fn import(&mut self, entries: &[Entry]) -> Result<()> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client()?;
         let mut tx = client.transaction().map_err(|e| self.err(e))?;
         lock(&mut tx).map_err(|e| self.err(e))?;
         let last = last_entry(&mut tx).map_err(|e| self.err(e))?;

@@ -156,8 +156,12 @@ impl LedgerStore for SqliteStore {
         self.path.display().to_string()
     }
 
-    fn head(&self) -> Result<StoredHead> {
-        Ok(StoredHead::NotKept)
+    fn shared(&self) -> bool {
+        false
+    }
+
+    fn snapshot(&self) -> Result<(Vec<Entry>, StoredHead)> {
+        Ok((self.entries()?, StoredHead::NotKept))
     }
 
     fn import(&mut self, entries: &[Entry]) -> Result<()> {

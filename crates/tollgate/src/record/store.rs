@@ -97,8 +97,12 @@ pub trait LedgerStore {
     fn entries(&self) -> Result<Vec<Entry>>;
     /// Where the store lives, for messages (never with a password).
     fn location(&self) -> String;
-    /// The head the store keeps beside its entries.
-    fn head(&self) -> Result<StoredHead>;
+    /// Whether many checkouts share it, so that a file an entry vouches for
+    /// may be in another checkout, not this one.
+    fn shared(&self) -> bool;
+    /// Every entry and the head the store keeps beside them, read as of
+    /// one moment (another appender may commit between two reads).
+    fn snapshot(&self) -> Result<(Vec<Entry>, StoredHead)>;
     /// Add `entries` verbatim, hashes and all, after the store's last entry,
     /// in one transaction (`ledger migrate`); refused unless the first of
     /// them extends that last entry (or the store is empty).
