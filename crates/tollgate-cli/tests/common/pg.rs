@@ -3,7 +3,7 @@
 //! `postgres` system user when the tests run as root (initdb refuses root).
 //! It is stopped when dropped, so also when a test fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// The password of the cluster's superuser `tollgate`.
@@ -105,7 +105,11 @@ impl Cluster {
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> std::process::Output {
-        let exe = self.bin.join(tool);
+        let exe = if tool == "openssl" {
+            PathBuf::from("openssl")
+        } else {
+            self.bin.join(tool)
+        };
         let out = if self.as_postgres {
             Command::new("runuser")
                 .args(["-u", "postgres", "--"])
@@ -168,13 +172,17 @@ impl Cluster {
         format!("postgres://tollgate@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// A client of database `db`, as someone with write access to it.
+    /// A client of database `db`, as someone with write access to it (over
+    /// the Unix socket, which needs no TLS).
     pub fn client(&self, db: &str) -> postgres::Client {
-        postgres::Client::connect(
-            &format!("{}?password={PASSWORD}", self.url(db)),
-            postgres::NoTls,
-        )
-        .unwrap()
+        postgres::Config::new()
+            .host_path(self.data.parent().unwrap())
+            .port(self.port)
+            .user("tollgate")
+            .password(PASSWORD)
+            .dbname(db)
+            .connect(postgres::NoTls)
+            .unwrap()
     }
 
     /// Create database `name`; its URL.
@@ -185,9 +193,47 @@ impl Cluster {
         self.url(name)
     }
 
-    /// The data folder (for the server's config and certificates).
-    pub fn data(&self) -> &Path {
-        &self.data
+    /// Serve TLS only (hostssl), with a self-signed certificate for
+    /// 127.0.0.1 made by openssl; restarts the server. The certificate's
+    /// path (a client can trust it as its CA).
+    pub fn require_tls(&self) -> PathBuf {
+        let (crt, key) = (self.data.join("server.crt"), self.data.join("server.key"));
+        self.pg(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+                "-keyout",
+                key.to_str().unwrap(),
+                "-out",
+                crt.to_str().unwrap(),
+            ],
+        );
+        let conf = self.data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).unwrap();
+        text.push_str("\nssl = on\n");
+        std::fs::write(&conf, text).unwrap();
+        std::fs::write(
+            self.data.join("pg_hba.conf"),
+            "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
+        )
+        .unwrap();
+        self.stop_server();
+        self.start_server();
+        let copy = self.data.parent().unwrap().join("ca.crt");
+        std::fs::copy(&crt, &copy).unwrap();
+        copy
     }
 }
 
