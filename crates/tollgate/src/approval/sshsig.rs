@@ -23,8 +23,19 @@ pub fn public_key(path: &Path) -> Result<PublicKey> {
     if let Ok(k) = PrivateKey::from_openssh(&text) {
         return Ok(k.public_key().clone());
     }
-    PublicKey::from_openssh(text.trim())
-        .map_err(|_| Error::parse(path, None, "not an OpenSSH private or public key"))
+    if let Ok(k) = PublicKey::from_openssh(text.trim()) {
+        return Ok(k);
+    }
+    // A private key `ssh-key` cannot read (some valid ECDSA keys among
+    // them) is still signed with by ssh-keygen; its public half is beside it.
+    let beside = path.with_file_name(format!(
+        "{}.pub",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    crate::read::text::read_to_string(&beside)
+        .ok()
+        .and_then(|t| PublicKey::from_openssh(t.trim()).ok())
+        .ok_or_else(|| Error::parse(path, None, "not an OpenSSH private or public key"))
 }
 
 /// Sign `message` with the key at `path`; the armored signature.
