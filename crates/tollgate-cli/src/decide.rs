@@ -229,25 +229,7 @@ pub fn ledger(ws: &Workspace, cmd: LedgerCmd, json: bool) -> Result<u8> {
             if json {
                 emit_json(&m)?;
             } else {
-                println!(
-                    "migrated {} to {}: {} entries copied, {} in all{}; the copy verifies",
-                    m.from,
-                    m.to,
-                    m.copied,
-                    m.entries,
-                    m.head
-                        .as_ref()
-                        .map(|(seq, hash)| format!(
-                            ", head entry {seq} {}",
-                            tollgate::record::ledger::short_hash(hash)
-                        ))
-                        .unwrap_or_default()
-                );
-                println!(
-                    "point the workspace at it: [ledger] url = \"{}\" or {}",
-                    m.to,
-                    tollgate::record::backend::URL_VAR
-                );
+                print!("{}", render::migrated_text(&m));
             }
             Ok(0)
         }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
-use crate::record::ledger::{short_hash, Entry, Ledger};
+use crate::record::ledger::{short_hash, Ledger, Walk};
 
 /// One signed checkpoint of the ledger's head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,20 +92,24 @@ pub fn checkpoint(ws: &Workspace) -> Result<Checkpoint> {
 /// `None` when the ledger verifies: entries are trusted, and appended to,
 /// only then.
 pub fn chain_break(ws: &Workspace, ledger: &Ledger) -> Result<Option<Finding>> {
-    if let Some(f) = ledger.chain_break()? {
-        return Ok(Some(f));
-    }
-    let entries = ledger.entries()?;
-    Ok(checkpoint_findings(ws, ledger, &entries)
+    let walk = ledger.walk()?;
+    let checkpoints = checkpoint_findings(ws, &walk);
+    Ok(walk
+        .findings
         .into_iter()
+        .chain(checkpoints)
         .find(|f| f.severity == Severity::Block))
 }
 
 /// `ledger verify`: the chain, the head, every file the entries vouch for,
 /// every checkpoint, and the run summaries no entry records.
 pub fn verify(ws: &Workspace, ledger: &Ledger) -> Result<Vec<Finding>> {
-    let mut findings = ledger.verify_workspace(ws)?;
-    findings.extend(checkpoint_findings(ws, ledger, &ledger.entries()?));
+    let walk = ledger.walk()?;
+    let checkpoints = checkpoint_findings(ws, &walk);
+    let mut findings = walk.findings;
+    findings.extend(ledger.file_findings(&walk.entries, &ws.root));
+    findings.extend(crate::record::ledger::unrecorded_runs(ws, &walk.entries));
+    findings.extend(checkpoints);
     Ok(findings)
 }
 
@@ -113,7 +117,8 @@ pub fn verify(ws: &Workspace, ledger: &Ledger) -> Result<Vec<Finding>> {
 /// checkpoint's line, for a chain shorter than it, a checkpointed entry
 /// whose hash differs, a missing head file, or a signature that does not
 /// verify.
-fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Vec<Finding> {
+fn checkpoint_findings(ws: &Workspace, walk: &Walk) -> Vec<Finding> {
+    let entries = &walk.entries;
     let path = checkpoints_path(ws);
     if std::fs::symlink_metadata(&path).is_err() {
         return Vec::new();
@@ -192,7 +197,7 @@ fn checkpoint_findings(ws: &Workspace, ledger: &Ledger, entries: &[Entry]) -> Ve
             Some(_) => {}
         }
     }
-    if any && !ledger.head_exists().unwrap_or(false) {
+    if any && !walk.head_exists {
         out.push(block(
             1,
             "head",
@@ -212,7 +217,7 @@ pub struct Migrated {
     pub copied: usize,
     pub entries: usize,
     /// The target's head entry after the copy.
-    pub head: Option<(i64, String)>,
+    pub head: Option<crate::record::store::Head>,
 }
 
 /// `ledger migrate --to URL`: copy the workspace's ledger, verified first,
@@ -264,7 +269,10 @@ pub fn migrate(ws: &Workspace, to: &crate::record::backend::Backend) -> Result<M
         to: shown_to,
         copied,
         entries: landed.len(),
-        head: landed.last().map(|e| (e.seq, e.hash.clone())),
+        head: landed.last().map(|e| crate::record::store::Head {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        }),
     })
 }
 

@@ -3,7 +3,7 @@
 //! `postgres` system user when the tests run as root (initdb refuses root).
 //! It is stopped when dropped, so also when a test fails.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The password of the cluster's superuser `tollgate`.
@@ -105,11 +105,7 @@ impl Cluster {
     }
 
     fn pg(&self, tool: &str, args: &[&str]) -> std::process::Output {
-        let exe = if tool == "openssl" {
-            PathBuf::from("openssl")
-        } else {
-            self.bin.join(tool)
-        };
+        let exe = self.bin.join(tool);
         let out = if self.as_postgres {
             Command::new("runuser")
                 .args(["-u", "postgres", "--"])
@@ -198,28 +194,15 @@ impl Cluster {
     /// path (a client can trust it as its CA).
     pub fn require_tls(&self) -> PathBuf {
         let (crt, key) = (self.data.join("server.crt"), self.data.join("server.key"));
-        self.pg(
-            "openssl",
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-                "-keyout",
-                key.to_str().unwrap(),
-                "-out",
-                crt.to_str().unwrap(),
-            ],
-        );
+        self_signed("127.0.0.1", &key, &crt);
+        if self.as_postgres {
+            let ok = Command::new("chown")
+                .arg("postgres:")
+                .args([&key, &crt])
+                .status()
+                .unwrap();
+            assert!(ok.success(), "chown to postgres failed");
+        }
         let conf = self.data.join("postgresql.conf");
         let mut text = std::fs::read_to_string(&conf).unwrap();
         text.push_str("\nssl = on\n");
@@ -241,4 +224,30 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop_server();
     }
+}
+
+/// A self-signed certificate for `cn` (and IP 127.0.0.1) with its P-256 key,
+/// made by openssl (usable as its own CA).
+pub fn self_signed(cn: &str, key: &Path, crt: &Path) {
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", &format!("/CN={cn}")])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(key)
+        .arg("-out")
+        .arg(crt)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -154,6 +154,9 @@ pub struct Shipping {
     /// The blocking findings valid waivers accept (`gate:ID`,
     /// `finding:CHECK:SUBJECT`): Waived, not passed.
     pub waived: Vec<String>,
+    /// The `seq` of the approval whose override counts, if any.
+    #[serde(skip)]
+    pub overridden_by: Option<i64>,
 }
 
 /// A release's approvals and waivers, judged, and what they amount to.
@@ -494,7 +497,11 @@ impl Rules {
     /// assessment, baselines and the dashboard.
     pub fn shipping(&self, ready: bool, approvals: &[Approval]) -> Shipping {
         let Some(policy) = &self.policy else {
-            let overridden = approvals.iter().any(|a| a.override_reason.is_some());
+            let overridden_by = approvals
+                .iter()
+                .find(|a| a.override_reason.is_some())
+                .map(|a| a.seq);
+            let overridden = overridden_by.is_some();
             return Shipping {
                 shippable: ready || overridden,
                 authenticated: false,
@@ -505,14 +512,19 @@ impl Rules {
                     vec!["the decision is Blocked and no approval overrides it".into()]
                 },
                 waived: Vec::new(),
+                overridden_by,
             };
         };
         let valid: Vec<&Approval> = approvals
             .iter()
             .filter(|a| a.state == ApprovalState::Valid)
             .collect();
+        let overridden_by = valid
+            .iter()
+            .find(|a| a.override_reason.is_some())
+            .map(|a| a.seq);
         let mut unmet = Vec::new();
-        if !ready && !valid.iter().any(|a| a.override_reason.is_some()) {
+        if !ready && overridden_by.is_none() {
             unmet
                 .push("the decision is Blocked and no valid override from an override role".into());
         }
@@ -539,6 +551,7 @@ impl Rules {
             roles,
             unmet,
             waived: Vec::new(),
+            overridden_by,
         }
     }
 }

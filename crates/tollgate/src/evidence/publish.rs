@@ -129,16 +129,7 @@ pub fn publish(ws: &Workspace, req: &PublishRequest) -> Result<PublishReport> {
 /// dropped (the operating system releases it if the holder dies).
 fn lock_bundle(ws: &Workspace, name: &str) -> Result<std::fs::File> {
     let dir = crate::record::ledger::dir(ws).join("locks");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let path = dir.join(format!("bundle-{name}.lock"));
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(&path, e))?;
-    f.lock().map_err(|e| Error::io(&path, e))?;
-    Ok(f)
+    crate::record::atomic::exclusive_lock(&dir.join(format!("bundle-{name}.lock")))
 }
 
 /// The area exists and `--force` was not given. Refused, naming who

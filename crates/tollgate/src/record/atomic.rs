@@ -17,6 +17,23 @@ const STAGING_MARK: &str = ".tollgate-tmp-";
 /// is gone), so a slow writer on a shared disk is never swept.
 const STALE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
+/// An exclusive lock on the file at `path` (created, with its folder, if
+/// needed), waited for and held until the file is dropped; the operating
+/// system releases it if the holder dies.
+pub fn exclusive_lock(path: &Path) -> Result<std::fs::File> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.lock().map_err(|e| Error::io(path, e))?;
+    Ok(f)
+}
+
 /// A hidden sibling path unique to this process, for staging `path`. The
 /// first use of a folder sweeps its stale leftovers ([`sweep_stale`]).
 pub fn staging_path(path: &Path) -> PathBuf {

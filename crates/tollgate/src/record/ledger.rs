@@ -56,6 +56,15 @@ impl FileRef {
     }
 }
 
+/// A ledger read at one moment ([`Ledger::walk`]).
+pub struct Walk {
+    pub entries: Vec<Entry>,
+    /// What the chain and head checks found.
+    pub findings: Vec<Finding>,
+    /// Whether the head (the store's row, or else the head file) exists.
+    pub head_exists: bool,
+}
+
 /// The workspace's ledger: the store plus its head file.
 pub struct Ledger {
     store: Box<dyn LedgerStore>,
@@ -193,17 +202,7 @@ impl Ledger {
     /// Record `entry` in the head file unless it already records a later
     /// one (concurrent appenders finish in any order), under a file lock.
     fn advance_head(&self, entry: &Entry) -> Result<()> {
-        let lock_path = self.head.with_extension("lock");
-        if let Some(d) = lock_path.parent() {
-            std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
-        }
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
-        lock.lock().map_err(|e| Error::io(&lock_path, e))?;
+        let _lock = super::atomic::exclusive_lock(&self.head.with_extension("lock"))?;
         if self
             .head_file()
             .is_some_and(|h| h.is_ok_and(|h| h.seq >= entry.seq))
@@ -232,21 +231,23 @@ impl Ledger {
         self.store.entries()
     }
 
-    /// `ledger verify`: [`Ledger::verify`] in `ws`, plus the run summaries
-    /// there that no entry records.
-    pub fn verify_workspace(&self, ws: &Workspace) -> Result<Vec<Finding>> {
-        let mut findings = self.verify(&ws.root)?;
-        findings.extend(unrecorded_runs(ws, &self.entries()?));
-        Ok(findings)
-    }
-
-    /// Whether the head exists: the store's head row, or else the head
-    /// file (as anything at all).
-    pub fn head_exists(&self) -> Result<bool> {
-        Ok(match self.store.snapshot()?.1 {
+    /// The chain and its head as of one moment, checked.
+    pub fn walk(&self) -> Result<Walk> {
+        // The head file first: it only moves after a commit, so entries
+        // read after it are never behind it.
+        let file = self.head_file();
+        let (entries, head) = self.store.snapshot()?;
+        let head_exists = match head {
             StoredHead::At(_) => true,
             StoredHead::Missing => false,
-            StoredHead::NotKept => std::fs::symlink_metadata(&self.head).is_ok(),
+            StoredHead::NotKept => file.is_some(),
+        };
+        let mut findings = chain_findings(&entries, &self.store.location());
+        findings.extend(self.head_findings(&entries, head, file));
+        Ok(Walk {
+            entries,
+            findings,
+            head_exists,
         })
     }
 
@@ -254,27 +255,25 @@ impl Ledger {
     /// when the chain verifies up to the head: entries are trusted, and
     /// appended to, only then.
     pub fn chain_break(&self) -> Result<Option<Finding>> {
-        // The head file first: it only moves after a commit, so entries
-        // read after it are never behind it.
-        let file = self.head_file();
-        let (entries, head) = self.store.snapshot()?;
-        let db = self.store.location();
-        let mut findings = chain_findings(&entries, &db);
-        findings.extend(self.head_findings(&entries, head, file));
-        Ok(findings.into_iter().find(|f| f.severity == Severity::Block))
+        Ok(self
+            .walk()?
+            .findings
+            .into_iter()
+            .find(|f| f.severity == Severity::Block))
     }
 
     /// Re-walk the chain and re-hash every file the entries vouch for.
     pub fn verify(&self, root: &Path) -> Result<Vec<Finding>> {
-        // The head file first: it only moves after a commit, so entries
-        // read after it are never behind it.
-        let file = self.head_file();
-        let (entries, head) = self.store.snapshot()?;
-        let db = self.store.location();
-        let mut findings = chain_findings(&entries, &db);
-        findings.extend(self.head_findings(&entries, head, file));
-        findings.extend(file_findings(&entries, root, self.store.shared()));
+        let walk = self.walk()?;
+        let mut findings = walk.findings;
+        findings.extend(self.file_findings(&walk.entries, root));
         Ok(findings)
+    }
+
+    /// Every file `entries` vouch for, re-hashed under `root`
+    /// ([`file_findings`]).
+    pub fn file_findings(&self, entries: &[Entry], root: &Path) -> Vec<Finding> {
+        file_findings(entries, root, self.store.shared())
     }
 
     /// The head against the chain. A head file may lag the store (a run
@@ -539,7 +538,7 @@ pub fn recorded_runs(ws: &Workspace, files: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// A warning for each summary tollgate wrote in the verification folder
 /// that no `verify` entry records: gates and the dashboard ignore it.
-fn unrecorded_runs(ws: &Workspace, entries: &[Entry]) -> Vec<Finding> {
+pub fn unrecorded_runs(ws: &Workspace, entries: &[Entry]) -> Vec<Finding> {
     let recorded = recorded_run_files(entries);
     let dir = ws.path(&ws.policy.paths.verification);
     let pattern = dir.join(format!(

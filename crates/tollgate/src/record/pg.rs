@@ -161,41 +161,36 @@ impl PgStore {
         }
         tx.commit().map_err(|e| self.err(e))
     }
+}
 
-    fn try_append(
-        &self,
-        kind: &str,
-        subject: &str,
-        make: &mut MakeEntry,
-    ) -> Result<std::result::Result<Entry, postgres::Error>> {
-        let mut client = self.client()?;
-        let attempt = (|| -> std::result::Result<Result<Entry>, postgres::Error> {
-            let mut tx = client.transaction()?;
-            lock(&mut tx)?;
-            let last = last_entry(&mut tx)?;
-            let same = tx
-                .query(
-                    &format!("SELECT {COLUMNS} FROM tollgate_entries WHERE kind = $1 AND subject = $2 ORDER BY seq"),
-                    &[&kind, &subject],
-                )?
-                .iter()
-                .map(row_entry)
-                .collect::<Vec<_>>();
-            let e = match make(last.as_ref(), &same) {
-                Ok(e) => e,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            insert(&mut tx, &e)?;
-            set_head(&mut tx, &e)?;
-            tx.commit()?;
-            Ok(Ok(e))
-        })();
-        match attempt {
-            Ok(Ok(e)) => Ok(Ok(e)),
-            Ok(Err(refused)) => Err(refused),
-            Err(e) => Ok(Err(e)),
-        }
-    }
+/// One append attempt in its own transaction: a database failure (which
+/// may be retried) outside, the append's own outcome (a refusal from
+/// `make`) inside.
+fn try_append(
+    client: &mut Client,
+    kind: &str,
+    subject: &str,
+    make: &mut MakeEntry,
+) -> std::result::Result<Result<Entry>, postgres::Error> {
+    let mut tx = client.transaction()?;
+    lock(&mut tx)?;
+    let last = last_entry(&mut tx)?;
+    let same: Vec<Entry> = tx
+        .query(
+            &format!("SELECT {COLUMNS} FROM tollgate_entries WHERE kind = $1 AND subject = $2 ORDER BY seq"),
+            &[&kind, &subject],
+        )?
+        .iter()
+        .map(row_entry)
+        .collect();
+    let e = match make(last.as_ref(), &same) {
+        Ok(e) => e,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    insert(&mut tx, &e)?;
+    set_head(&mut tx, &e)?;
+    tx.commit()?;
+    Ok(Ok(e))
 }
 
 /// TLS as libpq's `sslmode=prefer`/`require` do it: encrypted, the server's
@@ -268,8 +263,10 @@ fn last_entry(tx: &mut Transaction) -> std::result::Result<Option<Entry>, postgr
         .map(row_entry))
 }
 
-fn all_entries(tx: &mut Transaction) -> std::result::Result<Vec<Entry>, postgres::Error> {
-    Ok(tx
+fn all_entries(
+    db: &mut impl postgres::GenericClient,
+) -> std::result::Result<Vec<Entry>, postgres::Error> {
+    Ok(db
         .query(
             &format!("SELECT {COLUMNS} FROM tollgate_entries ORDER BY seq"),
             &[],
@@ -319,10 +316,11 @@ fn row_entry(r: &postgres::Row) -> Entry {
 
 impl LedgerStore for PgStore {
     fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
+        let mut client = self.client()?;
         let mut tries = 0;
         loop {
-            match self.try_append(kind, subject, make)? {
-                Ok(e) => return Ok(e),
+            match try_append(&mut client, kind, subject, make) {
+                Ok(done) => return done,
                 Err(e) if transient(&e) && tries < RETRIES => tries += 1,
                 Err(e) => return Err(self.err(e)),
             }
@@ -330,11 +328,7 @@ impl LedgerStore for PgStore {
     }
 
     fn entries(&self) -> Result<Vec<Entry>> {
-        let mut client = self.client()?;
-        let mut tx = client.transaction().map_err(|e| self.err(e))?;
-        let entries = all_entries(&mut tx).map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(entries)
+        all_entries(&mut *self.client()?).map_err(|e| self.err(e))
     }
 
     fn location(&self) -> String {

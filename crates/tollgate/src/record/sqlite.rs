@@ -32,19 +32,19 @@ const COLUMNS: &str = "seq, time, kind, subject, payload, payload_digest, prev_h
 impl SqliteStore {
     /// Open or create the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
-        let err = |e: rusqlite::Error| Error::parse(path, None, format!("ledger database: {e}"));
+        let err = db_error(path);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        let conn = Connection::open(path).map_err(err)?;
+        let conn = Connection::open(path).map_err(&err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(err)?;
+            .map_err(&err)?;
         // WAL lets readers go on while one process appends.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-            .map_err(err)?;
+            .map_err(&err)?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+            .map_err(&err)?;
         if version > SCHEMA_VERSION {
             return Err(Error::refused(
                 path,
@@ -55,17 +55,27 @@ impl SqliteStore {
             conn.execute_batch(&format!(
                 "BEGIN IMMEDIATE; {SCHEMA}; PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
-            .map_err(err)?;
+            .map_err(&err)?;
         }
         Ok(SqliteStore {
             conn,
             path: path.to_path_buf(),
         })
     }
+}
 
-    fn err(&self, e: rusqlite::Error) -> Error {
-        Error::parse(&self.path, None, format!("ledger database: {e}"))
-    }
+/// A database error, as an error about the ledger file at `path`.
+fn db_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |e| Error::parse(path, None, format!("ledger database: {e}"))
+}
+
+/// An immediate (write-locking) transaction, and the last entry read in it.
+fn begin_write(
+    conn: &mut Connection,
+) -> rusqlite::Result<(rusqlite::Transaction<'_>, Option<Entry>)> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let last = last_entry(&tx)?;
+    Ok((tx, last))
 }
 
 /// A row as an entry. Columns are read whatever their stored type, so a
@@ -120,36 +130,31 @@ fn insert(tx: &rusqlite::Transaction, e: &Entry) -> rusqlite::Result<usize> {
 
 impl LedgerStore for SqliteStore {
     fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| Error::parse(&path, None, format!("ledger database: {e}"));
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let last = last_entry(&tx).map_err(err)?;
+        let err = db_error(&self.path);
+        let (tx, last) = begin_write(&mut self.conn).map_err(&err)?;
         let same = {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT {COLUMNS} FROM entries WHERE kind = ?1 AND subject = ?2 ORDER BY seq"
                 ))
-                .map_err(err)?;
-            let rows = stmt.query_map([kind, subject], row_entry).map_err(err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
+                .map_err(&err)?;
+            let rows = stmt.query_map([kind, subject], row_entry).map_err(&err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)?
         };
         let e = make(last.as_ref(), &same)?;
-        insert(&tx, &e).map_err(err)?;
-        tx.commit().map_err(err)?;
+        insert(&tx, &e).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         Ok(e)
     }
 
     fn entries(&self) -> Result<Vec<Entry>> {
+        let err = db_error(&self.path);
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM entries ORDER BY seq"))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([], row_entry).map_err(|e| self.err(e))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.err(e))
+            .map_err(&err)?;
+        let rows = stmt.query_map([], row_entry).map_err(&err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
     }
 
     fn location(&self) -> String {
@@ -165,17 +170,12 @@ impl LedgerStore for SqliteStore {
     }
 
     fn import(&mut self, entries: &[Entry]) -> Result<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| Error::parse(&path, None, format!("ledger database: {e}"));
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let last = last_entry(&tx).map_err(err)?;
-        super::store::extends(last.as_ref(), entries, &path.display().to_string())?;
+        let err = db_error(&self.path);
+        let (tx, last) = begin_write(&mut self.conn).map_err(&err)?;
+        super::store::extends(last.as_ref(), entries, &self.path.display().to_string())?;
         for e in entries {
-            insert(&tx, e).map_err(err)?;
+            insert(&tx, e).map_err(&err)?;
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(&err)
     }
 }

@@ -4,7 +4,7 @@
 //! "WAIVED ..." when a valid waiver accepts it, never a pass), per required
 //! role, and for the evidence and shipping as a whole.
 
-use crate::approval::{waiver, ApprovalState, WaiverState};
+use crate::approval::{waiver, WaiverState};
 use crate::gates::{GateResult, Status};
 use crate::policy::gate::GateSeverity;
 use crate::release::status::Status as ReleaseStatus;
@@ -96,36 +96,42 @@ pub fn release(s: &ReleaseStatus) -> String {
         )
     };
     let class = |part: &str| format!("release.{}.{part}", s.version);
+    let skip = |message: String| format!("      <skipped message=\"{}\"/>\n", esc(&message));
+    // Which findings are waived, and which approval's override counts, as
+    // the library judged them ([`crate::approval::Shipping`]).
     let overridden = s
-        .approvals
-        .iter()
-        .find(|a| a.state == ApprovalState::Valid && a.override_reason.is_some());
+        .approval
+        .overridden_by
+        .and_then(|seq| s.approvals.iter().find(|a| a.seq == seq));
     for f in &s.decision.blocking {
         let target = waiver::target_of(f);
         let waived = s
-            .waivers
-            .iter()
-            .find(|w| w.state == WaiverState::Valid && w.target == target);
+            .approval
+            .waived
+            .contains(&target)
+            .then(|| {
+                s.waivers
+                    .iter()
+                    .find(|w| w.state == WaiverState::Valid && w.target == target)
+            })
+            .flatten();
         let outcome = match (waived, overridden) {
             (Some(w), _) => {
                 skipped += 1;
-                format!(
-                    "      <skipped message=\"WAIVED by {} ({}) until {}: {}\"/>\n",
-                    esc(&w.by),
-                    esc(&w.role),
-                    esc(&w.expires),
-                    esc(&w.reason)
-                )
+                skip(format!(
+                    "WAIVED by {} ({}) until {}: {}",
+                    w.by, w.role, w.expires, w.reason
+                ))
             }
             (None, Some(a)) => {
                 skipped += 1;
-                format!(
-                    "      <skipped message=\"OVERRIDDEN by {} ({}): {}: {}\"/>\n",
-                    esc(&a.by),
-                    esc(&a.role),
-                    esc(a.override_reason.as_deref().unwrap_or_default()),
-                    esc(&f.message)
-                )
+                skip(format!(
+                    "OVERRIDDEN by {} ({}): {}: {}",
+                    a.by,
+                    a.role,
+                    a.override_reason.as_deref().unwrap_or_default(),
+                    f.message
+                ))
             }
             (None, None) => fail(&f.message, &format!("{}: {}", f.location, f.message)),
         };

@@ -198,3 +198,24 @@ pub fn ledger_text(entries: &[Entry]) -> String {
     }
     out
 }
+
+/// `ledger migrate`: what was copied where, and how to use it.
+pub fn migrated_text(m: &crate::trust::Migrated) -> String {
+    format!(
+        "migrated {} to {}: {} entries copied, {} in all{}; the copy verifies\npoint the workspace at it: [ledger] url = \"{}\" or {}\n",
+        m.from,
+        m.to,
+        m.copied,
+        m.entries,
+        m.head
+            .as_ref()
+            .map(|h| format!(
+                ", head entry {} {}",
+                h.seq,
+                crate::record::ledger::short_hash(&h.hash)
+            ))
+            .unwrap_or_default(),
+        m.to,
+        crate::record::backend::URL_VAR
+    )
+}
