@@ -139,12 +139,15 @@ pub struct ReleaseArgs {
     pub cmd: Option<ReleaseCmd>,
     /// The version to release (a folder name under the release-evidence path).
     pub version: Option<String>,
-    /// The bundle (name or path; default: the newest).
+    /// The bundle (name, path or oci://HOST[:PORT]/REPO[:TAG|@DIGEST]; default: the newest).
     #[arg(long)]
     pub bundle: Option<String>,
     /// The release-candidate summary whose risk linkage is checked.
     #[arg(long, value_name = "PATH")]
     pub rc_summary: Option<PathBuf>,
+    /// Allow plain HTTP to a registry that is not this machine.
+    #[arg(long)]
+    pub insecure: bool,
 }
 
 #[derive(Subcommand)]
@@ -368,7 +371,8 @@ pub enum BundleCmd {
     },
     /// Verify a bundle: requirements, integrity, orphans, content, freshness, consistency, safety.
     Verify {
-        /// Bundle folder, or a bundle name under the policy's bundles folder.
+        /// Bundle folder, a bundle name under the policy's bundles folder, or
+        /// oci://HOST[:PORT]/REPO[:TAG|@DIGEST] to verify it in a registry.
         bundle: String,
         /// Only these areas (comma-separated).
         #[arg(long, value_delimiter = ',')]
@@ -379,6 +383,32 @@ pub enum BundleCmd {
         /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
         #[arg(long)]
         force: bool,
+        /// Allow plain HTTP to a registry that is not this machine.
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// Store a bundle in an OCI registry, one blob per file, and record the push.
+    Push {
+        /// Bundle name (under the bundles folder) or path.
+        bundle: String,
+        /// oci://HOST[:PORT]/REPO[:TAG] (default tag: the bundle's name).
+        #[arg(long, value_name = "REF")]
+        to: String,
+        /// Allow plain HTTP to a registry that is not this machine.
+        #[arg(long)]
+        insecure: bool,
+    },
+    /// Re-create a bundle from an OCI registry, checking every file as it arrives.
+    Pull {
+        /// oci://HOST[:PORT]/REPO[:TAG|@DIGEST]
+        reference: String,
+        /// Create the bundle as DIR/NAME (default: the policy's bundles folder);
+        /// that folder must not exist, or be empty.
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// Allow plain HTTP to a registry that is not this machine.
+        #[arg(long)]
+        insecure: bool,
     },
     /// Show the stored verification summary without re-hashing.
     Show {

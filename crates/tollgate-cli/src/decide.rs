@@ -91,6 +91,9 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
                     version,
                     bundle: args.bundle,
                     rc_summary: args.rc_summary,
+                    registry: tollgate::registry::Options {
+                        insecure: args.insecure,
+                    },
                 },
             )?;
             if json {

@@ -15,6 +15,7 @@ use tollgate::finding::Verdict;
 use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
 use tollgate::read::summary;
 use tollgate::record::destination;
+use tollgate::registry;
 use tollgate::report::{self, bundle as render, output as out};
 
 use cli::{BundleCmd, Cli, Command};
@@ -574,16 +575,35 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             area,
             summary,
             force,
+            insecure,
         } => {
             if let Some(p) = &summary {
                 destination::check(ws, p, force)?;
             }
-            let dir = catalog::resolve_bundle(ws, &bundle)?;
-            let report = tollgate::signing::verify_bundle(ws, &dir, &area)?;
-            let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());
+            let (report, written) = if registry::is_oci(&bundle) {
+                if !area.is_empty() {
+                    return Err(Error::Usage(
+                        "--area does not apply to a bundle in a registry: every area is verified"
+                            .into(),
+                    ));
+                }
+                let at = registry::OciRef::parse(&bundle)?;
+                let report = registry::fetch::verify(ws, &at, registry::Options { insecure })?;
+                // Nothing is written beside a registry bundle; only --summary.
+                let written = summary
+                    .as_deref()
+                    .map(|p| catalog::store_summary(Path::new("."), &report.areas, Some(p)));
+                (report, written)
+            } else {
+                let dir = catalog::resolve_bundle(ws, &bundle)?;
+                let report = tollgate::signing::verify_bundle(ws, &dir, &area)?;
+                let written = catalog::store_summary(&dir, &report.areas, summary.as_deref());
+                (report, Some(written))
+            };
             let (written, write_note) = match written {
-                Ok(p) => (Some(p.display().to_string()), None),
-                Err(e) => (None, Some(format!("warning: summary not written: {e}"))),
+                Some(Ok(p)) => (Some(p.display().to_string()), None),
+                Some(Err(e)) => (None, Some(format!("warning: summary not written: {e}"))),
+                None => (None, None),
             };
             if json {
                 emit_json(&render::verify_json(&report, written))?;
@@ -626,6 +646,36 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
                 );
             }
             Ok(0)
+        }
+        BundleCmd::Push {
+            bundle,
+            to,
+            insecure,
+        } => {
+            let at = registry::OciRef::parse(&to)?;
+            let dir = catalog::resolve_bundle(ws, &bundle)?;
+            let pushed = registry::push::push(ws, &dir, &at, registry::Options { insecure })?;
+            if json {
+                emit_json(&pushed)?;
+            } else {
+                print!("{}", render::pushed_text(&pushed));
+            }
+            Ok(0)
+        }
+        BundleCmd::Pull {
+            reference,
+            to,
+            insecure,
+        } => {
+            let at = registry::OciRef::parse(&reference)?;
+            let into = to.unwrap_or_else(|| ws.bundles_dir());
+            let pulled = registry::fetch::pull(ws, &at, &into, registry::Options { insecure })?;
+            if json {
+                emit_json(&render::pulled_json(&pulled))?;
+            } else {
+                print!("{}", render::pulled_text(&pulled));
+            }
+            Ok(out::exit_code(pulled.report.verdict()))
         }
         BundleCmd::Sign { bundle, force } => {
             let dir = catalog::resolve_bundle(ws, &bundle)?;

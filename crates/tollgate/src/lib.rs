@@ -20,6 +20,7 @@ pub mod policy;
 pub mod read;
 pub mod readiness;
 pub mod record;
+pub mod registry;
 pub mod release;
 pub mod report;
 pub mod schedule;

@@ -36,8 +36,10 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
     pub scope: Scope,
-    /// A bundle name or path; the newest bundle when `None`.
+    /// A bundle name, path or `oci://` reference; the newest bundle when `None`.
     pub bundle: Option<&'a str>,
+    /// How to reach the registry of an `oci://` bundle.
+    pub registry: crate::registry::Options,
 }
 
 /// The bundle the assessment verified.
@@ -159,7 +161,7 @@ pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
         };
         gates.results.retain(|r| !judges_runs(&r.id));
     }
-    let bundle = bundle_facts(ws, req.bundle)?;
+    let bundle = bundle_facts(ws, req.bundle, req.registry)?;
     let docs = docs_facts(ws);
     let latest_run = (req.scope == Scope::Release).then(|| run_facts(ws));
 
@@ -185,7 +187,16 @@ pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
     })
 }
 
-fn bundle_facts(ws: &Workspace, named: Option<&str>) -> Result<BundleFacts> {
+fn bundle_facts(
+    ws: &Workspace,
+    named: Option<&str>,
+    registry: crate::registry::Options,
+) -> Result<BundleFacts> {
+    if let Some(r) = named.filter(|n| crate::registry::is_oci(n)) {
+        let at = crate::registry::OciRef::parse(r)?;
+        let report = crate::registry::fetch::verify(ws, &at, registry)?;
+        return Ok(BundleFacts::Verified(Box::new(report)));
+    }
     let dir = match named {
         Some(b) => catalog::resolve_bundle(ws, b)?,
         None => match catalog::list_bundles(&ws.bundles_dir()) {

@@ -164,14 +164,26 @@ pub fn envelope_facts(ws: &Workspace, path: &Path) -> EnvelopeFacts {
         crate::read::text::read_to_string(path)
             .map_err(|e| format!("the envelope cannot be read: {e}"))
     });
-    let key = match &envelope {
-        Some(_) => load_public(ws).map_err(|e| format!("the public key cannot be read: {e}")),
-        None => Err(String::new()),
-    };
-    EnvelopeFacts {
-        path: path.to_path_buf(),
-        envelope,
-        key,
+    EnvelopeFacts::of(ws, path, envelope)
+}
+
+impl EnvelopeFacts {
+    /// An envelope read elsewhere (from a registry): its text, why it could
+    /// not be read, or `None` when there is none; shown as `path`.
+    pub fn of(
+        ws: &Workspace,
+        path: &Path,
+        envelope: Option<std::result::Result<String, String>>,
+    ) -> EnvelopeFacts {
+        let key = match &envelope {
+            Some(_) => load_public(ws).map_err(|e| format!("the public key cannot be read: {e}")),
+            None => Err(String::new()),
+        };
+        EnvelopeFacts {
+            path: path.to_path_buf(),
+            envelope,
+            key,
+        }
     }
 }
 

@@ -230,6 +230,7 @@ pub fn snapshot(ws: &Workspace) -> Result<Snapshot> {
         &readiness::Request {
             scope: readiness::Scope::Release,
             bundle: None,
+            registry: Default::default(),
         },
     )?;
     // Recorded releases, and release folders the ledger does not know (their

@@ -143,6 +143,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
             version: DEMO_VERSION.into(),
             bundle: Some(name.clone()),
             rc_summary: Some(rc_summary.clone()),
+            registry: Default::default(),
         },
     )?;
     let ask = |who: (&str, &str, &str), key: &Path, override_reason: Option<String>| {

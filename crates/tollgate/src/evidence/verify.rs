@@ -30,6 +30,8 @@ pub struct BundleReport {
     pub findings: Vec<Finding>,
     /// Each verified area's folder and the digests its facts computed.
     pub digests: Vec<(PathBuf, super::facts::Digests)>,
+    /// The registry manifest digest, when the bundle was verified in a registry.
+    pub registry_digest: Option<String>,
 }
 
 impl BundleReport {
@@ -76,6 +78,7 @@ pub fn verify_bundle(bundle_dir: &Path, policy: &Policy, only: &[String]) -> Res
         areas,
         findings,
         digests,
+        registry_digest: None,
     })
 }
 
@@ -161,7 +164,7 @@ struct Integrity {
 }
 
 /// The area's requirements, and whether the policy defines the area.
-fn requirements_of(policy: &Policy, area: &str) -> (Vec<Requirement>, bool) {
+pub fn requirements_of(policy: &Policy, area: &str) -> (Vec<Requirement>, bool) {
     match policy.area(area) {
         Some(a) => (a.requirements.clone(), true),
         None => {
@@ -187,8 +190,19 @@ fn verify_area(
     area: &AreaDir,
     policy: &Policy,
 ) -> (AreaSummary, (PathBuf, super::facts::Digests)) {
+    let facts = facts::gather(&area.dir, policy, &requirements_of(policy, &area.name).0);
+    judge_area(bundle_name, area, policy, &facts)
+}
+
+/// Judge one area from its facts, wherever they were read (a folder, a
+/// registry): the summary, and the area with the digests of what was hashed.
+pub fn judge_area(
+    bundle_name: &str,
+    area: &AreaDir,
+    policy: &Policy,
+    facts: &AreaFacts,
+) -> (AreaSummary, (PathBuf, super::facts::Digests)) {
     let (requirements, defined) = requirements_of(policy, &area.name);
-    let facts = facts::gather(&area.dir, policy, &requirements);
     let mut cx = Ctx {
         area,
         policy,
@@ -230,10 +244,10 @@ fn verify_area(
             Location::file(cx.shown(&f.rel)),
         );
     }
-    check_manifest(&mut cx, &facts);
-    let integrity = check_integrity(&mut cx, &facts);
+    check_manifest(&mut cx, facts);
+    let integrity = check_integrity(&mut cx, facts);
     check_orphans(&mut cx, &integrity, facts.files());
-    let requirement_state = check_requirements(&mut cx, &integrity, &facts, &requirements);
+    let requirement_state = check_requirements(&mut cx, &integrity, facts, &requirements);
     if let Some(m) = facts.manifest() {
         check_freshness(&mut cx, m, &integrity);
         check_consistency(&mut cx, bundle_name, m, facts.readme.as_ref());

@@ -38,22 +38,46 @@ impl Content {
 
 /// Inspect `path`. I/O errors are reported as unparseable content.
 pub fn inspect(path: &Path, stub_markers: &[String]) -> Content {
-    let ext = path
+    let opened = super::file::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
+    match opened {
+        Ok((len, f)) => inspect_reader(path, f, len, stub_markers),
+        Err(e) => Content::Unparseable(e.to_string()),
+    }
+}
+
+/// How many leading bytes of a `len`-byte file [`inspect_reader`] needs:
+/// all of a file it parses whole, a prefix of one it judges by its start.
+pub fn needed_bytes(len: u64) -> u64 {
+    if len > FULL_PARSE_LIMIT {
+        1 << 20
+    } else {
+        len
+    }
+}
+
+/// Inspect content of `len` bytes read from `reader` (at least its
+/// [`needed_bytes`]), its kind taken from `name`'s extension.
+pub fn inspect_reader(
+    name: &Path,
+    reader: impl Read,
+    len: u64,
+    stub_markers: &[String],
+) -> Content {
+    let ext = name
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let result = match ext.as_str() {
-        "csv" => inspect_csv(path),
-        "json" => inspect_json(path, stub_markers),
-        _ => inspect_text(path),
+        "csv" => inspect_csv(reader),
+        "json" => inspect_json(reader, len, name, stub_markers),
+        _ => inspect_text(reader),
     };
     result.unwrap_or_else(|e| Content::Unparseable(e.to_string()))
 }
 
-fn inspect_text(path: &Path) -> std::io::Result<Content> {
+fn inspect_text(mut f: impl Read) -> std::io::Result<Content> {
     let mut buf = [0u8; 8192];
-    let mut f = super::file::open(path)?;
     let mut first = true;
     loop {
         let n = f.read(&mut buf)?;
@@ -72,8 +96,8 @@ fn inspect_text(path: &Path) -> std::io::Result<Content> {
     }
 }
 
-fn inspect_csv(path: &Path) -> std::io::Result<Content> {
-    let mut reader = BufReader::new(super::file::open(path)?);
+fn inspect_csv(f: impl Read) -> std::io::Result<Content> {
+    let mut reader = BufReader::new(f);
     let mut line = Vec::new();
     let mut non_blank = 0;
     while reader.read_until(b'\n', &mut line)? > 0 {
@@ -97,9 +121,12 @@ fn inspect_csv(path: &Path) -> std::io::Result<Content> {
     })
 }
 
-fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content> {
-    let file = super::file::open(path)?;
-    let len = file.metadata()?.len();
+fn inspect_json(
+    file: impl Read,
+    len: u64,
+    path: &Path,
+    stub_markers: &[String],
+) -> std::io::Result<Content> {
     if len > FULL_PARSE_LIMIT {
         let mut reader = BufReader::new(file);
         let mut line = String::new();
@@ -122,7 +149,7 @@ fn inspect_json(path: &Path, stub_markers: &[String]) -> std::io::Result<Content
             });
         }
     }
-    let mut bytes = Vec::with_capacity(len as usize);
+    let mut bytes = Vec::with_capacity(len.min(FULL_PARSE_LIMIT) as usize);
     file.take(FULL_PARSE_LIMIT + 1).read_to_end(&mut bytes)?;
     let Ok(text) = std::str::from_utf8(super::text::strip_bom(&bytes)) else {
         return Ok(Content::Unparseable("not valid UTF-8".into()));

@@ -28,9 +28,11 @@ use crate::record::ledger::{FileRef, Ledger};
 #[derive(Debug, Clone)]
 pub struct Request {
     pub version: String,
-    /// A bundle name or path; the newest bundle when `None`.
+    /// A bundle name, path or `oci://` reference; the newest bundle when `None`.
     pub bundle: Option<String>,
     pub rc_summary: Option<PathBuf>,
+    /// How to reach the registry of an `oci://` bundle.
+    pub registry: crate::registry::Options,
 }
 
 /// `decision.json`.
@@ -277,6 +279,15 @@ fn finding(
 }
 
 /// Write every evidence file into `staging`; return the decision, the
+/// `record` with `key` set to the registry digest of a bundle verified in a
+/// registry; local bundles' records are as they always were.
+fn with_digest(mut record: Value, key: &str, digest: &Option<String>) -> Value {
+    if let (Some(d), Some(o)) = (digest, record.as_object_mut()) {
+        o.insert(key.into(), Value::String(d.clone()));
+    }
+    record
+}
+
 /// manifest and the gate values (for baselines).
 fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, Manifest, Value)> {
     let mut findings: Vec<Finding> = Vec::new();
@@ -289,6 +300,7 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
         &crate::readiness::Request {
             scope: crate::readiness::Scope::Release,
             bundle: req.bundle.as_deref(),
+            registry: req.registry,
         },
     )?;
     if let Some(RunFacts::Read { path, head }) = &a.latest_run {
@@ -316,18 +328,26 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
         write_json(
             staging,
             "bundle-verification.json",
-            &serde_json::json!({
-                "bundle": report.name, "path": ws.rel(&report.path), "verdict": report.verdict(),
-                "areas": report.areas.iter().map(|a| serde_json::json!({
-                    "area": a.area, "verdict": a.verdict_or_derived(), "readme_path": a.readme_path,
-                    "readme_hash": a.readme_hash, "requirements": a.requirement_state, "findings": a.findings,
-                })).collect::<Vec<_>>(),
-                "findings": report.findings,
-            }),
+            &with_digest(
+                serde_json::json!({
+                    "bundle": report.name, "path": ws.rel(&report.path), "verdict": report.verdict(),
+                    "areas": report.areas.iter().map(|a| serde_json::json!({
+                        "area": a.area, "verdict": a.verdict_or_derived(), "readme_path": a.readme_path,
+                        "readme_hash": a.readme_hash, "requirements": a.requirement_state, "findings": a.findings,
+                    })).collect::<Vec<_>>(),
+                    "findings": report.findings,
+                }),
+                "digest",
+                &report.registry_digest,
+            ),
         )?;
         inputs.insert(
             "Bundle".into(),
-            serde_json::json!({ "Name": report.name, "Path": ws.rel(&report.path) }),
+            with_digest(
+                serde_json::json!({ "Name": report.name, "Path": ws.rel(&report.path) }),
+                "Digest",
+                &report.registry_digest,
+            ),
         );
     }
     if let DocsFacts::Checked(docs) = &a.docs {

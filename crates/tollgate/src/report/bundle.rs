@@ -8,6 +8,8 @@ use crate::evidence::verify::BundleReport;
 use crate::finding::Counts;
 use crate::finding::{Finding, Verdict};
 use crate::read::summary::AreaSummary;
+use crate::registry::fetch::Pulled;
+use crate::registry::push::Pushed;
 
 /// The `--json` shape of `bundle verify`.
 #[derive(Debug, Serialize)]
@@ -17,9 +19,75 @@ pub struct VerifyJson<'a> {
     pub verdict: Verdict,
     pub counts: Counts,
     pub summary_path: Option<String>,
+    /// The index digest, for a bundle verified in a registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<&'a str>,
     /// Bundle-level findings; area findings are inside each area.
     pub findings: &'a [Finding],
     pub areas: &'a [AreaSummary],
+}
+
+/// The `--json` shape of `bundle pull`: what was written, and its verification.
+#[derive(Debug, Serialize)]
+pub struct PulledJson<'a> {
+    #[serde(flatten)]
+    pub pulled: &'a Pulled,
+    pub verification: VerifyJson<'a>,
+}
+
+/// The JSON document for a pull.
+pub fn pulled_json(p: &Pulled) -> PulledJson<'_> {
+    PulledJson {
+        pulled: p,
+        verification: verify_json(&p.report, None),
+    }
+}
+
+/// Human text for a push.
+pub fn pushed_text(p: &Pushed) -> String {
+    let mut out = format!(
+        "pushed bundle {} to {}
+  {} files, {} bytes: {} blobs uploaded, {} already there
+",
+        p.bundle,
+        p.reference,
+        p.areas.iter().map(|a| a.files).sum::<usize>(),
+        p.bytes,
+        p.uploaded,
+        p.reused
+    );
+    for a in &p.areas {
+        out.push_str(&format!(
+            "  area {}: {} files, manifest {}
+",
+            a.area, a.files, a.digest
+        ));
+    }
+    out.push_str(&format!(
+        "recorded in {}
+",
+        p.ledger
+    ));
+    out
+}
+
+/// Human text for a pull: where it went, then the verification.
+pub fn pulled_text(p: &Pulled) -> String {
+    let refused = p.report.areas.is_empty() && p.report.verdict() == Verdict::Block;
+    let head = if refused {
+        format!(
+            "pulled {} but did not create {}: a blob did not match its digest
+",
+            p.reference, p.path
+        )
+    } else {
+        format!(
+            "pulled {} into {}: {} files, {} bytes, each matching its digest
+",
+            p.reference, p.path, p.files, p.bytes
+        )
+    };
+    head + &verify_text(&p.report, None)
 }
 
 /// The JSON document for a verify report.
@@ -30,6 +98,7 @@ pub fn verify_json<'a>(r: &'a BundleReport, summary_path: Option<String>) -> Ver
         verdict: r.verdict(),
         counts: Counts::of(r.all_findings()),
         summary_path,
+        digest: r.registry_digest.as_deref(),
         findings: &r.findings,
         areas: &r.areas,
     }

@@ -151,6 +151,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
         &readiness::Request {
             scope: readiness::Scope::Run,
             bundle: None,
+            registry: Default::default(),
         },
     )?;
     tally(&a, &mut counts);
