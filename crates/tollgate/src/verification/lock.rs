@@ -140,8 +140,17 @@ mod tests {
             other => panic!("{other:?}"),
         }
         drop(guard);
-        let Attempt::Taken(again) = try_take(&p).unwrap() else {
-            panic!("a released lock must be free");
+        // Another test's child process, forked while the lock was held, keeps
+        // the descriptor (and so the lock) until it execs: wait for that.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let again = loop {
+            match try_take(&p).unwrap() {
+                Attempt::Taken(g) => break g,
+                Attempt::Held(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10))
+                }
+                Attempt::Held(h) => panic!("a released lock must be free, held by {h:?}"),
+            }
         };
         assert_eq!(again.took_over, None, "a clean release leaves no holder");
     }
