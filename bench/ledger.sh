@@ -7,7 +7,9 @@
 # - `ledger verify` at 1,000 and 10,000 entries, SQLite and PostgreSQL;
 # - push and pull of a MIB-MiB bundle (default 1 GiB, 16 files) against a
 #   local docker-registry, each against `skopeo copy` of the same artifact
-#   (registry <-> dir:), plus `bundle verify oci://` streaming it.
+#   (registry <-> an OCI layout folder; without --preserve-digests, which
+#   skopeo 1.9 refuses for an OCI 1.1 index: it re-writes the index without
+#   artifactType, the same blobs moved), plus `bundle verify oci://` streaming it.
 # Needs postgresql, docker-registry and skopeo (apt-get install them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,14 +92,20 @@ done
 "$T" --workspace "$WORK/big" bundle publish --name big --no-discover --add "Data=$WORK/big/data/*" >/dev/null
 rm -rf "$WORK/big/data"
 R=127.0.0.1:$REGPORT
+# skopeo remembers where it has seen each blob and mounts it from there
+# instead of sending it: each skopeo run gets a fresh cache (as a non-root
+# user when root, whose cache lives in /var/lib/containers).
+mkdir -m 777 "$WORK/sk"
+SK="env XDG_DATA_HOME=$WORK/sk/xdg\$(date +%s%N) skopeo"
+[ "$(id -u)" = 0 ] && SK="runuser -u postgres -- $SK"
 "$T" --workspace "$WORK/big" bundle push big --to "oci://$R/base:big" >/dev/null
-skopeo copy -q --all --preserve-digests --src-tls-verify=false "docker://$R/base:big" "dir:$WORK/skdir"
+skopeo copy -q --all --src-tls-verify=false "docker://$R/base:big" "oci:$WORK/sk/layout:big"
 # A new repository per push, so that every blob is sent.
 res=$(rounds "$RUNS" \
   "$T --workspace $WORK/big bundle push big --to oci://$R/t\$(date +%s%N)" \
-  "skopeo copy -q --all --preserve-digests --dest-tls-verify=false dir:$WORK/skdir docker://$R/s\$(date +%s%N):big" \
+  "$SK copy -q --all --dest-tls-verify=false oci:$WORK/sk/layout:big docker://$R/s\$(date +%s%N):big" \
   "rm -rf $WORK/pulled && $T --workspace $WORK/big bundle pull oci://$R/base:big --to $WORK/pulled" \
-  "rm -rf $WORK/skpull && skopeo copy -q --all --preserve-digests --src-tls-verify=false docker://$R/base:big dir:$WORK/skpull" \
+  "rm -rf $WORK/sk/pull && $SK copy -q --all --src-tls-verify=false docker://$R/base:big oci:$WORK/sk/pull:big" \
   "$T --workspace $WORK/big bundle verify oci://$R/base:big")
 tp=$(sed -n 1p <<<"$res") sp=$(sed -n 2p <<<"$res") tl=$(sed -n 3p <<<"$res") sl=$(sed -n 4p <<<"$res") tv=$(sed -n 5p <<<"$res")
 mibs() { python3 -c "print(f'{$MIB / ${1%% *}:.0f} MiB/s')"; }

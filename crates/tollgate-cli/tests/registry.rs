@@ -198,6 +198,38 @@ fn push_pull_and_verify_round_trip_and_independent_clients_read_it() {
         "{remote}"
     );
 
+    // A mirror skopeo copies (skopeo 1.9 drops the index's OCI 1.1
+    // artifactType, keeping the annotations and the area manifests)
+    // verifies the same way.
+    let mirror = format!("{}:rc1", reg.docker("mirror/evidence"));
+    let out = Command::new("skopeo")
+        .args([
+            "copy",
+            "-q",
+            "--all",
+            "--src-tls-verify=false",
+            "--dest-tls-verify=false",
+        ])
+        .arg(format!("{}:rc1", reg.docker("team/evidence")))
+        .arg(&mirror)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, mirrored) = on_json(
+        &ws,
+        &[
+            "bundle",
+            "verify",
+            &format!("{}:rc1", reg.url("mirror/evidence")),
+        ],
+    );
+    assert_eq!(code, local_code, "{mirrored}");
+    assert_eq!(findings(&mirrored), findings(&local));
+
     // Pulled into a fresh folder: the same files, verifying the same way.
     let into = ws.join("pulled");
     let (code, pulled) = on_json(
@@ -323,6 +355,22 @@ fn registry_faults_are_clear_errors_naming_the_registry_never_hangs() {
         let (code, _, err) = on(&ws, &["bundle", "pull", bad]);
         assert_eq!(code, 2, "{bad}: {err}");
     }
+    // A folder that is not a bundle is refused before any registry is asked.
+    let (code, _, err) = on(
+        &ws,
+        &[
+            "bundle",
+            "push",
+            ws.join("docs").to_str().unwrap(),
+            "--to",
+            "oci://127.0.0.1:1/ev",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("will not be pushed") && err.contains("no area"),
+        "{err}"
+    );
     // A registry answering 500 to everything.
     let port = broken_server(Some(500));
     let at = format!("oci://127.0.0.1:{port}/ev:x");

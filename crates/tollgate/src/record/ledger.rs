@@ -65,6 +65,10 @@ pub struct Walk {
     pub head_exists: bool,
 }
 
+/// Says why an entry may not be appended, given the earlier entries of its
+/// kind and subject.
+type Conflict<'a> = dyn Fn(&[Entry]) -> Option<String> + 'a;
+
 /// The workspace's ledger: the store plus its head file.
 pub struct Ledger {
     store: Box<dyn LedgerStore>,
@@ -159,7 +163,7 @@ impl Ledger {
 
     /// Append an entry; `payload` is stored as compact JSON.
     pub fn append(&mut self, kind: &str, subject: &str, payload: &Value) -> Result<Entry> {
-        self.append_unless(kind, subject, payload, |_| None)
+        self.append_with(kind, subject, payload, None)
     }
 
     /// Append an entry unless `conflict`, given the earlier entries of the
@@ -172,27 +176,41 @@ impl Ledger {
         payload: &Value,
         conflict: impl Fn(&[Entry]) -> Option<String>,
     ) -> Result<Entry> {
+        self.append_with(kind, subject, payload, Some(&conflict))
+    }
+
+    /// Append, checking `conflict` (when given) against the earlier entries
+    /// of the same kind and subject, which are only read then.
+    fn append_with(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        payload: &Value,
+        conflict: Option<&Conflict<'_>>,
+    ) -> Result<Entry> {
         let location = self.store.location();
         let text = serde_json::to_string(payload).map_err(|e| Error::Usage(e.to_string()))?;
         let digest = sha256_hex(text.as_bytes());
         let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-        let entry = self.store.append(kind, subject, &mut |last, same| {
-            if let Some(why) = conflict(same) {
-                return Err(Error::refused(&location, why));
-            }
-            let seq = last.map_or(1, |l| l.seq + 1);
-            let prev = last.map_or(GENESIS.to_string(), |l| l.hash.clone());
-            Ok(Entry {
-                seq,
-                hash: chain_hash(seq, &time, kind, subject, &digest, &prev),
-                time: time.clone(),
-                kind: kind.to_string(),
-                subject: subject.to_string(),
-                payload: text.clone(),
-                payload_digest: digest.clone(),
-                prev_hash: prev,
-            })
-        })?;
+        let entry = self
+            .store
+            .append(kind, subject, conflict.is_some(), &mut |last, same| {
+                if let Some(why) = conflict.and_then(|c| c(same)) {
+                    return Err(Error::refused(&location, why));
+                }
+                let seq = last.map_or(1, |l| l.seq + 1);
+                let prev = last.map_or(GENESIS.to_string(), |l| l.hash.clone());
+                Ok(Entry {
+                    seq,
+                    hash: chain_hash(seq, &time, kind, subject, &digest, &prev),
+                    time: time.clone(),
+                    kind: kind.to_string(),
+                    subject: subject.to_string(),
+                    payload: text.clone(),
+                    payload_digest: digest.clone(),
+                    prev_hash: prev,
+                })
+            })?;
         // The head may lag the store after a crash here; `verify` tells a
         // lagging head (harmless) from a store that lost entries.
         self.advance_head(&entry)?;

@@ -170,19 +170,23 @@ fn try_append(
     client: &mut Client,
     kind: &str,
     subject: &str,
+    with_same: bool,
     make: &mut MakeEntry,
 ) -> std::result::Result<Result<Entry>, postgres::Error> {
     let mut tx = client.transaction()?;
     lock(&mut tx)?;
     let last = last_entry(&mut tx)?;
-    let same: Vec<Entry> = tx
-        .query(
+    let same: Vec<Entry> = if !with_same {
+        Vec::new()
+    } else {
+        tx.query(
             &format!("SELECT {COLUMNS} FROM tollgate_entries WHERE kind = $1 AND subject = $2 ORDER BY seq"),
             &[&kind, &subject],
         )?
         .iter()
         .map(row_entry)
-        .collect();
+        .collect()
+    };
     let e = match make(last.as_ref(), &same) {
         Ok(e) => e,
         Err(refused) => return Ok(Err(refused)),
@@ -315,11 +319,17 @@ fn row_entry(r: &postgres::Row) -> Entry {
 }
 
 impl LedgerStore for PgStore {
-    fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
+    fn append(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        with_same: bool,
+        make: &mut MakeEntry,
+    ) -> Result<Entry> {
         let mut client = self.client()?;
         let mut tries = 0;
         loop {
-            match try_append(&mut client, kind, subject, make) {
+            match try_append(&mut client, kind, subject, with_same, make) {
                 Ok(done) => return done,
                 Err(e) if transient(&e) && tries < RETRIES => tries += 1,
                 Err(e) => return Err(self.err(e)),

@@ -129,10 +129,18 @@ fn insert(tx: &rusqlite::Transaction, e: &Entry) -> rusqlite::Result<usize> {
 }
 
 impl LedgerStore for SqliteStore {
-    fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry> {
+    fn append(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        with_same: bool,
+        make: &mut MakeEntry,
+    ) -> Result<Entry> {
         let err = db_error(&self.path);
         let (tx, last) = begin_write(&mut self.conn).map_err(&err)?;
-        let same = {
+        let same = if !with_same {
+            Vec::new()
+        } else {
             let mut stmt = tx
                 .prepare(&format!(
                     "SELECT {COLUMNS} FROM entries WHERE kind = ?1 AND subject = ?2 ORDER BY seq"

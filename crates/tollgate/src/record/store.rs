@@ -88,11 +88,18 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// appenders, on this machine or any other (the entry is built from the
 /// store's current last entry under the store's lock).
 pub trait LedgerStore {
-    /// Append the entry `make` builds from the current last entry and the
-    /// earlier entries of the same `kind` and `subject`, all read in the
-    /// append's own transaction (so a check `make` makes on them cannot race
-    /// another appender). An error from `make` appends nothing.
-    fn append(&mut self, kind: &str, subject: &str, make: &mut MakeEntry) -> Result<Entry>;
+    /// Append the entry `make` builds from the current last entry and, when
+    /// `with_same`, the earlier entries of the same `kind` and `subject`
+    /// (else none: a plain append reads one row, not a growing list), all
+    /// read in the append's own transaction (so a check `make` makes on them
+    /// cannot race another appender). An error from `make` appends nothing.
+    fn append(
+        &mut self,
+        kind: &str,
+        subject: &str,
+        with_same: bool,
+        make: &mut MakeEntry,
+    ) -> Result<Entry>;
     /// Every entry, in `seq` order.
     fn entries(&self) -> Result<Vec<Entry>>;
     /// Where the store lives, for messages (never with a password).

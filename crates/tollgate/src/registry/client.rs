@@ -67,6 +67,7 @@ pub struct Options {
 pub struct Registry {
     rt: tokio::runtime::Runtime,
     client: Client,
+    auth: RegistryAuth,
     at: OciRef,
 }
 
@@ -86,6 +87,8 @@ impl Registry {
             connect_timeout: Some(connect),
             read_timeout: Some(read),
             platform_resolver: None,
+            // One streamed PUT per blob: chunked PATCHes are several times slower.
+            use_monolithic_push: true,
             ..Default::default()
         };
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -95,6 +98,7 @@ impl Registry {
         let reg = Registry {
             rt,
             client: Client::new(config),
+            auth: credentials(&at.registry)?,
             at: at.clone(),
         };
         let op = if push {
@@ -102,10 +106,9 @@ impl Registry {
         } else {
             RegistryOperation::Pull
         };
-        let auth = credentials(&at.registry)?;
         let image = reg.image(None);
         reg.rt
-            .block_on(reg.client.auth(&image, &auth, op))
+            .block_on(reg.client.auth(&image, &reg.auth, op))
             .map_err(|e| reg.fail("cannot authenticate", e))?;
         Ok(reg)
     }
@@ -215,10 +218,7 @@ impl Registry {
         let image = self.image(digest);
         let (body, _) = self
             .rt
-            .block_on(
-                self.client
-                    .pull_manifest_raw(&image, &RegistryAuth::Anonymous, accept),
-            )
+            .block_on(self.client.pull_manifest_raw(&image, &self.auth, accept))
             .map_err(|e| self.fail(&format!("cannot fetch manifest {}", image.whole()), e))?;
         let got = sha256_digest(&body);
         Ok((body.to_vec(), got))

@@ -77,7 +77,11 @@ fn open(at: &OciRef, opts: Options) -> Result<(Registry, Remote)> {
             format!("not an OCI image index: {e}"),
         )
     })?;
-    if index.artifact_type.as_deref() != Some(artifact::BUNDLE_TYPE) {
+    // A mirror made by a tool that predates OCI 1.1 (skopeo 1.9) drops
+    // artifactType but keeps the annotations and the area manifests.
+    let mirrored = index.artifact_type.is_none()
+        && !annotation(&index.annotations, artifact::BUNDLE_ANNOTATION).is_empty();
+    if index.artifact_type.as_deref() != Some(artifact::BUNDLE_TYPE) && !mirrored {
         return Err(Error::remote(
             format!("registry {at}"),
             format!(

@@ -55,7 +55,7 @@ pub fn push(ws: &Workspace, bundle_dir: &Path, to: &OciRef, opts: Options) -> Re
         f.severity == Severity::Block
             && matches!(
                 f.check.as_str(),
-                "bundle.integrity" | "bundle.safety" | "bundle.read" | "signature"
+                "bundle.areas" | "bundle.integrity" | "bundle.safety" | "bundle.read" | "signature"
             )
     }) {
         return Err(Error::refused(
