@@ -121,6 +121,18 @@ pub enum Command {
         #[arg(long)]
         schedule: bool,
     },
+    /// Print shell completions: `tollgate completions bash > /etc/bash_completion.d/tollgate`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, tollgate(1) in roff (`tollgate man > tollgate.1`),
+    /// or write it and every subcommand's page into a new folder.
+    Man {
+        /// A folder that does not exist yet (or is empty) for tollgate.1 and tollgate-*.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Write the readiness dashboard, a self-contained index.html.
     Dashboard {
         /// Output folder (default: <reports>/dashboard).

@@ -8,7 +8,7 @@ mod decide;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use tollgate::error::{Error, Result};
 use tollgate::evidence::{catalog, publish};
 use tollgate::finding::Verdict;
@@ -63,6 +63,31 @@ fn run(cli: Cli) -> Result<u8> {
             cli.json,
         ),
         Command::Demo(args) => demo(args, cli.json),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "tollgate", &mut out);
+            Ok(0)
+        }
+        Command::Man { out: None } => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::io("stdout", e))?;
+            Ok(0)
+        }
+        Command::Man { out: Some(dir) } => {
+            let used = std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some());
+            if used || dir.is_file() {
+                return Err(Error::refused(
+                    &dir,
+                    "exists and is not empty; man pages go into a new folder",
+                ));
+            }
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            clap_mangen::generate_to(Cli::command(), &dir).map_err(|e| Error::io(&dir, e))?;
+            println!("man pages written to {}", dir.display());
+            Ok(0)
+        }
         Command::Bundle(cmd) => bundle(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json),
         Command::Rollup(args) => {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
