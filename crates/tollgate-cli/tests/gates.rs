@@ -167,3 +167,141 @@ fn unknown_only_and_missing_baseline_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("--baseline 0.1"), "{err}");
 }
+
+const JUNIT_GATES: &str = r#"
+[[gate]]
+id = "no-failed-tests"
+plan = "ci"
+description = "No failed or errored test"
+source = "junit"
+files = "reports/*.xml"
+where = { outcome = "failed" }
+aggregate = "count"
+op = "=="
+threshold = 0
+
+[[gate]]
+id = "test-p95"
+plan = "ci"
+description = "Test case p95 duration (s)"
+source = "junit"
+files = "reports/*.xml"
+select = "time"
+aggregate = "p95"
+op = "<="
+threshold = 2
+group_by = "suite"
+"#;
+
+fn junit_shard(ws: &std::path::Path, name: &str, suite: &str, cases: &[(&str, f64, bool)]) {
+    let body: String = cases
+        .iter()
+        .map(|(n, t, failed)| {
+            let inner = if *failed {
+                "<failure message=\"boom\"/>"
+            } else {
+                ""
+            };
+            format!("    <testcase classname=\"c\" name=\"{n}\" time=\"{t}\">{inner}</testcase>\n")
+        })
+        .collect();
+    std::fs::create_dir_all(ws.join("reports")).unwrap();
+    std::fs::write(
+        ws.join("reports").join(name),
+        format!("\u{feff}<?xml version=\"1.0\"?>\r\n<testsuites tests=\"99\">\r\n  <testsuite name=\"{suite}\">\r\n{body}  </testsuite>\r\n</testsuites>\r\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn junit_shards_are_merged_and_a_clean_report_passes_a_zero_count() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let policy = ws.join("tollgate.toml");
+    std::fs::write(
+        &policy,
+        std::fs::read_to_string(&policy).unwrap() + JUNIT_GATES,
+    )
+    .unwrap();
+    junit_shard(
+        ws,
+        "TEST-a.xml",
+        "api",
+        &[("a1", 0.5, false), ("a2", 1.0, false)],
+    );
+    junit_shard(ws, "TEST-b.xml", "ui", &[("b1", 0.25, false)]);
+    let args = ["--workspace", ws.to_str().unwrap(), "gates"];
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 0, "{v}");
+    let failed = gate(&v, "no-failed-tests");
+    assert_eq!(
+        (failed["status"].as_str(), failed["value"].as_f64()),
+        (Some("Pass"), Some(0.0)),
+        "{failed}"
+    );
+    assert_eq!(
+        failed["files"].as_array().unwrap().len(),
+        2,
+        "both shards read"
+    );
+    let p95 = gate(&v, "test-p95");
+    assert_eq!(p95["status"], "Pass", "{p95}");
+    let groups: Vec<_> = p95["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["name"].as_str().unwrap(), g["samples"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(groups, [("api", 2), ("ui", 1)], "{p95}");
+
+    // One failing case in one shard and one slow case in the other.
+    junit_shard(
+        ws,
+        "TEST-b.xml",
+        "ui",
+        &[("b1", 0.25, true), ("b2", 9.0, false)],
+    );
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    let failed = gate(&v, "no-failed-tests");
+    assert_eq!(
+        (failed["status"].as_str(), failed["value"].as_f64()),
+        (Some("Fail"), Some(1.0)),
+        "{failed}"
+    );
+    assert_eq!(gate(&v, "test-p95")["status"], "Fail");
+
+    // A truncated shard is an error naming it, not a silent pass.
+    std::fs::write(
+        ws.join("reports/TEST-c.xml"),
+        "<testsuites>\n<testsuite name=\"x\">\n<testcase",
+    )
+    .unwrap();
+    let (_, v) = run_json(&args);
+    let failed = gate(&v, "no-failed-tests");
+    assert_ne!(failed["status"], "Pass");
+    let msg = failed["message"].as_str().unwrap();
+    assert!(
+        msg.contains("TEST-c.xml:3") && msg.contains("truncated"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn where_and_shape_that_do_nothing_are_policy_errors() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let policy = ws.join("tollgate.toml");
+    let base = std::fs::read_to_string(&policy).unwrap();
+    for (gate, says) in [
+        ("source = \"summary\"\nshape = \"queue-delay\"\nfiles = \"q.json\"\nselect = \"P95\"\nwhere = { Site = \"A\" }\naggregate = \"value\"", "where does nothing"),
+        ("source = \"junit\"\nfiles = \"r.xml\"\nshape = \"json\"\naggregate = \"count\"", "shape applies"),
+        ("source = \"junit\"\naggregate = \"count\"", "needs files"),
+    ] {
+        let text = format!("{base}\n[[gate]]\nid = \"g\"\nplan = \"p\"\ndescription = \"d\"\n{gate}\nop = \"<=\"\nthreshold = 1\n");
+        std::fs::write(&policy, text).unwrap();
+        let (code, _, err) = run(&["--workspace", ws.to_str().unwrap(), "gates"]);
+        assert_eq!(code, 2, "{gate}");
+        assert!(err.contains("tollgate.toml") && err.contains(says), "{err}");
+    }
+}

@@ -313,3 +313,44 @@ fn corpus_tables_lose_no_row_a_strict_parser_keeps_or_drops() {
     // CommonMark ends the table at the first landmark comment.
     assert_eq!((strict, snapshot.rows.len()), (3, 108));
 }
+
+/// The rows of the corpus README's table under `heading`, as cells.
+fn table_after(readme: &str, heading: &str) -> Vec<Vec<String>> {
+    let section = readme.split(heading).nth(1).expect("the section");
+    section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn junit_counts_match_the_corpus_readme() {
+    use tollgate::read::junit::{self, Outcome};
+    let Some(root) = corpus() else { return };
+    let formats = root.join("formats");
+    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let rows = table_after(&readme, "### JUnit XML");
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    for row in rows {
+        let r = junit::read(&formats.join("junit").join(&row[0]))
+            .unwrap_or_else(|e| panic!("{}: {e}", row[0]));
+        let got = [
+            r.root.clone(),
+            r.suites.to_string(),
+            r.cases.len().to_string(),
+            r.count(Outcome::Failed).to_string(),
+            r.count(Outcome::Errored).to_string(),
+            r.count(Outcome::Skipped).to_string(),
+            r.count(Outcome::Passed).to_string(),
+        ];
+        assert_eq!(got.as_slice(), &row[1..8], "{}", row[0]);
+    }
+}

@@ -126,7 +126,13 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         g.source,
         files.len()
     ));
-    let min_samples = g.min_samples.unwrap_or(1);
+    // A count over an empty population is 0, a value like any other ("no
+    // failed tests" over a clean report passes); other aggregates need one.
+    let min_samples = g.min_samples.unwrap_or(if g.aggregate == Aggregate::Count {
+        0
+    } else {
+        1
+    });
     let mut r = GateResult {
         id: g.id.clone(),
         plan: g.plan.clone(),
@@ -158,6 +164,11 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         let n = g.newest.unwrap_or(1).min(files.len());
         let used: Vec<PathBuf> = files[..n].to_vec();
         let c = samples::from_events(g, &used);
+        (used, c)
+    } else if g.source == Source::Junit {
+        let n = g.newest.unwrap_or(files.len()).min(files.len());
+        let used: Vec<PathBuf> = files[..n].to_vec();
+        let c = samples::from_files(g, &used);
         (used, c)
     } else {
         let used = vec![files[0].clone()];
@@ -212,7 +223,8 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
             r.status = Status::Fail;
         }
     }
-    if r.status != Status::Pass && g.source != Source::Events && files.len() > 1 {
+    let merged = matches!(g.source, Source::Events | Source::Junit);
+    if r.status != Status::Pass && !merged && files.len() > 1 {
         r.candidates = near_misses(g, files);
     }
     r.message = message(g, &r, worst.name.as_str());
@@ -405,7 +417,7 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
         Source::WarmRun => format!("{}/WarmRunTelemetry*.json", p.telemetry),
         Source::SharedCache => format!("{}/*-summary.json", p.shared_cache),
         Source::Verification => format!("{}/VerificationSummary-*.json", p.verification),
-        Source::Summary => String::new(),
+        Source::Summary | Source::Junit => String::new(),
     });
     ws.root.join(rel).display().to_string()
 }
@@ -602,7 +614,13 @@ fn evaluate_file(g: &GateSpec, file: &Path) -> Part {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let min_samples = g.min_samples.unwrap_or(1);
+    // A count over an empty population is 0, a value like any other ("no
+    // failed tests" over a clean report passes); other aggregates need one.
+    let min_samples = g.min_samples.unwrap_or(if g.aggregate == Aggregate::Count {
+        0
+    } else {
+        1
+    });
     match samples::from_json(g, file) {
         Ok((groups, _)) => {
             let s = groups.values().next();

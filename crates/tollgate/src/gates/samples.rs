@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::get_path;
 use crate::read::telemetry::{EventQuery, Scalar};
-use crate::read::{analyzer, queue_delay, shared_cache, telemetry, warm_run};
+use crate::read::{analyzer, junit, queue_delay, shared_cache, telemetry, warm_run};
 use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
 
@@ -131,6 +131,16 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
         return Ok((BTreeMap::from([(String::new(), s)]), notes));
     }
     let objects: Vec<Value> = match g.source {
+        Source::Junit => junit::read(file)?
+            .cases
+            .into_iter()
+            .map(|c| {
+                serde_json::json!({
+                    "suite": c.suite, "classname": c.classname, "name": c.name,
+                    "time": c.time, "outcome": c.outcome.word(),
+                })
+            })
+            .collect(),
         Source::WarmRun => vec![warm_run::read(file)?],
         Source::SharedCache => shared_cache::read(file)?
             .into_iter()
@@ -138,20 +148,61 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
             .collect(),
         _ => analyzer::read(file)?,
     };
+    let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
+    let mut kept = 0;
     for o in &objects {
+        let field = |k: &str| get_path(o, k).map(Scalar::from_value);
+        let text = |k: &str| field(k).as_ref().and_then(key_text).map(|t| t.into_owned());
+        if !g
+            .filter
+            .iter()
+            .all(|(k, want)| text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want)))
+        {
+            continue;
+        }
+        kept += 1;
+        let group = g
+            .group_by
+            .as_deref()
+            .map(|k| text(k).unwrap_or_else(|| "(none)".into()))
+            .unwrap_or_default();
+        let s = groups.entry(group).or_default();
         if g.aggregate == Aggregate::Count && g.select.is_none() {
             s.count += 1;
-        } else if let Some(v) = selected_field(g, &|k| get_path(o, k).map(Scalar::from_value)) {
+        } else if let Some(v) = selected_field(g, &field) {
             s.push(&v, wants_text(g));
         }
     }
+    if groups.is_empty() {
+        groups.insert(String::new(), s);
+    }
+    let filtered = if g.filter.is_empty() {
+        String::new()
+    } else {
+        format!(", {kept} matching where")
+    };
     notes.push(format!(
-        "{name}: {} object(s), {} with {}",
+        "{name}: {} object(s){filtered}, {} with {}",
         objects.len(),
-        s.count,
+        groups.values().map(|s| s.count).sum::<u64>(),
         g.select.as_deref().unwrap_or("-")
     ));
-    Ok((BTreeMap::from([(String::new(), s)]), notes))
+    Ok((groups, notes))
+}
+
+/// Samples from every file of a merged file source (JUnit shards), in file
+/// order, groups merged by name.
+pub fn from_files(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
+    let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
+    let mut notes = Vec::new();
+    for f in files {
+        let (file_groups, file_notes) = from_json(g, f)?;
+        notes.extend(file_notes);
+        for (k, s) in file_groups {
+            groups.entry(k).or_default().merge(s);
+        }
+    }
+    Ok((groups, notes))
 }
 
 /// Samples from JSON-lines events, grouped by `group_by` when set; files

@@ -15,7 +15,8 @@ pub struct GateSpec {
     /// Source files: a glob relative to the workspace (default per source).
     #[serde(default)]
     pub files: Option<String>,
-    /// How many of the newest files to read (events: default 1, the latest day).
+    /// How many of the newest files to read (events: default 1, the latest
+    /// day; junit: default all, shards of one run; others read the newest).
     #[serde(default)]
     pub newest: Option<usize>,
     /// `summary` only: `json` (default) or `queue-delay` (any of its shapes).
@@ -24,7 +25,7 @@ pub struct GateSpec {
     /// `events` only: the `EventName` to keep.
     #[serde(default)]
     pub event: Option<String>,
-    /// `events` only: field = value predicates (case-insensitive).
+    /// field = value predicates (case-insensitive) on each event or object.
     #[serde(default, rename = "where")]
     pub filter: BTreeMap<String, String>,
     /// The field (dotted path for JSON sources) whose values are aggregated.
@@ -84,6 +85,23 @@ pub enum Source {
     Events,
     SharedCache,
     Verification,
+    /// JUnit XML reports: one sample per test case (`suite`, `classname`,
+    /// `name`, `time`, `outcome`), every matched file merged (shards).
+    Junit,
+}
+
+impl Source {
+    /// The name used in the policy.
+    pub fn word(self) -> &'static str {
+        match self {
+            Source::Summary => "summary",
+            Source::WarmRun => "warm-run",
+            Source::Events => "events",
+            Source::SharedCache => "shared-cache",
+            Source::Verification => "verification",
+            Source::Junit => "junit",
+        }
+    }
 }
 
 /// How samples become one value.
@@ -194,8 +212,19 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     if g.source == Source::Events && g.event.is_none() {
         return Err("source \"events\" needs event = \"EventName\"".into());
     }
-    if g.source == Source::Summary && g.files.is_none() {
-        return Err("source \"summary\" needs files = \"glob\"".into());
+    if matches!(g.source, Source::Summary | Source::Junit) && g.files.is_none() {
+        return Err(format!(
+            "source \"{}\" needs files = \"glob\"",
+            g.source.word()
+        ));
+    }
+    if !g.filter.is_empty() && g.shape.as_deref() == Some("queue-delay") {
+        return Err(
+            "where does nothing for shape \"queue-delay\": it has no records to filter".into(),
+        );
+    }
+    if g.shape.is_some() && g.source != Source::Summary {
+        return Err("shape applies to source \"summary\" only".into());
     }
     if g.select.is_none() && !matches!(g.aggregate, Count) {
         return Err("needs select = \"Field\"".into());

@@ -521,12 +521,12 @@ impl Policy {
             if members.iter().any(|g| {
                 g.source != members[0].source
                     || g.files != members[0].files
-                    || g.source == gate::Source::Events
+                    || matches!(g.source, gate::Source::Events | gate::Source::Junit)
             }) {
                 return Err(bad(
                     &format!("\"{}\"", set.id),
                     format!(
-                        "gate_set '{}': members must share one file-based (non-events) source",
+                        "gate_set '{}': members must share one single-file source (not events or junit)",
                         set.id
                     ),
                 ));

@@ -1,7 +1,8 @@
 //! Artifact content: does a file hold real evidence of its kind, or is it
 //! empty, header-only, a placeholder stub or unparseable? The kind comes from
 //! the extension: `.csv` needs a data row, `.json` must parse (a document or
-//! JSON Lines) and not be empty or a stub, anything else must not be blank.
+//! JSON Lines) and not be empty or a stub, `.xml` must parse and, when it is
+//! a JUnit report, hold a test case; anything else must not be blank.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -21,6 +22,9 @@ pub enum Content {
     Stub,
     /// Not parseable as its kind; the message names the line when known.
     Unparseable(String),
+    /// Well-formed, but holds none of what its kind records (a JUnit
+    /// report without test cases): what is missing.
+    NoRecords(&'static str),
 }
 
 impl Content {
@@ -32,6 +36,7 @@ impl Content {
             Content::HeaderOnly => Some("has a header but no data rows".into()),
             Content::Stub => Some("is a placeholder stub, not evidence".into()),
             Content::Unparseable(m) => Some(format!("does not parse: {m}")),
+            Content::NoRecords(what) => Some(format!("holds no {what}")),
         }
     }
 }
@@ -71,6 +76,7 @@ pub fn inspect_reader(
     let result = match ext.as_str() {
         "csv" => inspect_csv(reader),
         "json" => inspect_json(reader, len, name, stub_markers),
+        "xml" => inspect_xml(reader, name),
         _ => inspect_text(reader),
     };
     result.unwrap_or_else(|e| Content::Unparseable(e.to_string()))
@@ -94,6 +100,43 @@ fn inspect_text(mut f: impl Read) -> std::io::Result<Content> {
             return Ok(Content::Usable);
         }
     }
+}
+
+/// XML must be well-formed; a JUnit report must hold a test case. Files
+/// over the read limit are judged by the limit, as every other reader is.
+fn inspect_xml(f: impl Read, path: &Path) -> std::io::Result<Content> {
+    let limit = super::file::max_bytes();
+    let mut bytes = Vec::new();
+    f.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Content::Unparseable(format!(
+            "larger than the read limit of {limit} bytes"
+        )));
+    }
+    let Ok(text) = std::str::from_utf8(super::text::strip_bom(&bytes)) else {
+        return Ok(Content::Unparseable("not valid UTF-8".into()));
+    };
+    if text.trim().is_empty() {
+        return Ok(Content::Empty);
+    }
+    let unparseable = |e: crate::error::Error| match e {
+        crate::error::Error::Parse { line, message, .. } => Content::Unparseable(match line {
+            Some(l) => format!("line {l}: {message}"),
+            None => message,
+        }),
+        other => Content::Unparseable(other.to_string()),
+    };
+    if super::junit::looks_like(text) {
+        return Ok(match super::junit::parse(text, path) {
+            Ok(r) if r.cases.is_empty() => Content::NoRecords("test cases"),
+            Ok(_) => Content::Usable,
+            Err(e) => unparseable(e),
+        });
+    }
+    Ok(match super::xml::parse(text, path) {
+        Ok(_) => Content::Usable,
+        Err(e) => unparseable(e),
+    })
 }
 
 fn inspect_csv(f: impl Read) -> std::io::Result<Content> {
@@ -221,6 +264,27 @@ mod tests {
         assert_eq!(check("a.csv", "\u{feff}A,B\r\n"), Content::HeaderOnly);
         assert_eq!(check("a.csv", "A,B\r\n\r\n1,2\r\n"), Content::Usable);
         assert_eq!(check("a.csv", "\r\n"), Content::Empty);
+    }
+
+    #[test]
+    fn xml_must_parse_and_junit_must_hold_a_case() {
+        let case = "<testsuite name=\"s\"><testcase name=\"t\"/></testsuite>";
+        assert_eq!(check("r.xml", case), Content::Usable);
+        assert_eq!(
+            check("r.xml", "<testsuites>\n"),
+            Content::Unparseable(
+                "line 1: the XML ends before its elements are closed (a truncated file?)".into()
+            )
+        );
+        assert_eq!(
+            check("r.xml", "<testsuites></testsuites>"),
+            Content::NoRecords("test cases")
+        );
+        assert_eq!(check("r.xml", "\u{feff}<coverage/>"), Content::Usable);
+        assert_eq!(check("r.xml", "  \n"), Content::Empty);
+        assert!(
+            matches!(check("r.xml", "<a><b></a>"), Content::Unparseable(m) if m.starts_with("line 1:"))
+        );
     }
 
     #[test]
