@@ -305,3 +305,56 @@ fn where_and_shape_that_do_nothing_are_policy_errors() {
         assert!(err.contains("tollgate.toml") && err.contains(says), "{err}");
     }
 }
+
+#[test]
+fn sarif_errors_that_are_not_suppressed_block_and_levels_follow_the_spec() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let policy = ws.join("tollgate.toml");
+    let spec = r#"
+[[gate]]
+id = "no-sarif-errors"
+plan = "ci"
+description = "No unsuppressed SARIF error"
+source = "sarif"
+files = "lint/*.sarif"
+where = { level = "error", suppressed = "false" }
+aggregate = "count"
+op = "=="
+threshold = 0
+"#;
+    std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + spec).unwrap();
+    std::fs::create_dir_all(ws.join("lint")).unwrap();
+    // The rule's default level makes the first result an error; it is
+    // suppressed in source. The warning does not count.
+    let log = |extra: &str| {
+        format!(
+            r#"{{"version":"2.1.0","runs":[{{"tool":{{"driver":{{"name":"lint","rules":[{{"id":"R1","defaultConfiguration":{{"level":"error"}}}}]}}}},
+            "results":[{{"ruleId":"R1","suppressions":[{{"kind":"inSource"}}]}},{{"ruleId":"R2","level":"warning"}}{extra}]}}]}}"#
+        )
+    };
+    std::fs::write(ws.join("lint/a.sarif"), log("")).unwrap();
+    let args = ["--workspace", ws.to_str().unwrap(), "gates"];
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(gate_value(&v, "no-sarif-errors"), ("Pass", 0.0));
+    std::fs::write(ws.join("lint/b.sarif"), log(r#",{"ruleId":"R1"}"#)).unwrap();
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "no-sarif-errors"), ("Fail", 1.0));
+    std::fs::write(ws.join("lint/c.sarif"), r#"{"version":"1.0","runs":[]}"#).unwrap();
+    let (_, v) = run_json(&args);
+    let msg = gate(&v, "no-sarif-errors")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.contains("c.sarif") && msg.contains("'1.0'"), "{msg}");
+}
+
+fn gate_value<'a>(v: &'a serde_json::Value, id: &str) -> (&'a str, f64) {
+    let g = gate(v, id);
+    (
+        g["status"].as_str().unwrap(),
+        g["value"].as_f64().unwrap_or(f64::NAN),
+    )
+}

@@ -354,3 +354,55 @@ fn junit_counts_match_the_corpus_readme() {
         assert_eq!(got.as_slice(), &row[1..8], "{}", row[0]);
     }
 }
+
+/// "warning 27, error 2" (or "-") as sorted (word, count) pairs.
+fn tally_cell(cell: &str) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = cell
+        .split(',')
+        .filter_map(|p| {
+            let (w, n) = p.trim().rsplit_once(' ')?;
+            Some((w.to_string(), n.parse().ok()?))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn tally<'a>(words: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut m = std::collections::BTreeMap::new();
+    for w in words.filter(|w| !w.is_empty()) {
+        *m.entry(w.to_string()).or_insert(0) += 1;
+    }
+    m.into_iter().collect()
+}
+
+#[test]
+fn sarif_counts_match_the_corpus_readme() {
+    use tollgate::read::sarif;
+    let Some(root) = corpus() else { return };
+    let formats = root.join("formats");
+    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let rows = table_after(&readme, "### SARIF 2.1.0");
+    assert_eq!(rows.len(), 8, "{rows:?}");
+    for row in rows {
+        let log = sarif::read(&formats.join("sarif").join(&row[0]))
+            .unwrap_or_else(|e| panic!("{}: {e}", row[0]));
+        assert_eq!(log.runs.to_string(), row[1], "{}", row[0]);
+        let total = row[2].split_whitespace().next().unwrap();
+        assert_eq!(log.results.len().to_string(), total, "{}", row[0]);
+        assert_eq!(
+            tally(log.results.iter().map(|r| r.level.as_str())),
+            tally_cell(&row[4]),
+            "{}",
+            row[0]
+        );
+        assert_eq!(
+            tally(log.results.iter().map(|r| r.baseline_state.as_str())),
+            tally_cell(&row[5]),
+            "{}",
+            row[0]
+        );
+        let suppressed = log.results.iter().filter(|r| r.suppressed).count();
+        assert_eq!(suppressed.to_string(), row[7], "{}", row[0]);
+    }
+}

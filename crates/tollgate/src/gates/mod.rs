@@ -165,7 +165,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         let used: Vec<PathBuf> = files[..n].to_vec();
         let c = samples::from_events(g, &used);
         (used, c)
-    } else if g.source == Source::Junit {
+    } else if g.source.merges_files() {
         let n = g.newest.unwrap_or(files.len()).min(files.len());
         let used: Vec<PathBuf> = files[..n].to_vec();
         let c = samples::from_files(g, &used);
@@ -223,8 +223,11 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
             r.status = Status::Fail;
         }
     }
-    let merged = matches!(g.source, Source::Events | Source::Junit);
-    if r.status != Status::Pass && !merged && files.len() > 1 {
+    if r.status != Status::Pass
+        && !g.source.merges_files()
+        && g.source != Source::Events
+        && files.len() > 1
+    {
         r.candidates = near_misses(g, files);
     }
     r.message = message(g, &r, worst.name.as_str());
@@ -417,7 +420,7 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
         Source::WarmRun => format!("{}/WarmRunTelemetry*.json", p.telemetry),
         Source::SharedCache => format!("{}/*-summary.json", p.shared_cache),
         Source::Verification => format!("{}/VerificationSummary-*.json", p.verification),
-        Source::Summary | Source::Junit => String::new(),
+        Source::Summary | Source::Junit | Source::Sarif => String::new(),
     });
     ws.root.join(rel).display().to_string()
 }

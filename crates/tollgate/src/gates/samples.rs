@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::get_path;
 use crate::read::telemetry::{EventQuery, Scalar};
-use crate::read::{analyzer, junit, queue_delay, shared_cache, telemetry, warm_run};
+use crate::read::{analyzer, junit, queue_delay, sarif, shared_cache, telemetry, warm_run};
 use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
 
@@ -101,6 +101,7 @@ fn key_text<'a>(v: &'a Scalar) -> Option<std::borrow::Cow<'a, str>> {
     match v {
         Scalar::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
         Scalar::Number(_) => v.number().map(|n| n.to_string().into()),
+        Scalar::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
         _ => None,
     }
 }
@@ -138,6 +139,16 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
                 serde_json::json!({
                     "suite": c.suite, "classname": c.classname, "name": c.name,
                     "time": c.time, "outcome": c.outcome.word(),
+                })
+            })
+            .collect(),
+        Source::Sarif => sarif::read(file)?
+            .results
+            .into_iter()
+            .map(|r| {
+                serde_json::json!({
+                    "run": r.run, "tool": r.tool, "ruleId": r.rule_id, "level": r.level,
+                    "baselineState": r.baseline_state, "suppressed": r.suppressed, "uri": r.uri,
                 })
             })
             .collect(),
@@ -190,7 +201,7 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
     Ok((groups, notes))
 }
 
-/// Samples from every file of a merged file source (JUnit shards), in file
+/// Samples from every file of a merged file source (JUnit shards, SARIF logs), in file
 /// order, groups merged by name.
 pub fn from_files(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();

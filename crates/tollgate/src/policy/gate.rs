@@ -88,9 +88,18 @@ pub enum Source {
     /// JUnit XML reports: one sample per test case (`suite`, `classname`,
     /// `name`, `time`, `outcome`), every matched file merged (shards).
     Junit,
+    /// SARIF 2.1.0 logs: one sample per result (`run`, `tool`, `ruleId`,
+    /// `level`, `baselineState`, `suppressed`, `uri`), files merged.
+    Sarif,
 }
 
 impl Source {
+    /// Whether every matched file is read and merged (reports of one run,
+    /// sharded), rather than the newest judged.
+    pub fn merges_files(self) -> bool {
+        matches!(self, Source::Junit | Source::Sarif)
+    }
+
     /// The name used in the policy.
     pub fn word(self) -> &'static str {
         match self {
@@ -100,6 +109,7 @@ impl Source {
             Source::SharedCache => "shared-cache",
             Source::Verification => "verification",
             Source::Junit => "junit",
+            Source::Sarif => "sarif",
         }
     }
 }
@@ -212,7 +222,7 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     if g.source == Source::Events && g.event.is_none() {
         return Err("source \"events\" needs event = \"EventName\"".into());
     }
-    if matches!(g.source, Source::Summary | Source::Junit) && g.files.is_none() {
+    if matches!(g.source, Source::Summary | Source::Junit | Source::Sarif) && g.files.is_none() {
         return Err(format!(
             "source \"{}\" needs files = \"glob\"",
             g.source.word()

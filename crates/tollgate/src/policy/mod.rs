@@ -521,12 +521,13 @@ impl Policy {
             if members.iter().any(|g| {
                 g.source != members[0].source
                     || g.files != members[0].files
-                    || matches!(g.source, gate::Source::Events | gate::Source::Junit)
+                    || g.source == gate::Source::Events
+                    || g.source.merges_files()
             }) {
                 return Err(bad(
                     &format!("\"{}\"", set.id),
                     format!(
-                        "gate_set '{}': members must share one single-file source (not events or junit)",
+                        "gate_set '{}': members must share one single-file source (not events, junit or sarif)",
                         set.id
                     ),
                 ));

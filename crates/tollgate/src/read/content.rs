@@ -2,7 +2,8 @@
 //! empty, header-only, a placeholder stub or unparseable? The kind comes from
 //! the extension: `.csv` needs a data row, `.json` must parse (a document or
 //! JSON Lines) and not be empty or a stub, `.xml` must parse and, when it is
-//! a JUnit report, hold a test case; anything else must not be blank.
+//! a JUnit report, hold a test case, `.sarif` must be a SARIF 2.1.0 log;
+//! anything else must not be blank.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -77,6 +78,7 @@ pub fn inspect_reader(
         "csv" => inspect_csv(reader),
         "json" => inspect_json(reader, len, name, stub_markers),
         "xml" => inspect_xml(reader, name),
+        "sarif" => inspect_sarif(reader, name),
         _ => inspect_text(reader),
     };
     result.unwrap_or_else(|e| Content::Unparseable(e.to_string()))
@@ -102,41 +104,60 @@ fn inspect_text(mut f: impl Read) -> std::io::Result<Content> {
     }
 }
 
-/// XML must be well-formed; a JUnit report must hold a test case. Files
-/// over the read limit are judged by the limit, as every other reader is.
-fn inspect_xml(f: impl Read, path: &Path) -> std::io::Result<Content> {
+/// A whole document as text, up to the read limit; or the verdict when it
+/// is over the limit, not UTF-8 or blank.
+fn whole_text(f: impl Read) -> std::io::Result<Result<String, Content>> {
     let limit = super::file::max_bytes();
     let mut bytes = Vec::new();
     f.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Ok(Content::Unparseable(format!(
-            "larger than the read limit of {limit} bytes"
-        )));
+        let why = format!("larger than the read limit of {limit} bytes");
+        return Ok(Err(Content::Unparseable(why)));
     }
-    let Ok(text) = std::str::from_utf8(super::text::strip_bom(&bytes)) else {
-        return Ok(Content::Unparseable("not valid UTF-8".into()));
-    };
-    if text.trim().is_empty() {
-        return Ok(Content::Empty);
-    }
-    let unparseable = |e: crate::error::Error| match e {
-        crate::error::Error::Parse { line, message, .. } => Content::Unparseable(match line {
+    Ok(
+        match String::from_utf8(super::text::strip_bom(&bytes).to_vec()) {
+            Ok(t) if t.trim().is_empty() => Err(Content::Empty),
+            Ok(t) => Ok(t),
+            Err(_) => Err(Content::Unparseable("not valid UTF-8".into())),
+        },
+    )
+}
+
+/// A reader's error as an unparseable verdict, naming the line when known.
+fn unparseable(e: crate::error::Error) -> Content {
+    Content::Unparseable(match e {
+        crate::error::Error::Parse { line, message, .. } => match line {
             Some(l) => format!("line {l}: {message}"),
             None => message,
-        }),
-        other => Content::Unparseable(other.to_string()),
+        },
+        other => other.to_string(),
+    })
+}
+
+/// A SARIF log must be JSON and SARIF 2.1.0 (it may hold no result).
+fn inspect_sarif(f: impl Read, path: &Path) -> std::io::Result<Content> {
+    let text = match whole_text(f)? {
+        Ok(t) => t,
+        Err(verdict) => return Ok(verdict),
     };
-    if super::junit::looks_like(text) {
-        return Ok(match super::junit::parse(text, path) {
+    let parsed = super::json::parse(&text, path).and_then(|v| super::sarif::parse(&v, path));
+    Ok(parsed.map_or_else(unparseable, |_| Content::Usable))
+}
+
+/// XML must be well-formed; a JUnit report must hold a test case.
+fn inspect_xml(f: impl Read, path: &Path) -> std::io::Result<Content> {
+    let text = match whole_text(f)? {
+        Ok(t) => t,
+        Err(verdict) => return Ok(verdict),
+    };
+    if super::junit::looks_like(&text) {
+        return Ok(match super::junit::parse(&text, path) {
             Ok(r) if r.cases.is_empty() => Content::NoRecords("test cases"),
             Ok(_) => Content::Usable,
             Err(e) => unparseable(e),
         });
     }
-    Ok(match super::xml::parse(text, path) {
-        Ok(_) => Content::Usable,
-        Err(e) => unparseable(e),
-    })
+    Ok(super::xml::parse(&text, path).map_or_else(unparseable, |_| Content::Usable))
 }
 
 fn inspect_csv(f: impl Read) -> std::io::Result<Content> {
@@ -201,13 +222,7 @@ fn inspect_json(
         return Ok(Content::Empty);
     }
     match super::json::parse_documents(text, path) {
-        Err(e) => Ok(Content::Unparseable(match e {
-            crate::error::Error::Parse { line, message, .. } => match line {
-                Some(l) => format!("line {l}: {message}"),
-                None => message,
-            },
-            other => other.to_string(),
-        })),
+        Err(e) => Ok(unparseable(e)),
         Ok(docs) => Ok(judge_documents(&docs, stub_markers)),
     }
 }
@@ -282,6 +297,16 @@ mod tests {
         );
         assert_eq!(check("r.xml", "\u{feff}<coverage/>"), Content::Usable);
         assert_eq!(check("r.xml", "  \n"), Content::Empty);
+        assert!(
+            matches!(check("a.sarif", "{not json"), Content::Unparseable(m) if m.starts_with("line 1:"))
+        );
+        assert!(
+            matches!(check("a.sarif", r#"{"version":"1.0","runs":[]}"#), Content::Unparseable(m) if m.contains("'1.0'"))
+        );
+        assert_eq!(
+            check("a.sarif", r#"{"version":"2.1.0","runs":[]}"#),
+            Content::Usable
+        );
         assert!(
             matches!(check("r.xml", "<a><b></a>"), Content::Unparseable(m) if m.starts_with("line 1:"))
         );

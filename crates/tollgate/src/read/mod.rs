@@ -18,6 +18,7 @@ pub mod queue_delay;
 pub mod rc_summary;
 pub mod readme;
 pub mod run_summary;
+pub mod sarif;
 pub mod shared_cache;
 pub mod summary;
 pub mod telemetry;
