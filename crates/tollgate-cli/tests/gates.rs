@@ -358,3 +358,66 @@ fn gate_value<'a>(v: &'a serde_json::Value, id: &str) -> (&'a str, f64) {
         g["value"].as_f64().unwrap_or(f64::NAN),
     )
 }
+
+#[test]
+fn coverage_reports_of_any_format_merge_into_one_line_rate() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let policy = ws.join("tollgate.toml");
+    let spec = r#"
+[[gate]]
+id = "line-coverage"
+plan = "ci"
+description = "Line coverage (%)"
+source = "coverage"
+files = "cov/*"
+where = { scope = "total" }
+select = "line_rate"
+aggregate = "value"
+op = ">="
+threshold = 80
+
+[[gate]]
+id = "worst-file"
+plan = "ci"
+description = "Worst file's line coverage (%)"
+source = "coverage"
+files = "cov/*"
+where = { scope = "file" }
+select = "line_rate"
+aggregate = "min"
+op = ">="
+threshold = 50
+"#;
+    std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + spec).unwrap();
+    std::fs::create_dir_all(ws.join("cov")).unwrap();
+    // Cobertura: 3 of 4 lines; LCOV: 4 of 4 (line 1 repeated, hit once).
+    std::fs::write(
+        ws.join("cov/coverage.xml"),
+        r#"<?xml version="1.0"?><coverage line-rate="NaN"><packages><package name="p"><classes><class filename="a.py"><lines><line number="1" hits="2"/><line number="2" hits="0"/><line number="3" hits="1"/><line number="4" hits="1"/></lines></class></classes></package></packages></coverage>"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("cov/lcov.info"),
+        "TN:\nSF:b.rs\nDA:1,0\nDA:1,5\nDA:2,1\nDA:3,1\nDA:4,1\nend_of_record\n",
+    )
+    .unwrap();
+    let args = ["--workspace", ws.to_str().unwrap(), "gates"];
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        gate_value(&v, "line-coverage"),
+        ("Pass", 87.5),
+        "7 of 8 lines over both reports"
+    );
+    assert_eq!(gate_value(&v, "worst-file"), ("Pass", 75.0));
+    std::fs::write(
+        ws.join("cov/lcov.info"),
+        "SF:b.rs\nDA:1,0\nDA:2,0\nDA:3,0\nDA:4,1\nend_of_record\n",
+    )
+    .unwrap();
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "line-coverage"), ("Fail", 50.0));
+    assert_eq!(gate_value(&v, "worst-file"), ("Fail", 25.0));
+}

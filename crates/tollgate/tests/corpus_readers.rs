@@ -406,3 +406,71 @@ fn sarif_counts_match_the_corpus_readme() {
         assert_eq!(suppressed.to_string(), row[7], "{}", row[0]);
     }
 }
+
+#[test]
+fn coverage_counts_match_the_corpus_readme() {
+    use tollgate::read::coverage;
+    let Some(root) = corpus() else { return };
+    let formats = root.join("formats");
+    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let totals = |dir: &str, name: &str| {
+        let c =
+            coverage::read(&formats.join(dir).join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        (c.files.len(), c.total())
+    };
+    let rows = table_after(&readme, "### Cobertura XML");
+    assert_eq!(rows.len(), 5);
+    for row in rows {
+        let (files, t) = totals("cobertura", &row[0]);
+        let got = [
+            files.to_string(),
+            t.lines_valid.to_string(),
+            t.lines_covered.to_string(),
+            format!("{} / {}", t.branches_valid, t.branches_covered),
+        ];
+        assert_eq!(got.as_slice(), &row[4..8], "{}", row[0]);
+    }
+    let rows = table_after(&readme, "### LCOV");
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let (files, t) = totals("lcov", &row[0]);
+        let got = [
+            files.to_string(),
+            t.lines_valid.to_string(),
+            t.lines_covered.to_string(),
+        ];
+        assert_eq!(
+            got,
+            [row[1].clone(), row[4].clone(), row[5].clone()],
+            "{}",
+            row[0]
+        );
+        assert_eq!(
+            format!("{} / {}", t.branches_valid, t.branches_covered),
+            row[11],
+            "{}",
+            row[0]
+        );
+    }
+    let rows = table_after(&readme, "### JaCoCo XML");
+    for row in rows {
+        let (files, t) = totals("jacoco", &row[0]);
+        assert_eq!(files.to_string(), row[6], "{}", row[0]);
+        let lines = format!(
+            "missed={} covered={}",
+            t.lines_valid - t.lines_covered,
+            t.lines_covered
+        );
+        let branches = format!(
+            "missed={} covered={}",
+            t.branches_valid - t.branches_covered,
+            t.branches_covered
+        );
+        assert_eq!(
+            [lines, branches],
+            [row[8].clone(), row[9].clone()],
+            "{}",
+            row[0]
+        );
+    }
+}

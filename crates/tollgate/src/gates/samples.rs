@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::get_path;
 use crate::read::telemetry::{EventQuery, Scalar};
-use crate::read::{analyzer, junit, queue_delay, sarif, shared_cache, telemetry, warm_run};
+use crate::read::{
+    analyzer, coverage, junit, queue_delay, sarif, shared_cache, telemetry, warm_run,
+};
 use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
 
@@ -131,7 +133,15 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
         ));
         return Ok((BTreeMap::from([(String::new(), s)]), notes));
     }
-    let objects: Vec<Value> = match g.source {
+    let objects = records(g, file)?;
+    let (groups, note) = from_objects(g, &objects, &name);
+    notes.push(note);
+    Ok((groups, notes))
+}
+
+/// The records of one file of a record source (not queue-delay).
+fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
+    Ok(match g.source {
         Source::Junit => junit::read(file)?
             .cases
             .into_iter()
@@ -157,11 +167,21 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
             .into_iter()
             .map(|e| serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows}))
             .collect(),
+        Source::Coverage => coverage_records(&coverage::read(file)?),
         _ => analyzer::read(file)?,
-    };
+    })
+}
+
+/// Samples from `objects` (filtered by `where`, grouped by `group_by`) and
+/// the note saying how many there were, `label` naming where they came from.
+fn from_objects(
+    g: &GateSpec,
+    objects: &[Value],
+    label: &str,
+) -> (BTreeMap<String, Samples>, String) {
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
     let mut kept = 0;
-    for o in &objects {
+    for o in objects {
         let field = |k: &str| get_path(o, k).map(Scalar::from_value);
         let text = |k: &str| field(k).as_ref().and_then(key_text).map(|t| t.into_owned());
         if !g
@@ -185,35 +205,58 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
         }
     }
     if groups.is_empty() {
-        groups.insert(String::new(), s);
+        groups.insert(String::new(), Samples::default());
     }
     let filtered = if g.filter.is_empty() {
         String::new()
     } else {
         format!(", {kept} matching where")
     };
-    notes.push(format!(
-        "{name}: {} object(s){filtered}, {} with {}",
+    let note = format!(
+        "{label}: {} object(s){filtered}, {} with {}",
         objects.len(),
         groups.values().map(|s| s.count).sum::<u64>(),
         g.select.as_deref().unwrap_or("-")
-    ));
-    Ok((groups, notes))
+    );
+    (groups, note)
 }
 
-/// Samples from every file of a merged file source (JUnit shards, SARIF logs), in file
-/// order, groups merged by name.
+/// Samples from every file of a merged file source (JUnit shards, SARIF
+/// logs, coverage reports) as one population, in file order.
 pub fn from_files(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
-    let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
-    let mut notes = Vec::new();
-    for f in files {
-        let (file_groups, file_notes) = from_json(g, f)?;
-        notes.extend(file_notes);
-        for (k, s) in file_groups {
-            groups.entry(k).or_default().merge(s);
+    let objects = if g.source == Source::Coverage {
+        let mut all = coverage::Coverage::default();
+        for f in files {
+            all.files.extend(coverage::read(f)?.files);
         }
-    }
-    Ok((groups, notes))
+        coverage_records(&all)
+    } else {
+        let mut objects = Vec::new();
+        for f in files {
+            objects.extend(records(g, f)?);
+        }
+        objects
+    };
+    let label = format!("{} file(s)", files.len());
+    let (groups, note) = from_objects(g, &objects, &label);
+    Ok((groups, vec![note]))
+}
+
+/// One record per source file (`scope` "file") and one for the whole
+/// (`scope` "total"), with rates in percent (absent when nothing is valid).
+fn coverage_records(c: &coverage::Coverage) -> Vec<Value> {
+    let record = |scope: &str, f: &coverage::FileCoverage| {
+        serde_json::json!({
+            "scope": scope, "file": f.file, "package": f.package,
+            "lines_valid": f.lines_valid, "lines_covered": f.lines_covered,
+            "line_rate": coverage::percent(f.lines_covered, f.lines_valid),
+            "branches_valid": f.branches_valid, "branches_covered": f.branches_covered,
+            "branch_rate": coverage::percent(f.branches_covered, f.branches_valid),
+        })
+    };
+    let mut out: Vec<Value> = c.files.iter().map(|f| record("file", f)).collect();
+    out.push(record("total", &c.total()));
+    out
 }
 
 /// Samples from JSON-lines events, grouped by `group_by` when set; files

@@ -91,13 +91,17 @@ pub enum Source {
     /// SARIF 2.1.0 logs: one sample per result (`run`, `tool`, `ruleId`,
     /// `level`, `baselineState`, `suppressed`, `uri`), files merged.
     Sarif,
+    /// Cobertura, LCOV or JaCoCo reports, merged: a record per source file
+    /// (`scope` "file") and one `scope` "total", with `line_rate` and
+    /// `branch_rate` in percent and the counts behind them.
+    Coverage,
 }
 
 impl Source {
     /// Whether every matched file is read and merged (reports of one run,
     /// sharded), rather than the newest judged.
     pub fn merges_files(self) -> bool {
-        matches!(self, Source::Junit | Source::Sarif)
+        matches!(self, Source::Junit | Source::Sarif | Source::Coverage)
     }
 
     /// The name used in the policy.
@@ -110,6 +114,7 @@ impl Source {
             Source::Verification => "verification",
             Source::Junit => "junit",
             Source::Sarif => "sarif",
+            Source::Coverage => "coverage",
         }
     }
 }
@@ -222,7 +227,7 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     if g.source == Source::Events && g.event.is_none() {
         return Err("source \"events\" needs event = \"EventName\"".into());
     }
-    if matches!(g.source, Source::Summary | Source::Junit | Source::Sarif) && g.files.is_none() {
+    if (g.source == Source::Summary || g.source.merges_files()) && g.files.is_none() {
         return Err(format!(
             "source \"{}\" needs files = \"glob\"",
             g.source.word()

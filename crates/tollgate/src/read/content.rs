@@ -2,7 +2,8 @@
 //! empty, header-only, a placeholder stub or unparseable? The kind comes from
 //! the extension: `.csv` needs a data row, `.json` must parse (a document or
 //! JSON Lines) and not be empty or a stub, `.xml` must parse and, when it is
-//! a JUnit report, hold a test case, `.sarif` must be a SARIF 2.1.0 log;
+//! a JUnit report, hold a test case, `.sarif` must be a SARIF 2.1.0 log,
+//! an LCOV `.info` must hold a record;
 //! anything else must not be blank.
 
 use std::io::{BufRead, BufReader, Read};
@@ -79,6 +80,7 @@ pub fn inspect_reader(
         "json" => inspect_json(reader, len, name, stub_markers),
         "xml" => inspect_xml(reader, name),
         "sarif" => inspect_sarif(reader, name),
+        "info" => inspect_lcov(reader, name),
         _ => inspect_text(reader),
     };
     result.unwrap_or_else(|e| Content::Unparseable(e.to_string()))
@@ -142,6 +144,19 @@ fn inspect_sarif(f: impl Read, path: &Path) -> std::io::Result<Content> {
     };
     let parsed = super::json::parse(&text, path).and_then(|v| super::sarif::parse(&v, path));
     Ok(parsed.map_or_else(unparseable, |_| Content::Usable))
+}
+
+/// An LCOV `.info` report must parse and hold a source file record.
+fn inspect_lcov(f: impl Read, path: &Path) -> std::io::Result<Content> {
+    let text = match whole_text(f)? {
+        Ok(t) => t,
+        Err(verdict) => return Ok(verdict),
+    };
+    Ok(match super::coverage::parse(&text, path) {
+        Ok(c) if c.files.is_empty() => Content::NoRecords("source file records"),
+        Ok(_) => Content::Usable,
+        Err(e) => unparseable(e),
+    })
 }
 
 /// XML must be well-formed; a JUnit report must hold a test case.
@@ -306,6 +321,17 @@ mod tests {
         assert_eq!(
             check("a.sarif", r#"{"version":"2.1.0","runs":[]}"#),
             Content::Usable
+        );
+        assert_eq!(
+            check("lcov.info", "SF:a\nDA:1,1\nend_of_record\n"),
+            Content::Usable
+        );
+        assert_eq!(
+            check("lcov.info", "TN:\n"),
+            Content::NoRecords("source file records")
+        );
+        assert!(
+            matches!(check("lcov.info", "SF:a\nDA:1\n"), Content::Unparseable(m) if m.starts_with("line 2:"))
         );
         assert!(
             matches!(check("r.xml", "<a><b></a>"), Content::Unparseable(m) if m.starts_with("line 1:"))

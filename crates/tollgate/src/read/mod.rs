@@ -5,6 +5,7 @@
 pub mod analyzer;
 pub mod checklist;
 pub mod content;
+pub mod coverage;
 pub mod csv;
 pub mod event;
 pub mod file;
