@@ -215,14 +215,8 @@ fn junit_shard(ws: &std::path::Path, name: &str, suite: &str, cases: &[(&str, f6
 
 #[test]
 fn junit_shards_are_merged_and_a_clean_report_passes_a_zero_count() {
-    let dir = minimal_workspace();
+    let dir = gated_workspace(JUNIT_GATES);
     let ws = dir.path();
-    let policy = ws.join("tollgate.toml");
-    std::fs::write(
-        &policy,
-        std::fs::read_to_string(&policy).unwrap() + JUNIT_GATES,
-    )
-    .unwrap();
     junit_shard(
         ws,
         "TEST-a.xml",
@@ -308,9 +302,6 @@ fn where_and_shape_that_do_nothing_are_policy_errors() {
 
 #[test]
 fn sarif_errors_that_are_not_suppressed_block_and_levels_follow_the_spec() {
-    let dir = minimal_workspace();
-    let ws = dir.path();
-    let policy = ws.join("tollgate.toml");
     let spec = r#"
 [[gate]]
 id = "no-sarif-errors"
@@ -323,7 +314,8 @@ aggregate = "count"
 op = "=="
 threshold = 0
 "#;
-    std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + spec).unwrap();
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
     std::fs::create_dir_all(ws.join("lint")).unwrap();
     // The rule's default level makes the first result an error; it is
     // suppressed in source. The warning does not count.
@@ -361,9 +353,6 @@ fn gate_value<'a>(v: &'a serde_json::Value, id: &str) -> (&'a str, f64) {
 
 #[test]
 fn coverage_reports_of_any_format_merge_into_one_line_rate() {
-    let dir = minimal_workspace();
-    let ws = dir.path();
-    let policy = ws.join("tollgate.toml");
     let spec = r#"
 [[gate]]
 id = "line-coverage"
@@ -389,7 +378,8 @@ aggregate = "min"
 op = ">="
 threshold = 50
 "#;
-    std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + spec).unwrap();
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
     std::fs::create_dir_all(ws.join("cov")).unwrap();
     // Cobertura: 3 of 4 lines; LCOV: 4 of 4 (line 1 repeated, hit once).
     std::fs::write(
@@ -420,4 +410,79 @@ threshold = 50
     assert_eq!(code, 1, "{v}");
     assert_eq!(gate_value(&v, "line-coverage"), ("Fail", 50.0));
     assert_eq!(gate_value(&v, "worst-file"), ("Fail", 25.0));
+}
+
+#[test]
+fn sbom_components_without_a_license_or_on_a_deny_list_fail() {
+    let spec = r#"
+[[gate]]
+id = "all-licensed"
+plan = "ci"
+description = "Every SBOM component has a license"
+source = "sbom"
+files = "sbom/*"
+where = { licensed = "false" }
+aggregate = "count"
+op = "=="
+threshold = 0
+
+[[gate]]
+id = "no-gpl3"
+plan = "ci"
+description = "No GPL-3.0-only component"
+source = "sbom"
+files = "sbom/*"
+where = { license = "GPL-3.0-only" }
+aggregate = "count"
+op = "=="
+threshold = 0
+"#;
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
+    std::fs::create_dir_all(ws.join("sbom")).unwrap();
+    std::fs::write(
+        ws.join("sbom/bom.cdx.json"),
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","version":"1","licenses":[{"license":{"id":"MIT"}}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("sbom/app.spdx.json"),
+        r#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"p","versionInfo":"2","licenseConcluded":"Apache-2.0"}]}"#,
+    )
+    .unwrap();
+    let args = ["--workspace", ws.to_str().unwrap(), "gates"];
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(gate_value(&v, "all-licensed"), ("Pass", 0.0));
+    assert_eq!(
+        gate(&v, "all-licensed")["files"].as_array().unwrap().len(),
+        2
+    );
+    std::fs::write(
+        ws.join("sbom/app.spdx.json"),
+        r#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"p","licenseConcluded":"NOASSERTION"},{"name":"q","licenseDeclared":"GPL-3.0-only"}]}"#,
+    )
+    .unwrap();
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "all-licensed"), ("Fail", 1.0));
+    assert_eq!(gate_value(&v, "no-gpl3"), ("Fail", 1.0));
+    std::fs::write(ws.join("sbom/other.json"), r#"{"sbom": true}"#).unwrap();
+    let (_, v) = run_json(&args);
+    let msg = gate(&v, "all-licensed")["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("other.json") && msg.contains("neither CycloneDX"),
+        "{msg}"
+    );
+}
+
+/// A minimal workspace whose policy also declares `gates` (TOML).
+fn gated_workspace(gates: &str) -> tempfile::TempDir {
+    let dir = minimal_workspace();
+    let policy = dir.path().join("tollgate.toml");
+    std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + gates).unwrap();
+    dir
 }

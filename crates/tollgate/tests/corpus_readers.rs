@@ -474,3 +474,32 @@ fn coverage_counts_match_the_corpus_readme() {
         );
     }
 }
+
+#[test]
+fn sbom_component_counts_match_the_corpus_readme() {
+    use tollgate::read::sbom;
+    let Some(root) = corpus() else { return };
+    let formats = root.join("formats");
+    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let rows = table_after(&readme, "### CycloneDX");
+    assert_eq!(rows.len(), 6);
+    for row in rows {
+        let s = sbom::read(&formats.join("cyclonedx").join(&row[0]))
+            .unwrap_or_else(|e| panic!("{}: {e}", row[0]));
+        assert_eq!(s.format, format!("CycloneDX {}", row[2]), "{}", row[0]);
+        let total = row[6].rsplit('/').next().unwrap().trim();
+        assert_eq!(s.components.len().to_string(), total, "{}", row[0]);
+    }
+    let rows = table_after(&readme, "### SPDX JSON");
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let s = sbom::read(&formats.join("spdx").join(&row[0]))
+            .unwrap_or_else(|e| panic!("{}: {e}", row[0]));
+        assert_eq!(
+            (s.format.as_str(), s.components.len().to_string()),
+            (row[1].as_str(), row[3].clone()),
+            "{}",
+            row[0]
+        );
+    }
+}

@@ -420,7 +420,9 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
         Source::WarmRun => format!("{}/WarmRunTelemetry*.json", p.telemetry),
         Source::SharedCache => format!("{}/*-summary.json", p.shared_cache),
         Source::Verification => format!("{}/VerificationSummary-*.json", p.verification),
-        Source::Summary | Source::Junit | Source::Sarif | Source::Coverage => String::new(),
+        Source::Summary | Source::Junit | Source::Sarif | Source::Coverage | Source::Sbom => {
+            String::new()
+        }
     });
     ws.root.join(rel).display().to_string()
 }

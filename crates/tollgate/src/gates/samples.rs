@@ -11,7 +11,7 @@ use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::get_path;
 use crate::read::telemetry::{EventQuery, Scalar};
 use crate::read::{
-    analyzer, coverage, junit, queue_delay, sarif, shared_cache, telemetry, warm_run,
+    analyzer, coverage, junit, queue_delay, sarif, sbom, shared_cache, telemetry, warm_run,
 };
 use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
@@ -168,6 +168,17 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
             .map(|e| serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows}))
             .collect(),
         Source::Coverage => coverage_records(&coverage::read(file)?),
+        Source::Sbom => sbom::read(file)?
+            .components
+            .into_iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name, "version": c.version, "type": c.kind,
+                    "license": c.licenses.join(" AND "), "licensed": !c.licenses.is_empty(),
+                    "versioned": !c.version.is_empty(), "purl": c.purl,
+                })
+            })
+            .collect(),
         _ => analyzer::read(file)?,
     })
 }

@@ -95,13 +95,19 @@ pub enum Source {
     /// (`scope` "file") and one `scope` "total", with `line_rate` and
     /// `branch_rate` in percent and the counts behind them.
     Coverage,
+    /// CycloneDX or SPDX SBOMs: a record per component (`name`, `version`,
+    /// `type`, `license`, `licensed`, `versioned`, `purl`), files merged.
+    Sbom,
 }
 
 impl Source {
     /// Whether every matched file is read and merged (reports of one run,
     /// sharded), rather than the newest judged.
     pub fn merges_files(self) -> bool {
-        matches!(self, Source::Junit | Source::Sarif | Source::Coverage)
+        matches!(
+            self,
+            Source::Junit | Source::Sarif | Source::Coverage | Source::Sbom
+        )
     }
 
     /// The name used in the policy.
@@ -115,6 +121,7 @@ impl Source {
             Source::Junit => "junit",
             Source::Sarif => "sarif",
             Source::Coverage => "coverage",
+            Source::Sbom => "sbom",
         }
     }
 }

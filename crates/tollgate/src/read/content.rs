@@ -172,7 +172,18 @@ fn inspect_xml(f: impl Read, path: &Path) -> std::io::Result<Content> {
             Err(e) => unparseable(e),
         });
     }
-    Ok(super::xml::parse(&text, path).map_or_else(unparseable, |_| Content::Usable))
+    let doc = match super::xml::parse(&text, path) {
+        Ok(d) => d,
+        Err(e) => return Ok(unparseable(e)),
+    };
+    if doc.root_element().has_tag_name("bom") {
+        return Ok(match super::sbom::parse(&text, path) {
+            Ok(s) if s.components.is_empty() => Content::NoRecords("components"),
+            Ok(_) => Content::Usable,
+            Err(e) => unparseable(e),
+        });
+    }
+    Ok(Content::Usable)
 }
 
 fn inspect_csv(f: impl Read) -> std::io::Result<Content> {
@@ -263,6 +274,16 @@ fn judge_documents(docs: &[Value], stub_markers: &[String]) -> Content {
     if items.iter().all(|v| is_stub(v, stub_markers)) {
         return Content::Stub;
     }
+    if let [doc] = docs {
+        let none = |k: &str| doc[k].as_array().is_none_or(Vec::is_empty);
+        // An SBOM listing nothing (a VEX document lists vulnerabilities).
+        if doc["bomFormat"] == "CycloneDX" && none("components") && none("vulnerabilities") {
+            return Content::NoRecords("components");
+        }
+        if doc["spdxVersion"].is_string() && none("packages") {
+            return Content::NoRecords("packages");
+        }
+    }
     Content::Usable
 }
 
@@ -329,6 +350,31 @@ mod tests {
         assert_eq!(
             check("lcov.info", "TN:\n"),
             Content::NoRecords("source file records")
+        );
+        assert_eq!(
+            check(
+                "bom.json",
+                r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}"#
+            ),
+            Content::NoRecords("components")
+        );
+        assert_eq!(
+            check(
+                "bom.json",
+                r#"{"bomFormat":"CycloneDX","components":[{"name":"a"}]}"#
+            ),
+            Content::Usable
+        );
+        assert_eq!(
+            check("s.json", r#"{"spdxVersion":"SPDX-2.3","packages":[]}"#),
+            Content::NoRecords("packages")
+        );
+        assert_eq!(
+            check(
+                "bom.xml",
+                r#"<bom xmlns="http://cyclonedx.org/schema/bom/1.4"><components/></bom>"#
+            ),
+            Content::NoRecords("components")
         );
         assert!(
             matches!(check("lcov.info", "SF:a\nDA:1\n"), Content::Unparseable(m) if m.starts_with("line 2:"))

@@ -20,6 +20,7 @@ pub mod rc_summary;
 pub mod readme;
 pub mod run_summary;
 pub mod sarif;
+pub mod sbom;
 pub mod shared_cache;
 pub mod summary;
 pub mod telemetry;
