@@ -14,8 +14,21 @@ pub struct Cli {
     /// Machine-readable JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// text, json (as --json), or github: workflow-command annotations (and
+    /// the job summary in $GITHUB_STEP_SUMMARY) for bundle verify, gates,
+    /// docs check, verify and release.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub format: Format,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How results are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
 }
 
 #[derive(Subcommand)]

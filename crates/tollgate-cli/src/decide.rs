@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use tollgate::error::{Error, Result};
-use tollgate::finding::Verdict;
+use tollgate::finding::{Finding, Verdict};
 use tollgate::policy::Workspace;
 use tollgate::record::destination;
 use tollgate::record::ledger::Ledger;
@@ -16,8 +16,36 @@ use tollgate::verification::{self, Started};
 use crate::cli::{KeyCmd, LedgerCmd, ReleaseArgs, ReleaseCmd, ScheduleCmd, When};
 use crate::emit_json;
 
+/// `--format github`: workflow commands on stdout, and the job summary
+/// appended to `$GITHUB_STEP_SUMMARY` when it is set (within GitHub's 1 MiB
+/// for the whole file).
+pub fn github_output(ws: &Workspace, title: &str, findings: &[&Finding]) -> Result<()> {
+    use std::io::Write;
+    use tollgate::report::github;
+    print!("{}", github::annotations(findings, &ws.root));
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) else {
+        return Ok(());
+    };
+    let used = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+    let room = github::SUMMARY_LIMIT.saturating_sub(used);
+    let md = github::step_summary(title, findings, &ws.root, room);
+    if md.len() > room {
+        eprintln!(
+            "warning: {} is full; the job summary was not added",
+            path.display()
+        );
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(md.as_bytes()))
+        .map_err(|e| Error::io(&path, e))
+}
+
 /// `tollgate verify`: exit 1 when the run fails.
-pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
+pub fn verify(ws: &Workspace, scheduled: bool, json: bool, github: bool) -> Result<u8> {
     verification::watchdog(ws);
     match verification::run(ws, scheduled)? {
         Started::Stuck {
@@ -50,6 +78,9 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
         Started::Ran(run) => {
             if json {
                 emit_json(&out::VerifyOut::ran(&run))?;
+            } else if github {
+                let refs: Vec<_> = run.summary.findings.iter().collect();
+                github_output(ws, "verify", &refs)?;
             } else {
                 print!("{}", render::verify_text(&run));
             }
@@ -59,7 +90,7 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool) -> Result<u8> {
 }
 
 /// `tollgate release ...`: exit 1 when Blocked (or, for status, not shippable or not verifying).
-pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
+pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> Result<u8> {
     match (args.cmd, args.version) {
         (
             Some(ReleaseCmd::Status {
@@ -98,6 +129,10 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool) -> Result<u8> {
             )?;
             if json {
                 emit_json(&out::ReleaseOut::of(&r))?;
+            } else if github {
+                let d = &r.decision;
+                let refs: Vec<_> = d.blocking.iter().chain(&d.warnings).collect();
+                github_output(ws, &format!("release {}", d.version), &refs)?;
             } else {
                 print!("{}", render::decision_text(&r.decision));
                 println!(

@@ -21,7 +21,8 @@ use tollgate::report::{self, bundle as render, output as out};
 use cli::{BundleCmd, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    cli.json |= cli.format == cli::Format::Json;
     if !matches!(cli.command, Command::Serve { .. }) {
         quiet_on_closed_pipe();
     }
@@ -55,6 +56,7 @@ fn quiet_on_closed_pipe() {
 
 fn run(cli: Cli) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+    let github = cli.format == cli::Format::Github;
     match cli.command {
         Command::Init { profile, force } => init(
             cli.workspace.as_deref().unwrap_or(&cwd),
@@ -88,11 +90,21 @@ fn run(cli: Cli) -> Result<u8> {
             println!("man pages written to {}", dir.display());
             Ok(0)
         }
-        Command::Bundle(cmd) => bundle(&workspace(&cli.workspace, &cwd, cli.json)?, cmd, cli.json),
+        Command::Bundle(cmd) => bundle(
+            &workspace(&cli.workspace, &cwd, cli.json)?,
+            cmd,
+            cli.json,
+            github,
+        ),
         Command::Rollup(args) => {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
         }
-        Command::Gates(args) => gates(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json),
+        Command::Gates(args) => gates(
+            &workspace(&cli.workspace, &cwd, cli.json)?,
+            args,
+            cli.json,
+            github,
+        ),
         Command::Docs(cli::DocsCmd::Check { allow_large_edits }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
             let opts = tollgate::governance::CheckOptions {
@@ -103,6 +115,9 @@ fn run(cli: Cli) -> Result<u8> {
             let o = out::DocsCheckOut::of(&r);
             if cli.json {
                 emit_json(&o)?;
+            } else if github {
+                let refs: Vec<_> = r.findings.iter().collect();
+                decide::github_output(&ws, "docs check", &refs)?;
             } else {
                 print!("{}", report::docs::check_text(&r));
             }
@@ -152,10 +167,14 @@ fn run(cli: Cli) -> Result<u8> {
             &workspace(&cli.workspace, &cwd, cli.json)?,
             scheduled,
             cli.json,
+            github,
         ),
-        Command::Release(args) => {
-            decide::release(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
-        }
+        Command::Release(args) => decide::release(
+            &workspace(&cli.workspace, &cwd, cli.json)?,
+            args,
+            cli.json,
+            github,
+        ),
         Command::Approve {
             version,
             role,
@@ -333,7 +352,7 @@ fn signing(
     }
 }
 
-fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
+fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, github: bool) -> Result<u8> {
     use tollgate::gates::{self as g, baseline};
     use tollgate::readiness;
     let history = baseline::load(ws)?;
@@ -365,6 +384,8 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool) -> Result<u8> {
     );
     if json {
         emit_json(&o)?;
+    } else if github {
+        decide::github_output(ws, "gates", &findings.iter().collect::<Vec<_>>())?;
     } else {
         print!(
             "{}",
@@ -593,7 +614,7 @@ fn chrono_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
+fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8> {
     match cmd {
         BundleCmd::Verify {
             bundle,
@@ -632,6 +653,8 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool) -> Result<u8> {
             };
             if json {
                 emit_json(&render::verify_json(&report, written))?;
+            } else if github {
+                decide::github_output(ws, "bundle verify", &report.all_findings())?;
             } else {
                 print!("{}", render::verify_text(&report, written.as_deref()));
             }

@@ -5,6 +5,7 @@ pub mod analyze;
 pub mod bundle;
 pub mod docs;
 pub mod gates;
+pub mod github;
 pub mod junit;
 pub mod output;
 pub mod release;
