@@ -67,6 +67,12 @@ pub enum Command {
         /// Unattended run: if another run holds the lock, exit 0 without running.
         #[arg(long)]
         scheduled: bool,
+        /// Also write JUnit XML here: a testcase per step and gate, a failing one per other blocking finding.
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
+        /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
+        #[arg(long)]
+        force: bool,
     },
     /// Decide a release and record its evidence; or show or sign one.
     Release(ReleaseArgs),
@@ -173,6 +179,12 @@ pub struct ReleaseArgs {
     /// Allow plain HTTP to a registry that is not this machine.
     #[arg(long)]
     pub insecure: bool,
+    /// Also write JUnit XML here: a failing testcase per blocking finding and one for the decision.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Replace an existing --junit file (evidence, releases, the ledger and the policy are never replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Subcommand)]
@@ -405,6 +417,9 @@ pub enum BundleCmd {
         /// Write the summary here instead of <bundle>/VerificationSummary.json.
         #[arg(long, value_name = "PATH")]
         summary: Option<PathBuf>,
+        /// Also write JUnit XML here: a testcase per area requirement, a failing one per blocking finding.
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
         /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
         #[arg(long)]
         force: bool,

@@ -45,7 +45,15 @@ pub fn github_output(ws: &Workspace, title: &str, findings: &[&Finding]) -> Resu
 }
 
 /// `tollgate verify`: exit 1 when the run fails.
-pub fn verify(ws: &Workspace, scheduled: bool, json: bool, github: bool) -> Result<u8> {
+pub fn verify(
+    ws: &Workspace,
+    scheduled: bool,
+    junit: Option<(PathBuf, bool)>,
+    (json, github): (bool, bool),
+) -> Result<u8> {
+    if let Some((p, force)) = &junit {
+        destination::check(ws, p, *force)?;
+    }
     verification::watchdog(ws);
     match verification::run(ws, scheduled)? {
         Started::Stuck {
@@ -76,6 +84,10 @@ pub fn verify(ws: &Workspace, scheduled: bool, json: bool, github: bool) -> Resu
             Ok(0)
         }
         Started::Ran(run) => {
+            if let Some((p, force)) = &junit {
+                let xml = report::junit::verification(&run.summary);
+                destination::write(ws, p, xml.as_bytes(), *force)?;
+            }
             if json {
                 emit_json(&out::VerifyOut::ran(&run))?;
             } else if github {
@@ -116,6 +128,9 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> R
             done(json, out::DoneOut::Signed(out::DoneOut::paths(&[env])))
         }
         (None, Some(version)) => {
+            if let Some(p) = &args.junit {
+                destination::check(ws, p, args.force)?;
+            }
             let r = release::release(
                 ws,
                 &release::Request {
@@ -127,6 +142,10 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> R
                     },
                 },
             )?;
+            if let Some(p) = &args.junit {
+                let xml = report::junit::decision(&r.decision);
+                destination::write(ws, p, xml.as_bytes(), args.force)?;
+            }
             if json {
                 emit_json(&out::ReleaseOut::of(&r))?;
             } else if github {

@@ -163,11 +163,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Analyze { kind } => {
             analyze(&workspace(&cli.workspace, &cwd, true)?, kind, cli.json)
         }
-        Command::Verify { scheduled } => decide::verify(
+        Command::Verify {
+            scheduled,
+            junit,
+            force,
+        } => decide::verify(
             &workspace(&cli.workspace, &cwd, cli.json)?,
             scheduled,
-            cli.json,
-            github,
+            junit.map(|p| (p, force)),
+            (cli.json, github),
         ),
         Command::Release(args) => decide::release(
             &workspace(&cli.workspace, &cwd, cli.json)?,
@@ -620,10 +624,11 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8
             bundle,
             area,
             summary,
+            junit,
             force,
             insecure,
         } => {
-            if let Some(p) = &summary {
+            for p in summary.iter().chain(&junit) {
                 destination::check(ws, p, force)?;
             }
             let (report, written) = if registry::is_oci(&bundle) {
@@ -651,6 +656,9 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8
                 Some(Err(e)) => (None, Some(format!("warning: summary not written: {e}"))),
                 None => (None, None),
             };
+            if let Some(p) = &junit {
+                destination::write(ws, p, report::junit::bundle(&report).as_bytes(), force)?;
+            }
             if json {
                 emit_json(&render::verify_json(&report, written))?;
             } else if github {

@@ -70,3 +70,53 @@ fn annotations_and_job_summary_for_every_judging_command() {
         }
     }
 }
+
+/// (declared tests, declared failures, testcases, failure elements).
+fn junit_counts(path: &std::path::Path) -> (usize, usize, usize, usize) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    let attr = |k: &str| root.attribute(k).unwrap().parse::<usize>().unwrap();
+    let count = |tag: &str| root.descendants().filter(|n| n.has_tag_name(tag)).count();
+    (
+        attr("tests"),
+        attr("failures"),
+        count("testcase"),
+        count("failure"),
+    )
+}
+
+#[test]
+fn junit_from_bundle_verify_verify_and_release_agrees_with_the_exit_code() {
+    let (dir, ws) = demo_workspace();
+    let root = ws.to_str().unwrap();
+    let (bundle, _) = demo_bundle(&ws);
+    let out = dir.path();
+    for (name, args) in [
+        ("bundle", vec!["bundle", "verify", bundle.to_str().unwrap()]),
+        ("verify", vec!["verify"]),
+        ("release", vec!["release", "7.7.8"]),
+    ] {
+        let path = out.join(format!("{name}.xml"));
+        let mut all = vec!["--workspace", root];
+        all.extend(args.iter().copied());
+        all.extend(["--junit", path.to_str().unwrap()]);
+        let (code, stdout, err) = run(&all);
+        assert!(code <= 1, "{name}: {err}");
+        let (tests, failures, cases, failure_elems) = junit_counts(&path);
+        assert_eq!(
+            (tests, failures),
+            (cases, failure_elems),
+            "{name}: declared counts"
+        );
+        assert!(cases > 0, "{name}");
+        assert_eq!(failures > 0, code == 1, "{name}: exit {code}\n{stdout}");
+        // An existing file is refused without --force (the release would
+        // have been decided already, so only bundle verify and verify retry).
+        if name != "release" {
+            let (code, _, err) = run(&all);
+            assert_eq!(code, 2, "{name}");
+            assert!(err.contains("--force"), "{err}");
+        }
+    }
+}

@@ -1,13 +1,18 @@
-//! JUnit XML for CI parsers. Gates: one testcase per gate, a `<failure>`
+//! JUnit XML for CI parsers (`--junit PATH` on gates, bundle verify, verify,
+//! release and release status). Gates: one testcase per gate, a `<failure>`
 //! per blocking verdict, `<skipped>` for track gates; warnings go to
 //! system-out. A release: one testcase per blocking finding (`<skipped>`
 //! "WAIVED ..." when a valid waiver accepts it, never a pass), per required
 //! role, and for the evidence and shipping as a whole.
 
 use crate::approval::{waiver, WaiverState};
+use crate::evidence::verify::BundleReport;
+use crate::finding::{Finding, Severity, Verdict};
 use crate::gates::{GateResult, Status};
 use crate::policy::gate::GateSeverity;
 use crate::release::status::Status as ReleaseStatus;
+use crate::release::Decision;
+use crate::verification::Summary as VerificationSummary;
 
 fn esc(s: &str) -> String {
     s.chars()
@@ -25,41 +30,142 @@ fn esc(s: &str) -> String {
 
 /// The JUnit document for gate results.
 pub fn gates(results: &[GateResult]) -> String {
-    let blocking = |r: &GateResult| r.status != Status::Pass && r.severity == GateSeverity::Block;
-    let failures = results.iter().filter(|r| blocking(r)).count();
-    let skipped = results
+    let cases: Vec<String> = results.iter().map(gate_case).collect();
+    suite("tollgate.gates", &cases)
+}
+
+/// A gate's testcase: failing when it blocks, skipped when only tracked,
+/// a warning's detail in system-out.
+fn gate_case(r: &GateResult) -> String {
+    let detail = format!("{}: {}\n{}", r.description, r.message, r.explain.join("\n"));
+    let outcome = if r.severity == GateSeverity::Track {
+        format!("      <skipped message=\"track: {}\"/>\n", esc(&r.message))
+    } else if r.status != Status::Pass && r.severity == GateSeverity::Block {
+        format!(
+            "      <failure message=\"{}\" type=\"{:?}\">{}</failure>\n",
+            esc(&r.message),
+            r.status,
+            esc(&detail)
+        )
+    } else if r.status != Status::Pass {
+        format!("      <system-out>WARN {}</system-out>\n", esc(&detail))
+    } else {
+        String::new()
+    };
+    case(&r.plan, &r.id, &outcome)
+}
+
+/// A `<failure>` element.
+fn failure(message: &str, detail: &str) -> String {
+    format!(
+        "      <failure message=\"{}\" type=\"Blocked\">{}</failure>\n",
+        esc(message),
+        esc(detail)
+    )
+}
+
+/// Blocking findings as failing testcases of `class`, named `check: subject`.
+fn finding_cases(class: &str, findings: &[&Finding]) -> Vec<String> {
+    findings
         .iter()
-        .filter(|r| r.severity == GateSeverity::Track)
-        .count();
-    let mut cases = String::new();
-    for r in results {
-        cases.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n",
-            esc(&r.plan),
-            esc(&r.id)
-        ));
-        let detail = format!("{}: {}\n{}", r.description, r.message, r.explain.join("\n"));
-        if r.severity == GateSeverity::Track {
-            cases.push_str(&format!(
-                "      <skipped message=\"track: {}\"/>\n",
-                esc(&r.message)
-            ));
-        } else if blocking(r) {
-            cases.push_str(&format!(
-                "      <failure message=\"{}\" type=\"{:?}\">{}</failure>\n",
-                esc(&r.message),
-                r.status,
-                esc(&detail)
-            ));
-        } else if r.status != Status::Pass {
-            cases.push_str(&format!(
-                "      <system-out>WARN {}</system-out>\n",
-                esc(&detail)
-            ));
+        .filter(|f| f.severity == Severity::Block)
+        .map(|f| {
+            let name = format!("{}: {}", f.check, f.subject);
+            case(
+                class,
+                &name,
+                &failure(&f.message, &format!("{}: {}", f.location, f.message)),
+            )
+        })
+        .collect()
+}
+
+/// Counts of failures and skips in rendered cases.
+fn tally(cases: &[String]) -> (usize, usize) {
+    let n = |tag: &str| cases.iter().filter(|c| c.contains(tag)).count();
+    (n("<failure "), n("<skipped "))
+}
+
+fn suite(name: &str, cases: &[String]) -> String {
+    let (failures, skipped) = tally(cases);
+    document(name, cases.len(), failures, skipped, &cases.concat())
+}
+
+/// `bundle verify --junit`: a testcase per area requirement (failing when a
+/// required one is not Present; an optional one missing is system-out), and
+/// one failing testcase per blocking finding.
+pub fn bundle(r: &BundleReport) -> String {
+    let mut cases = Vec::new();
+    for a in &r.areas {
+        let class = format!("bundle.{}.{}", r.name, a.area);
+        for req in &a.requirement_state {
+            let outcome = match req.status.as_str() {
+                "Present" => String::new(),
+                s if s.ends_with("(Optional)") => {
+                    format!("      <system-out>WARN {}</system-out>\n", esc(s))
+                }
+                s => failure(&format!("{}: {s}", req.requirement), &req.files),
+            };
+            cases.push(case(&class, &req.requirement, &outcome));
         }
-        cases.push_str("    </testcase>\n");
     }
-    document("tollgate.gates", results.len(), failures, skipped, &cases)
+    let all = r.all_findings();
+    cases.extend(finding_cases(&format!("bundle.{}.findings", r.name), &all));
+    suite(&format!("tollgate.bundle.{}", r.name), &cases)
+}
+
+/// `release VERSION --junit`: a failing testcase per blocking finding, the
+/// warnings as system-out of the decision's own testcase, which fails when
+/// the decision is Blocked.
+pub fn decision(d: &Decision) -> String {
+    let class = format!("release.{}", d.version);
+    let blocking: Vec<&Finding> = d.blocking.iter().collect();
+    let mut cases = finding_cases(&format!("{class}.blocking"), &blocking);
+    let warnings: Vec<String> = d
+        .warnings
+        .iter()
+        .map(|f| format!("WARN {}: {}", f.check, f.message))
+        .collect();
+    let mut outcome = if warnings.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "      <system-out>{}</system-out>\n",
+            esc(&warnings.join("\n"))
+        )
+    };
+    if d.decision == Verdict::Block {
+        outcome = failure(
+            "Blocked",
+            &format!("{} blocking finding(s)", d.blocking.len()),
+        ) + &outcome;
+    }
+    cases.push(case(&format!("{class}.decision"), "ready", &outcome));
+    suite(&format!("tollgate.release.{}", d.version), &cases)
+}
+
+/// `verify --junit`: a testcase per step and per gate, and a failing one per
+/// other blocking finding (bundle, docs).
+pub fn verification(s: &VerificationSummary) -> String {
+    let mut cases: Vec<String> = s
+        .steps
+        .iter()
+        .map(|st| {
+            let outcome = if st.status == "Pass" {
+                String::new()
+            } else {
+                failure(
+                    &format!("step {} failed", st.name),
+                    st.error.as_deref().unwrap_or(&st.command),
+                )
+            };
+            case("verify.steps", &st.name, &outcome)
+        })
+        .collect();
+    cases.extend(s.gates.iter().map(gate_case));
+    let other: Vec<&Finding> = s.findings.iter().filter(|f| f.check != "gate").collect();
+    cases.extend(finding_cases("verify.findings", &other));
+    suite("tollgate.verify", &cases)
 }
 
 /// One testcase: passed when `outcome` is empty, else its `<failure>`,
