@@ -417,7 +417,6 @@ fn sbom_components_without_a_license_or_on_a_deny_list_fail() {
     let spec = r#"
 [[gate]]
 id = "all-licensed"
-plan = "ci"
 description = "Every SBOM component has a license"
 source = "sbom"
 files = "sbom/*"

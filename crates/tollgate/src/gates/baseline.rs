@@ -153,7 +153,18 @@ pub fn compare(spec: &BaselineSpec, rec: &Record, id: &str, value: f64) -> Compa
     let pct = change
         .map(|c| format!("{c:+.1}%"))
         .unwrap_or_else(|| "n/a".into());
-    let message = format!("{pct} against baseline '{}' ({prev})", rec.name);
+    let limit = match (too_high, too_low) {
+        (true, _) => spec
+            .max_increase_percent
+            .map(|m| format!(": more than the allowed +{m}%"))
+            .unwrap_or_default(),
+        (_, true) => spec
+            .max_decrease_percent
+            .map(|m| format!(": more than the allowed -{m}%"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let message = format!("{pct} against baseline '{}' ({prev}){limit}", rec.name);
     Comparison {
         baseline: rec.name.clone(),
         previous: prev,

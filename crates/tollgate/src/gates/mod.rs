@@ -358,8 +358,18 @@ fn message(g: &GateSpec, r: &GateResult, group: &str) -> String {
     } else {
         format!(" for {group}")
     };
+    let regressed = r.baseline.as_ref().is_some_and(|b| !b.ok);
+    let threshold_held = matches!(
+        (&r.threshold, r.value),
+        (Threshold::Number(t), Some(v)) if g.op.holds(v, *t)
+    );
     let mut m = match r.status {
         Status::Pass => format!("{value} {} {} holds{scope}", r.op, r.threshold),
+        // The threshold holds; the baseline (below) is what fails.
+        Status::Fail if regressed && threshold_held => format!(
+            "regressed{scope}: {value} (the threshold {} {} holds)",
+            r.op, r.threshold
+        ),
         Status::Fail => {
             let short = match (&r.threshold, r.value) {
                 (Threshold::Number(t), Some(v)) if matches!(g.op, Op::Ge | Op::Gt) => {

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct GateSpec {
     pub id: String,
+    /// The plan the gate belongs to (optional; `--only` can name it).
+    #[serde(default)]
     pub plan: String,
     pub description: String,
     pub source: Source,

@@ -52,7 +52,8 @@ fn gate_case(r: &GateResult) -> String {
     } else {
         String::new()
     };
-    case(&r.plan, &r.id, &outcome)
+    let class = if r.plan.is_empty() { "gates" } else { &r.plan };
+    case(class, &r.id, &outcome)
 }
 
 /// A `<failure>` element.
