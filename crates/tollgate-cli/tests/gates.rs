@@ -291,6 +291,10 @@ fn where_and_shape_that_do_nothing_are_policy_errors() {
         ("source = \"summary\"\nshape = \"queue-delay\"\nfiles = \"q.json\"\nselect = \"P95\"\nwhere = { Site = \"A\" }\naggregate = \"value\"", "where does nothing"),
         ("source = \"junit\"\nfiles = \"r.xml\"\nshape = \"json\"\naggregate = \"count\"", "shape applies"),
         ("source = \"junit\"\naggregate = \"count\"", "needs files"),
+        (
+            "source = \"shared-cache\"\nselect = \"Hosts\"\naggregate = \"max\"",
+            "paths.shared_cache",
+        ),
     ] {
         let text = format!("{base}\n[[gate]]\nid = \"g\"\nplan = \"p\"\ndescription = \"d\"\n{gate}\nop = \"<=\"\nthreshold = 1\n");
         std::fs::write(&policy, text).unwrap();

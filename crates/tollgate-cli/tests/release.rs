@@ -440,3 +440,22 @@ fn schedule_prints_and_installs_units_and_rejects_bad_expressions() {
         .unwrap()
         .contains("OnCalendar=Mon..Fri *-*-* 02:30:00"));
 }
+
+#[test]
+fn a_project_without_a_shared_cache_folder_is_not_told_it_lacks_one() {
+    let dir = minimal_workspace();
+    let ws = dir.path().to_str().unwrap();
+    let (_, v) = run_json(&["--workspace", ws, "release", "0.1.0"]);
+    let all = v["decision"]["Blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["decision"]["Warnings"].as_array().unwrap());
+    let checks: Vec<&str> = all.map(|f| f["check"].as_str().unwrap()).collect();
+    assert!(!checks.is_empty(), "{v}");
+    assert!(!checks.contains(&"release.shared-cache"), "{checks:?}");
+    assert!(
+        v["decision"]["Inputs"].get("SharedCacheSummary").is_none(),
+        "{v}"
+    );
+}

@@ -366,17 +366,8 @@ pub fn fingerprint(ws: &Workspace) -> Fingerprint {
 /// The files and folders an assessment reads from.
 fn input_roots(ws: &Workspace) -> std::collections::BTreeSet<PathBuf> {
     let p = &ws.policy.paths;
-    let mut roots: std::collections::BTreeSet<PathBuf> = [
-        &p.telemetry,
-        &p.bundles,
-        &p.verification,
-        &p.release_evidence,
-        &p.shared_cache,
-        &p.reports,
-    ]
-    .into_iter()
-    .map(|d| ws.path(d))
-    .collect();
+    let mut roots: std::collections::BTreeSet<PathBuf> =
+        p.all().into_iter().map(|d| ws.path(d)).collect();
     roots.insert(crate::record::ledger::dir(ws));
     roots.extend(ws.policy_path.clone());
     let docs = ws.policy.docs.iter().flat_map(|d| {

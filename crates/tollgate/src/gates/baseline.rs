@@ -194,7 +194,14 @@ mod tests {
         assert!(compare(&spec, &rec, "p95", 119.0).ok);
         let c = compare(&spec, &rec, "p95", 125.0);
         assert!(!c.ok);
-        assert_eq!(c.message, "+25.0% against baseline '0.9' (100)");
+        assert_eq!(
+            c.message,
+            "+25.0% against baseline '0.9' (100): more than the allowed +20%"
+        );
+        assert_eq!(
+            compare(&spec, &rec, "p95", 119.0).message,
+            "+19.0% against baseline '0.9' (100)"
+        );
         assert!(compare(&spec, &rec, "other", 1e9).ok);
     }
 }

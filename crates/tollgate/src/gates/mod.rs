@@ -428,7 +428,11 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
     let rel = g.files.clone().unwrap_or_else(|| match g.source {
         Source::Events => format!("{}/{}", p.telemetry, ws.policy.telemetry.daily_files),
         Source::WarmRun => format!("{}/WarmRunTelemetry*.json", p.telemetry),
-        Source::SharedCache => format!("{}/*-summary.json", p.shared_cache),
+        // The policy refuses a shared-cache gate with neither.
+        Source::SharedCache => format!(
+            "{}/*-summary.json",
+            p.shared_cache.as_deref().unwrap_or(".")
+        ),
         Source::Verification => format!("{}/VerificationSummary-*.json", p.verification),
         Source::Summary | Source::Junit | Source::Sarif | Source::Coverage | Source::Sbom => {
             String::new()

@@ -227,17 +227,11 @@ fn optional_doc(
 /// Evidence paths and README hashes cited in `docs` (path, text).
 fn citation_findings(ws: &Workspace, p: &DocsPolicy, docs: &[(String, String)]) -> Vec<Finding> {
     let paths = &ws.policy.paths;
-    let mut roots: Vec<String> = [
-        &paths.telemetry,
-        &paths.bundles,
-        &paths.verification,
-        &paths.release_evidence,
-        &paths.shared_cache,
-        &paths.reports,
-    ]
-    .iter()
-    .map(|r| r.split('/').next().unwrap_or(r).to_string())
-    .collect();
+    let mut roots: Vec<String> = paths
+        .all()
+        .into_iter()
+        .map(|r| r.split('/').next().unwrap_or(r).to_string())
+        .collect();
     roots.sort();
     roots.dedup();
     let exists = |c: &str| ws.path(c).exists();

@@ -310,8 +310,26 @@ pub struct Paths {
     pub bundles: String,
     pub verification: String,
     pub release_evidence: String,
-    pub shared_cache: String,
+    /// StateTrace's shared-cache snapshot summaries: a release includes the
+    /// newest (and warns without one) only when this is set.
+    #[serde(default)]
+    pub shared_cache: Option<String>,
     pub reports: String,
+}
+
+impl Paths {
+    /// Every configured folder.
+    pub fn all(&self) -> Vec<&str> {
+        let mut v = vec![
+            self.telemetry.as_str(),
+            &self.bundles,
+            &self.verification,
+            &self.release_evidence,
+            &self.reports,
+        ];
+        v.extend(self.shared_cache.as_deref());
+        v
+    }
 }
 
 /// Evidence-bundle rules.
@@ -490,7 +508,16 @@ impl Policy {
                     format!("gate '{}' is declared twice", g.id),
                 ));
             }
-            if let Err(m) = gate::check(g) {
+            let no_folder = g.source == gate::Source::SharedCache
+                && g.files.is_none()
+                && self.paths.shared_cache.is_none();
+            let checked = gate::check(g).and_then(|()| match no_folder {
+                true => Err(
+                    "source \"shared-cache\" needs files = \"glob\" or paths.shared_cache".into(),
+                ),
+                false => Ok(()),
+            });
+            if let Err(m) = checked {
                 return Err(bad(
                     &format!("\"{}\"", g.id),
                     format!("gate '{}': {m}", g.id),

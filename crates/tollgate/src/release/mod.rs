@@ -361,20 +361,23 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
     }
     findings.extend(a.findings);
 
-    // The shared-cache summary.
-    let sc_dir = ws.path(&ws.policy.paths.shared_cache);
-    match crate::select::newest_first(crate::select::matching(&sc_dir, "*summary.json")).first() {
-        Some(p) => {
-            copy(p, staging, "SharedCacheSummary.json")?;
-            inputs.insert("SharedCacheSummary".into(), Value::String(ws.rel(p)));
+    // The shared-cache summary, where the policy names its folder.
+    if let Some(sc) = &ws.policy.paths.shared_cache {
+        let sc_dir = ws.path(sc);
+        let newest = crate::select::newest_first(crate::select::matching(&sc_dir, "*summary.json"));
+        match newest.first() {
+            Some(p) => {
+                copy(p, staging, "SharedCacheSummary.json")?;
+                inputs.insert("SharedCacheSummary".into(), Value::String(ws.rel(p)));
+            }
+            None => findings.push(finding(
+                "release.shared-cache",
+                Severity::Warn,
+                "shared-cache",
+                "no shared-cache summary (*summary.json) to include".into(),
+                Location::file(ws.rel(&sc_dir)),
+            )),
         }
-        None => findings.push(finding(
-            "release.shared-cache",
-            Severity::Warn,
-            "shared-cache",
-            "no shared-cache summary (*summary.json) to include".into(),
-            Location::file(ws.rel(&sc_dir)),
-        )),
     }
 
     // The risk linkage of the release-candidate summary. Without a summary,
