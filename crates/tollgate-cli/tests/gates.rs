@@ -292,6 +292,10 @@ fn where_and_shape_that_do_nothing_are_policy_errors() {
         ("source = \"junit\"\nfiles = \"r.xml\"\nshape = \"json\"\naggregate = \"count\"", "shape applies"),
         ("source = \"junit\"\naggregate = \"count\"", "needs files"),
         (
+            "source = \"summary\"\nfiles = \"x.json\"\nnewest = 0\nselect = \"a\"\naggregate = \"sum\"",
+            "at least 1",
+        ),
+        (
             "source = \"shared-cache\"\nselect = \"Hosts\"\naggregate = \"max\"",
             "paths.shared_cache",
         ),
@@ -488,4 +492,54 @@ fn gated_workspace(gates: &str) -> tempfile::TempDir {
     let policy = dir.path().join("tollgate.toml");
     std::fs::write(&policy, std::fs::read_to_string(&policy).unwrap() + gates).unwrap();
     dir
+}
+
+#[test]
+fn newest_n_judges_several_summaries_as_one_population() {
+    let spec = r#"
+[[gate]]
+id = "all-shards"
+description = "Failures over every benchmark shard"
+source = "summary"
+files = "bench/*.json"
+newest = 3
+select = "failures"
+aggregate = "sum"
+op = "=="
+threshold = 0
+
+[[gate]]
+id = "newest-shard"
+description = "Failures in the newest shard"
+source = "summary"
+files = "bench/*.json"
+select = "failures"
+aggregate = "sum"
+op = "=="
+threshold = 0
+"#;
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
+    std::fs::create_dir_all(ws.join("bench")).unwrap();
+    for (i, failures) in [(1, 2), (2, 0), (3, 0)] {
+        let p = ws.join(format!("bench/shard-{i}.json"));
+        std::fs::write(&p, format!("{{\"failures\": {failures}}}")).unwrap();
+        // Oldest first: shard-3 is the newest.
+        let t = std::time::SystemTime::now() - std::time::Duration::from_secs(100 - i * 10);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    let (code, v) = run_json(&["--workspace", ws.to_str().unwrap(), "gates"]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "all-shards"), ("Fail", 2.0));
+    assert_eq!(gate(&v, "all-shards")["files"].as_array().unwrap().len(), 3);
+    assert_eq!(gate_value(&v, "newest-shard"), ("Pass", 0.0));
+    assert_eq!(
+        gate(&v, "newest-shard")["files"].as_array().unwrap().len(),
+        1
+    );
 }

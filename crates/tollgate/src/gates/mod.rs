@@ -165,8 +165,13 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         let used: Vec<PathBuf> = files[..n].to_vec();
         let c = samples::from_events(g, &used);
         (used, c)
-    } else if g.source.merges_files() {
-        let n = g.newest.unwrap_or(files.len()).min(files.len());
+    } else if g.merged() {
+        let all = if g.source.merges_files() {
+            files.len()
+        } else {
+            1
+        };
+        let n = g.newest.unwrap_or(all).min(files.len());
         let used: Vec<PathBuf> = files[..n].to_vec();
         let c = samples::from_files(g, &used);
         (used, c)
@@ -223,11 +228,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
             r.status = Status::Fail;
         }
     }
-    if r.status != Status::Pass
-        && !g.source.merges_files()
-        && g.source != Source::Events
-        && files.len() > 1
-    {
+    if r.status != Status::Pass && !g.merged() && g.source != Source::Events && files.len() > 1 {
         r.candidates = near_misses(g, files);
     }
     r.message = message(g, &r, worst.name.as_str());

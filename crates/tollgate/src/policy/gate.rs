@@ -18,7 +18,9 @@ pub struct GateSpec {
     #[serde(default)]
     pub files: Option<String>,
     /// How many of the newest files to read (events: default 1, the latest
-    /// day; junit: default all, shards of one run; others read the newest).
+    /// day; junit, sarif, coverage, sbom: default all, shards of one run;
+    /// other sources: default 1, and N > 1 judges the N newest as one
+    /// population).
     #[serde(default)]
     pub newest: Option<usize>,
     /// `summary` only: `json` (default) or `queue-delay` (any of its shapes).
@@ -230,6 +232,15 @@ pub struct BaselineSpec {
     pub max_decrease_percent: Option<f64>,
 }
 
+impl GateSpec {
+    /// Whether several files are read as one population (every non-events
+    /// source but the one judged file of its newest).
+    pub fn merged(&self) -> bool {
+        self.source.merges_files()
+            || (self.source != Source::Events && self.newest.is_some_and(|n| n > 1))
+    }
+}
+
 /// Declaration errors that parsing alone cannot catch.
 pub fn check(g: &GateSpec) -> Result<(), String> {
     use Aggregate::*;
@@ -246,6 +257,14 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
         return Err(
             "where does nothing for shape \"queue-delay\": it has no records to filter".into(),
         );
+    }
+    if g.newest.is_some_and(|n| n > 1) && g.shape.as_deref() == Some("queue-delay") {
+        return Err(
+            "newest > 1 does nothing for shape \"queue-delay\": one summary is one figure".into(),
+        );
+    }
+    if g.newest == Some(0) {
+        return Err("newest must be at least 1".into());
     }
     if g.shape.is_some() && g.source != Source::Summary {
         return Err("shape applies to source \"summary\" only".into());

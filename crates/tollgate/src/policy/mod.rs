@@ -549,7 +549,7 @@ impl Policy {
                 g.source != members[0].source
                     || g.files != members[0].files
                     || g.source == gate::Source::Events
-                    || g.source.merges_files()
+                    || g.merged()
             }) {
                 return Err(bad(
                     &format!("\"{}\"", set.id),
