@@ -86,6 +86,14 @@ pub fn parse(text: &str, path: &Path) -> Result<Report> {
     }
     let mut cases = Vec::new();
     let mut suites = 0;
+    // Lines counted forward from the last case (cases come in document
+    // order): `text_pos_at` scans from the start, quadratic over a large file.
+    let (mut at, mut line) = (0usize, 1u32);
+    let mut line_of = |pos: usize| {
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[at..pos]).count() as u32;
+        at = pos;
+        line
+    };
     for node in root.descendants().filter(|n| n.is_element()) {
         match node.tag_name().name() {
             "testsuite" => suites += 1,
@@ -114,7 +122,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Report> {
                         .attribute("time")
                         .and_then(|t| t.trim().replace(',', "").parse().ok()),
                     outcome,
-                    line: doc.text_pos_at(node.range().start).row,
+                    line: line_of(node.range().start),
                 });
             }
             _ => {}
