@@ -19,7 +19,12 @@ use crate::emit_json;
 /// `--format github`: workflow commands on stdout, and the job summary
 /// appended to `$GITHUB_STEP_SUMMARY` when it is set (within GitHub's 1 MiB
 /// for the whole file).
-pub fn github_output(ws: &Workspace, title: &str, findings: &[&Finding]) -> Result<()> {
+pub fn github_output(
+    ws: &Workspace,
+    title: &str,
+    verdict: Verdict,
+    findings: &[&Finding],
+) -> Result<()> {
     use std::io::Write;
     use tollgate::report::github;
     print!("{}", github::annotations(findings, &ws.root));
@@ -28,7 +33,7 @@ pub fn github_output(ws: &Workspace, title: &str, findings: &[&Finding]) -> Resu
     };
     let used = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
     let room = github::SUMMARY_LIMIT.saturating_sub(used);
-    let md = github::step_summary(title, findings, &ws.root, room);
+    let md = github::step_summary(title, verdict, findings, &ws.root, room);
     if md.len() > room {
         eprintln!(
             "warning: {} is full; the job summary was not added",
@@ -92,7 +97,7 @@ pub fn verify(
                 emit_json(&out::VerifyOut::ran(&run))?;
             } else if github {
                 let refs: Vec<_> = run.summary.findings.iter().collect();
-                github_output(ws, "verify", &refs)?;
+                github_output(ws, "verify", run.summary.status, &refs)?;
             } else {
                 print!("{}", render::verify_text(&run));
             }
@@ -151,7 +156,7 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> R
             } else if github {
                 let d = &r.decision;
                 let refs: Vec<_> = d.blocking.iter().chain(&d.warnings).collect();
-                github_output(ws, &format!("release {}", d.version), &refs)?;
+                github_output(ws, &format!("release {}", d.version), d.decision, &refs)?;
             } else {
                 print!("{}", render::decision_text(&r.decision));
                 println!(

@@ -117,7 +117,7 @@ fn run(cli: Cli) -> Result<u8> {
                 emit_json(&o)?;
             } else if github {
                 let refs: Vec<_> = r.findings.iter().collect();
-                decide::github_output(&ws, "docs check", &refs)?;
+                decide::github_output(&ws, "docs check", o.verdict, &refs)?;
             } else {
                 print!("{}", report::docs::check_text(&r));
             }
@@ -389,7 +389,8 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, github: bool) -> Resu
     if json {
         emit_json(&o)?;
     } else if github {
-        decide::github_output(ws, "gates", &findings.iter().collect::<Vec<_>>())?;
+        let refs: Vec<_> = findings.iter().collect();
+        decide::github_output(ws, "gates", o.verdict, &refs)?;
     } else {
         print!(
             "{}",
@@ -662,7 +663,12 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8
             if json {
                 emit_json(&render::verify_json(&report, written))?;
             } else if github {
-                decide::github_output(ws, "bundle verify", &report.all_findings())?;
+                decide::github_output(
+                    ws,
+                    "bundle verify",
+                    report.verdict(),
+                    &report.all_findings(),
+                )?;
             } else {
                 print!("{}", render::verify_text(&report, written.as_deref()));
             }

@@ -205,12 +205,11 @@ fn junit_shard(ws: &std::path::Path, name: &str, suite: &str, cases: &[(&str, f6
             format!("    <testcase classname=\"c\" name=\"{n}\" time=\"{t}\">{inner}</testcase>\n")
         })
         .collect();
-    std::fs::create_dir_all(ws.join("reports")).unwrap();
-    std::fs::write(
-        ws.join("reports").join(name),
-        format!("\u{feff}<?xml version=\"1.0\"?>\r\n<testsuites tests=\"99\">\r\n  <testsuite name=\"{suite}\">\r\n{body}  </testsuite>\r\n</testsuites>\r\n"),
-    )
-    .unwrap();
+    put(
+        ws,
+        &format!("reports/{name}"),
+        &format!("\u{feff}<?xml version=\"1.0\"?>\r\n<testsuites tests=\"99\">\r\n  <testsuite name=\"{suite}\">\r\n{body}  </testsuite>\r\n</testsuites>\r\n"),
+    );
 }
 
 #[test]
@@ -266,11 +265,11 @@ fn junit_shards_are_merged_and_a_clean_report_passes_a_zero_count() {
     assert_eq!(gate(&v, "test-p95")["status"], "Fail");
 
     // A truncated shard is an error naming it, not a silent pass.
-    std::fs::write(
-        ws.join("reports/TEST-c.xml"),
+    put(
+        ws,
+        "reports/TEST-c.xml",
         "<testsuites>\n<testsuite name=\"x\">\n<testcase",
-    )
-    .unwrap();
+    );
     let (_, v) = run_json(&args);
     let failed = gate(&v, "no-failed-tests");
     assert_ne!(failed["status"], "Pass");
@@ -324,7 +323,6 @@ threshold = 0
 "#;
     let dir = gated_workspace(spec);
     let ws = dir.path();
-    std::fs::create_dir_all(ws.join("lint")).unwrap();
     // The rule's default level makes the first result an error; it is
     // suppressed in source. The warning does not count.
     let log = |extra: &str| {
@@ -333,16 +331,16 @@ threshold = 0
             "results":[{{"ruleId":"R1","suppressions":[{{"kind":"inSource"}}]}},{{"ruleId":"R2","level":"warning"}}{extra}]}}]}}"#
         )
     };
-    std::fs::write(ws.join("lint/a.sarif"), log("")).unwrap();
+    put(ws, "lint/a.sarif", &log(""));
     let args = ["--workspace", ws.to_str().unwrap(), "gates"];
     let (code, v) = run_json(&args);
     assert_eq!(code, 0, "{v}");
     assert_eq!(gate_value(&v, "no-sarif-errors"), ("Pass", 0.0));
-    std::fs::write(ws.join("lint/b.sarif"), log(r#",{"ruleId":"R1"}"#)).unwrap();
+    put(ws, "lint/b.sarif", &log(r#",{"ruleId":"R1"}"#));
     let (code, v) = run_json(&args);
     assert_eq!(code, 1, "{v}");
     assert_eq!(gate_value(&v, "no-sarif-errors"), ("Fail", 1.0));
-    std::fs::write(ws.join("lint/c.sarif"), r#"{"version":"1.0","runs":[]}"#).unwrap();
+    put(ws, "lint/c.sarif", r#"{"version":"1.0","runs":[]}"#);
     let (_, v) = run_json(&args);
     let msg = gate(&v, "no-sarif-errors")["message"]
         .as_str()
@@ -388,18 +386,17 @@ threshold = 50
 "#;
     let dir = gated_workspace(spec);
     let ws = dir.path();
-    std::fs::create_dir_all(ws.join("cov")).unwrap();
     // Cobertura: 3 of 4 lines; LCOV: 4 of 4 (line 1 repeated, hit once).
-    std::fs::write(
-        ws.join("cov/coverage.xml"),
+    put(
+        ws,
+        "cov/coverage.xml",
         r#"<?xml version="1.0"?><coverage line-rate="NaN"><packages><package name="p"><classes><class filename="a.py"><lines><line number="1" hits="2"/><line number="2" hits="0"/><line number="3" hits="1"/><line number="4" hits="1"/></lines></class></classes></package></packages></coverage>"#,
-    )
-    .unwrap();
-    std::fs::write(
-        ws.join("cov/lcov.info"),
+    );
+    put(
+        ws,
+        "cov/lcov.info",
         "TN:\nSF:b.rs\nDA:1,0\nDA:1,5\nDA:2,1\nDA:3,1\nDA:4,1\nend_of_record\n",
-    )
-    .unwrap();
+    );
     let args = ["--workspace", ws.to_str().unwrap(), "gates"];
     let (code, v) = run_json(&args);
     assert_eq!(code, 0, "{v}");
@@ -409,11 +406,11 @@ threshold = 50
         "7 of 8 lines over both reports"
     );
     assert_eq!(gate_value(&v, "worst-file"), ("Pass", 75.0));
-    std::fs::write(
-        ws.join("cov/lcov.info"),
+    put(
+        ws,
+        "cov/lcov.info",
         "SF:b.rs\nDA:1,0\nDA:2,0\nDA:3,0\nDA:4,1\nend_of_record\n",
-    )
-    .unwrap();
+    );
     let (code, v) = run_json(&args);
     assert_eq!(code, 1, "{v}");
     assert_eq!(gate_value(&v, "line-coverage"), ("Fail", 50.0));
@@ -446,17 +443,16 @@ threshold = 0
 "#;
     let dir = gated_workspace(spec);
     let ws = dir.path();
-    std::fs::create_dir_all(ws.join("sbom")).unwrap();
-    std::fs::write(
-        ws.join("sbom/bom.cdx.json"),
+    put(
+        ws,
+        "sbom/bom.cdx.json",
         r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","version":"1","licenses":[{"license":{"id":"MIT"}}]}]}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        ws.join("sbom/app.spdx.json"),
+    );
+    put(
+        ws,
+        "sbom/app.spdx.json",
         r#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"p","versionInfo":"2","licenseConcluded":"Apache-2.0"}]}"#,
-    )
-    .unwrap();
+    );
     let args = ["--workspace", ws.to_str().unwrap(), "gates"];
     let (code, v) = run_json(&args);
     assert_eq!(code, 0, "{v}");
@@ -465,16 +461,16 @@ threshold = 0
         gate(&v, "all-licensed")["files"].as_array().unwrap().len(),
         2
     );
-    std::fs::write(
-        ws.join("sbom/app.spdx.json"),
+    put(
+        ws,
+        "sbom/app.spdx.json",
         r#"{"spdxVersion":"SPDX-2.3","packages":[{"name":"p","licenseConcluded":"NOASSERTION"},{"name":"q","licenseDeclared":"GPL-3.0-only"}]}"#,
-    )
-    .unwrap();
+    );
     let (code, v) = run_json(&args);
     assert_eq!(code, 1, "{v}");
     assert_eq!(gate_value(&v, "all-licensed"), ("Fail", 1.0));
     assert_eq!(gate_value(&v, "no-gpl3"), ("Fail", 1.0));
-    std::fs::write(ws.join("sbom/other.json"), r#"{"sbom": true}"#).unwrap();
+    put(ws, "sbom/other.json", r#"{"sbom": true}"#);
     let (_, v) = run_json(&args);
     let msg = gate(&v, "all-licensed")["message"]
         .as_str()
@@ -520,10 +516,10 @@ threshold = 0
 "#;
     let dir = gated_workspace(spec);
     let ws = dir.path();
-    std::fs::create_dir_all(ws.join("bench")).unwrap();
     for (i, failures) in [(1, 2), (2, 0), (3, 0)] {
-        let p = ws.join(format!("bench/shard-{i}.json"));
-        std::fs::write(&p, format!("{{\"failures\": {failures}}}")).unwrap();
+        let rel = format!("bench/shard-{i}.json");
+        put(ws, &rel, &format!("{{\"failures\": {failures}}}"));
+        let p = ws.join(rel);
         // Oldest first: shard-3 is the newest.
         let t = std::time::SystemTime::now() - std::time::Duration::from_secs(100 - i * 10);
         std::fs::File::options()
@@ -542,4 +538,11 @@ threshold = 0
         gate(&v, "newest-shard")["files"].as_array().unwrap().len(),
         1
     );
+}
+
+/// Write `text` at `rel` in `ws`, creating its folder.
+fn put(ws: &std::path::Path, rel: &str, text: &str) {
+    let p = ws.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
 }

@@ -22,17 +22,7 @@ fn bash_complete(script: &str, words: &[&str]) -> Vec<String> {
         words[words.len() - 1],
         words[words.len() - 2],
     );
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(program)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    succeed(Command::new("bash").arg("-c").arg(program))
         .lines()
         .map(str::to_string)
         .collect()
@@ -42,17 +32,7 @@ fn bash_complete(script: &str, words: &[&str]) -> Vec<String> {
 fn bash_completes_subcommands_and_options() {
     let (code, script, err) = run(&["completions", "bash"]);
     assert_eq!(code, 0, "{err}");
-    let syntax = Command::new("bash")
-        .arg("-n")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .unwrap();
-    assert!(
-        syntax.status.success(),
-        "{}",
-        String::from_utf8_lossy(&syntax.stderr)
-    );
+    succeed(Command::new("bash").arg("-n").arg("-c").arg(&script));
     let mut got = bash_complete(&script, &["tollgate", "bundle", "p"]);
     got.sort();
     assert_eq!(got, ["publish", "pull", "push"]);

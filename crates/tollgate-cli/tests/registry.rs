@@ -60,16 +60,9 @@ fn findings(v: &Value) -> Vec<(String, String, String)> {
 }
 
 fn skopeo_raw(reference: &str) -> Value {
-    let out = Command::new("skopeo")
-        .args(["inspect", "--raw", "--tls-verify=false", reference])
-        .output()
-        .expect("run skopeo");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let raw =
+        succeed(Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", reference]));
+    serde_json::from_str(&raw).unwrap()
 }
 
 /// Every file of `a` is the same in `b`, and `b` has no other file.
@@ -202,22 +195,17 @@ fn push_pull_and_verify_round_trip_and_independent_clients_read_it() {
     // artifactType, keeping the annotations and the area manifests)
     // verifies the same way.
     let mirror = format!("{}:rc1", reg.docker("mirror/evidence"));
-    let out = Command::new("skopeo")
-        .args([
-            "copy",
-            "-q",
-            "--all",
-            "--src-tls-verify=false",
-            "--dest-tls-verify=false",
-        ])
-        .arg(format!("{}:rc1", reg.docker("team/evidence")))
-        .arg(&mirror)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        Command::new("skopeo")
+            .args([
+                "copy",
+                "-q",
+                "--all",
+                "--src-tls-verify=false",
+                "--dest-tls-verify=false",
+            ])
+            .arg(format!("{}:rc1", reg.docker("team/evidence")))
+            .arg(&mirror),
     );
     let (code, mirrored) = on_json(
         &ws,

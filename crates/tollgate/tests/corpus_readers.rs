@@ -314,6 +314,14 @@ fn corpus_tables_lose_no_row_a_strict_parser_keeps_or_drops() {
     assert_eq!((strict, snapshot.rows.len()), (3, 108));
 }
 
+/// The corpus's `formats` folder and the text of its README, which holds
+/// the counts the readers must reproduce.
+fn formats() -> Option<(PathBuf, String)> {
+    let formats = corpus()?.join("formats");
+    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    Some((formats, readme))
+}
+
 /// The rows of the corpus README's table under `heading`, as cells.
 fn table_after(readme: &str, heading: &str) -> Vec<Vec<String>> {
     let section = readme.split(heading).nth(1).expect("the section");
@@ -334,9 +342,9 @@ fn table_after(readme: &str, heading: &str) -> Vec<Vec<String>> {
 #[test]
 fn junit_counts_match_the_corpus_readme() {
     use tollgate::read::junit::{self, Outcome};
-    let Some(root) = corpus() else { return };
-    let formats = root.join("formats");
-    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let Some((formats, readme)) = formats() else {
+        return;
+    };
     let rows = table_after(&readme, "### JUnit XML");
     assert_eq!(rows.len(), 8, "{rows:?}");
     for row in rows {
@@ -379,9 +387,9 @@ fn tally<'a>(words: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
 #[test]
 fn sarif_counts_match_the_corpus_readme() {
     use tollgate::read::sarif;
-    let Some(root) = corpus() else { return };
-    let formats = root.join("formats");
-    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let Some((formats, readme)) = formats() else {
+        return;
+    };
     let rows = table_after(&readme, "### SARIF 2.1.0");
     assert_eq!(rows.len(), 8, "{rows:?}");
     for row in rows {
@@ -410,9 +418,9 @@ fn sarif_counts_match_the_corpus_readme() {
 #[test]
 fn coverage_counts_match_the_corpus_readme() {
     use tollgate::read::coverage;
-    let Some(root) = corpus() else { return };
-    let formats = root.join("formats");
-    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let Some((formats, readme)) = formats() else {
+        return;
+    };
     let totals = |dir: &str, name: &str| {
         let c =
             coverage::read(&formats.join(dir).join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -478,9 +486,9 @@ fn coverage_counts_match_the_corpus_readme() {
 #[test]
 fn sbom_component_counts_match_the_corpus_readme() {
     use tollgate::read::sbom;
-    let Some(root) = corpus() else { return };
-    let formats = root.join("formats");
-    let readme = std::fs::read_to_string(formats.join("README.md")).unwrap();
+    let Some((formats, readme)) = formats() else {
+        return;
+    };
     let rows = table_after(&readme, "### CycloneDX");
     assert_eq!(rows.len(), 6);
     for row in rows {

@@ -306,6 +306,17 @@ pub fn tool(names: &[&str], require: &str, what: &str) -> Option<PathBuf> {
     found
 }
 
+/// Run `cmd`, which must succeed (its stderr is the failure message); its stdout.
+pub fn succeed(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Run `sql` on the SQLite database `db` with the sqlite3 command-line tool,
 /// as someone tampering with the ledger would.
 pub fn sqlite(db: &Path, sql: &str) {

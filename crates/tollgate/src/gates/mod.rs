@@ -231,7 +231,9 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
     if r.status != Status::Pass && !g.merged() && g.source != Source::Events && files.len() > 1 {
         r.candidates = near_misses(g, files);
     }
-    r.message = message(g, &r, worst.name.as_str());
+    // The threshold held and only the baseline failed.
+    let regressed = worst.status == Status::Pass && r.status == Status::Fail;
+    r.message = message(g, &r, worst.name.as_str(), regressed);
     r
 }
 
@@ -348,7 +350,7 @@ fn near_misses(g: &GateSpec, files: &[PathBuf]) -> Vec<Part> {
     parts.into_iter().map(|(_, p)| p).collect()
 }
 
-fn message(g: &GateSpec, r: &GateResult, group: &str) -> String {
+fn message(g: &GateSpec, r: &GateResult, group: &str, regressed: bool) -> String {
     let value = r
         .value
         .map(|v| fmt_num(round_away(v, 3)))
@@ -359,15 +361,10 @@ fn message(g: &GateSpec, r: &GateResult, group: &str) -> String {
     } else {
         format!(" for {group}")
     };
-    let regressed = r.baseline.as_ref().is_some_and(|b| !b.ok);
-    let threshold_held = matches!(
-        (&r.threshold, r.value),
-        (Threshold::Number(t), Some(v)) if g.op.holds(v, *t)
-    );
     let mut m = match r.status {
         Status::Pass => format!("{value} {} {} holds{scope}", r.op, r.threshold),
         // The threshold holds; the baseline (below) is what fails.
-        Status::Fail if regressed && threshold_held => format!(
+        Status::Fail if regressed => format!(
             "regressed{scope}: {value} (the threshold {} {} holds)",
             r.op, r.threshold
         ),

@@ -177,7 +177,7 @@ fn inspect_xml(f: impl Read, path: &Path) -> std::io::Result<Content> {
         Err(e) => return Ok(unparseable(e)),
     };
     if doc.root_element().has_tag_name("bom") {
-        return Ok(match super::sbom::parse(&text, path) {
+        return Ok(match super::sbom::from_xml(&doc, path) {
             Ok(s) if s.components.is_empty() => Content::NoRecords("components"),
             Ok(_) => Content::Usable,
             Err(e) => unparseable(e),

@@ -69,9 +69,9 @@ fn xml(text: &str, path: &Path) -> Result<Coverage> {
     match root.tag_name().name() {
         "coverage" => Ok(cobertura(root)),
         "report" => Ok(jacoco(root)),
-        other => Err(Error::parse(
+        other => Err(super::xml::wrong_root(
+            &doc,
             path,
-            Some(doc.text_pos_at(root.range().start).row as usize),
             format!("not a coverage report: the root element is <{other}>, not Cobertura's <coverage> or JaCoCo's <report>"),
         )),
     }

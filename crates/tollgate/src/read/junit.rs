@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A test case's outcome: an `<error>` child wins over `<failure>`, which
 /// wins over `<skipped>`; none of them is a pass.
@@ -76,9 +76,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Report> {
     let root = doc.root_element();
     let name = root.tag_name().name();
     if name != "testsuites" && name != "testsuite" {
-        return Err(Error::parse(
+        return Err(super::xml::wrong_root(
+            &doc,
             path,
-            Some(doc.text_pos_at(root.range().start).row as usize),
             format!(
                 "not a JUnit report: the root element is <{name}>, not <testsuites> or <testsuite>"
             ),
@@ -163,6 +163,7 @@ pub fn looks_like(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     fn report(text: &str) -> Result<Report> {
         parse(text, Path::new("t.xml"))

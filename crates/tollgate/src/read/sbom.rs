@@ -42,7 +42,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Sbom> {
         .trim_start()
         .starts_with('<')
     {
-        return cyclonedx_xml(text, path);
+        return from_xml(&super::xml::parse(text, path)?, path);
     }
     let v = super::json::parse(text, path)?;
     if v["bomFormat"].as_str() == Some("CycloneDX") {
@@ -121,15 +121,15 @@ fn collect_json(list: &Value, out: &mut Vec<Component>) {
     }
 }
 
-fn cyclonedx_xml(text: &str, path: &Path) -> Result<Sbom> {
-    let doc = super::xml::parse(text, path)?;
+/// A parsed CycloneDX XML document; any other root is an error.
+pub fn from_xml(doc: &roxmltree::Document, path: &Path) -> Result<Sbom> {
     let root = doc.root_element();
     let ns = root.tag_name().namespace().unwrap_or_default();
     if root.tag_name().name() != "bom" || !ns.starts_with("http://cyclonedx.org/schema/bom/") {
-        return Err(Error::parse(
+        return Err(super::xml::wrong_root(
+            doc,
             path,
-            Some(doc.text_pos_at(root.range().start).row as usize),
-            "not an SBOM tollgate reads: the root is not a CycloneDX <bom>",
+            "not an SBOM tollgate reads: the root is not a CycloneDX <bom>".into(),
         ));
     }
     let child_text = |n: roxmltree::Node, tag: &str| {

@@ -6,6 +6,13 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
+/// The error for a document whose root element is not what the reader
+/// reads, at the root's line.
+pub fn wrong_root(doc: &roxmltree::Document, path: &Path, message: String) -> Error {
+    let line = doc.text_pos_at(doc.root_element().range().start).row as usize;
+    Error::parse(path, Some(line), message)
+}
+
 /// Parse `text` (read from `path`).
 pub fn parse<'a>(text: &'a str, path: &Path) -> Result<roxmltree::Document<'a>> {
     let opts = roxmltree::ParsingOptions {

@@ -129,12 +129,11 @@ fn open(at: &OciRef, opts: Options) -> Result<(Registry, Remote)> {
                 format!("manifest {mdigest} is not an OCI image manifest: {e}"),
             )
         })?;
-        let shown = PathBuf::from(format!("{pinned}")).join(&folder);
         areas.push(RemoteArea {
+            shown: PathBuf::from(pinned.to_string()).join(&folder),
             name: area,
             folder,
             manifest,
-            shown,
         });
     }
     Ok((
@@ -376,6 +375,8 @@ pub struct Pulled {
     pub digest: String,
     /// The bundle folder, created only when every blob matched its digest.
     pub path: String,
+    /// Whether `path` was created (false: a blob did not match).
+    pub created: bool,
     pub files: usize,
     pub bytes: u64,
     /// The verification of what was written (or, when a blob did not
@@ -486,6 +487,7 @@ pub fn pull(ws: &Workspace, at: &OciRef, into: &Path, opts: Options) -> Result<P
         reference: remote.at.to_string(),
         digest: remote.digest,
         path: dest.display().to_string(),
+        created: !blocked,
         files,
         bytes,
         report,

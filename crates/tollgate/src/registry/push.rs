@@ -76,6 +76,14 @@ pub fn push(ws: &Workspace, bundle_dir: &Path, to: &OciRef, opts: Options) -> Re
     let mut entries = Vec::new();
     let mut pushed = Vec::new();
     for area in &found {
+        // The verification hashed the manifest, README and artifacts; only
+        // the other files (the envelope) are hashed here. A file changed
+        // since is refused by the registry, which checks each blob's digest.
+        let verified = report
+            .digests
+            .iter()
+            .find(|(dir, _)| *dir == area.dir)
+            .map(|(_, d)| d);
         let mut layers = Vec::new();
         for f in list_files(&area.dir)? {
             if let Some(why) = &f.refused {
@@ -84,8 +92,14 @@ pub fn push(ws: &Workspace, bundle_dir: &Path, to: &OciRef, opts: Options) -> Re
                     format!("will not be pushed: {why}"),
                 ));
             }
-            let (hex, size) =
-                crate::evidence::hash::sha256_file(&f.path).map_err(|e| Error::io(&f.path, e))?;
+            let io = |e| Error::io(&f.path, e);
+            let (hex, size) = match verified
+                .and_then(|d| d.get(&f.rel))
+                .and_then(|h| h.clone().ok())
+            {
+                Some(hex) => (hex, std::fs::metadata(&f.path).map_err(io)?.len()),
+                None => crate::evidence::hash::sha256_file(&f.path).map_err(io)?,
+            };
             let digest = format!("sha256:{}", hex.to_ascii_lowercase());
             if reg.has_blob(&digest)? {
                 reused += 1;

@@ -73,8 +73,7 @@ pub fn pushed_text(p: &Pushed) -> String {
 
 /// Human text for a pull: where it went, then the verification.
 pub fn pulled_text(p: &Pulled) -> String {
-    let refused = p.report.areas.is_empty() && p.report.verdict() == Verdict::Block;
-    let head = if refused {
+    let head = if !p.created {
         format!(
             "pulled {} but did not create {}: a blob did not match its digest
 ",

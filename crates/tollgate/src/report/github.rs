@@ -76,11 +76,16 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\r', '\n'], " ")
 }
 
-/// The job summary: a heading with the verdict and counts, then a table of
-/// every blocking and warning finding, cut (and said so) to stay under
-/// `limit` bytes.
-pub fn step_summary(title: &str, findings: &[&Finding], root: &Path, limit: usize) -> String {
-    let verdict = Verdict::of(findings.iter().copied());
+/// The job summary: a heading with the command's verdict (as the library
+/// decided it) and the counts, then a table of every blocking and warning
+/// finding, cut (and said so) to stay under `limit` bytes.
+pub fn step_summary(
+    title: &str,
+    verdict: Verdict,
+    findings: &[&Finding],
+    root: &Path,
+    limit: usize,
+) -> String {
     let c = Counts::of(findings.iter().copied());
     let mut out = format!(
         "### tollgate {}: {}\n\n{} blocking, {} warnings, {} info\n\n",
@@ -171,7 +176,7 @@ mod tests {
             .map(|i| f(Severity::Block, &format!("a | b {i}")))
             .collect();
         let all: Vec<&Finding> = many.iter().collect();
-        let s = step_summary("gates", &all, Path::new("/ws"), 4096);
+        let s = step_summary("gates", Verdict::Block, &all, Path::new("/ws"), 4096);
         assert!(s.len() <= 4096, "{}", s.len());
         assert!(
             s.starts_with("### tollgate gates: BLOCKED\n\n500 blocking"),
@@ -183,7 +188,13 @@ mod tests {
                 .ends_with("more finding(s) not shown here; see --json."),
             "{s}"
         );
-        let whole = step_summary("gates", &all[..2], Path::new("/ws"), SUMMARY_LIMIT);
+        let whole = step_summary(
+            "gates",
+            Verdict::Block,
+            &all[..2],
+            Path::new("/ws"),
+            SUMMARY_LIMIT,
+        );
         assert!(!whole.contains("not shown"));
     }
 }
