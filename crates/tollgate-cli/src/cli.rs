@@ -14,9 +14,10 @@ pub struct Cli {
     /// Machine-readable JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
-    /// text, json (as --json), or github: workflow-command annotations (and
-    /// the job summary in $GITHUB_STEP_SUMMARY) for bundle verify, gates,
-    /// docs check, verify and release.
+    /// text, json (as --json), github: workflow-command annotations (and
+    /// the job summary in $GITHUB_STEP_SUMMARY), or sarif: a SARIF 2.1.0 log.
+    /// github and sarif apply to bundle verify, gates, docs check, verify and
+    /// release VERSION.
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub format: Format,
     #[command(subcommand)]
@@ -29,6 +30,7 @@ pub enum Format {
     Text,
     Json,
     Github,
+    Sarif,
 }
 
 #[derive(Subcommand)]
@@ -261,10 +263,17 @@ pub enum ScheduleCmd {
 
 #[derive(Subcommand)]
 pub enum KeyCmd {
-    /// Generate an ed25519 key pair (public key at the policy's signing.public_key).
+    /// Generate an ed25519 key pair: the public key (PEM) at the policy's
+    /// signing.public_key, the secret key (PKCS#8 PEM) in
+    /// $XDG_CONFIG_HOME/tollgate/keys/, outside the workspace.
     Gen {
+        /// Replace the existing key pair.
         #[arg(long)]
         force: bool,
+        /// Keep the secret key beside the public key, in the workspace (added
+        /// to .gitignore).
+        #[arg(long)]
+        in_workspace: bool,
     },
 }
 

@@ -13,40 +13,87 @@ use tollgate::report::{self, output as out, release as render};
 use tollgate::schedule::Schedule;
 use tollgate::verification::{self, Started};
 
-use crate::cli::{KeyCmd, LedgerCmd, ReleaseArgs, ReleaseCmd, ScheduleCmd, When};
+use crate::cli::{
+    BundleCmd, Command, DocsCmd, Format, KeyCmd, LedgerCmd, ReleaseArgs, ReleaseCmd, ScheduleCmd,
+    When,
+};
 use crate::emit_json;
 
-/// `--format github`: workflow commands on stdout, and the job summary
-/// appended to `$GITHUB_STEP_SUMMARY` when it is set (within GitHub's 1 MiB
-/// for the whole file).
-pub fn github_output(
-    ws: &Workspace,
-    title: &str,
-    verdict: Verdict,
-    findings: &[&Finding],
-) -> Result<()> {
-    use std::io::Write;
-    use tollgate::report::github;
-    print!("{}", github::annotations(findings, &ws.root));
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) else {
-        return Ok(());
-    };
-    let used = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
-    let room = github::SUMMARY_LIMIT.saturating_sub(used);
-    let md = github::step_summary(title, verdict, findings, &ws.root, room);
-    if md.len() > room {
-        eprintln!(
-            "warning: {} is full; the job summary was not added",
-            path.display()
+/// A CI output format: `--format github` or `--format sarif`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ci {
+    Github,
+    Sarif,
+}
+
+impl Ci {
+    /// The CI format asked for, if any; a usage error with `--json` or on
+    /// a command that judges nothing (`--format` would do nothing there).
+    pub fn of(format: Format, json: bool, command: &Command) -> Result<Option<Ci>> {
+        let ci = match format {
+            Format::Text | Format::Json => return Ok(None),
+            Format::Github => Ci::Github,
+            Format::Sarif => Ci::Sarif,
+        };
+        let word = if ci == Ci::Github { "github" } else { "sarif" };
+        if json {
+            return Err(Error::Usage(format!(
+                "--json and --format {word} both choose the output; give one"
+            )));
+        }
+        let judges = matches!(
+            command,
+            Command::Bundle(BundleCmd::Verify { .. })
+                | Command::Gates(_)
+                | Command::Docs(DocsCmd::Check { .. })
+                | Command::Verify { .. }
+                | Command::Release(ReleaseArgs { cmd: None, .. })
         );
-        return Ok(());
+        if !judges {
+            return Err(Error::Usage(format!(
+                "--format {word} applies to bundle verify, gates, docs check, verify and release VERSION"
+            )));
+        }
+        Ok(Some(ci))
     }
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(&path)
-        .and_then(|mut f| f.write_all(md.as_bytes()))
-        .map_err(|e| Error::io(&path, e))
+
+    /// Write `findings` for CI. github: workflow commands on stdout, and
+    /// the job summary appended to `$GITHUB_STEP_SUMMARY` when it is set
+    /// (within GitHub's 1 MiB for the whole file). sarif: a SARIF 2.1.0 log
+    /// on stdout.
+    pub fn output(
+        self,
+        ws: &Workspace,
+        title: &str,
+        verdict: Verdict,
+        findings: &[&Finding],
+    ) -> Result<()> {
+        use std::io::Write;
+        use tollgate::report::{github, sarif};
+        if self == Ci::Sarif {
+            return emit_json(&sarif::log(findings, &ws.root));
+        }
+        print!("{}", github::annotations(findings));
+        let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from) else {
+            return Ok(());
+        };
+        let used = std::fs::metadata(&path).map_or(0, |m| m.len() as usize);
+        let room = github::SUMMARY_LIMIT.saturating_sub(used);
+        let md = github::step_summary(title, verdict, findings, room);
+        if md.len() > room {
+            eprintln!(
+                "warning: {} is full; the job summary was not added",
+                path.display()
+            );
+            return Ok(());
+        }
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(md.as_bytes()))
+            .map_err(|e| Error::io(&path, e))
+    }
 }
 
 /// `tollgate verify`: exit 1 when the run fails.
@@ -54,7 +101,7 @@ pub fn verify(
     ws: &Workspace,
     scheduled: bool,
     junit: Option<(PathBuf, bool)>,
-    (json, github): (bool, bool),
+    (json, ci): (bool, Option<Ci>),
 ) -> Result<u8> {
     if let Some((p, force)) = &junit {
         destination::check(ws, p, *force)?;
@@ -95,9 +142,9 @@ pub fn verify(
             }
             if json {
                 emit_json(&out::VerifyOut::ran(&run))?;
-            } else if github {
+            } else if let Some(ci) = ci {
                 let refs: Vec<_> = run.summary.findings.iter().collect();
-                github_output(ws, "verify", run.summary.status, &refs)?;
+                ci.output(ws, "verify", run.summary.status, &refs)?;
             } else {
                 print!("{}", render::verify_text(&run));
             }
@@ -107,7 +154,7 @@ pub fn verify(
 }
 
 /// `tollgate release ...`: exit 1 when Blocked (or, for status, not shippable or not verifying).
-pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> Result<u8> {
+pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, ci: Option<Ci>) -> Result<u8> {
     match (args.cmd, args.version) {
         (
             Some(ReleaseCmd::Status {
@@ -129,8 +176,8 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> R
             Ok(out::exit_code(out::status_verdict(&st)))
         }
         (Some(ReleaseCmd::Sign { version, force }), _) => {
-            let env = tollgate::release::sign::sign_release(ws, &version, force)?;
-            done(json, out::DoneOut::Signed(out::DoneOut::paths(&[env])))
+            let envelopes = tollgate::release::sign::sign_release(ws, &version, force)?;
+            done(json, out::DoneOut::Signed(out::DoneOut::paths(&envelopes)))
         }
         (None, Some(version)) => {
             if let Some(p) = &args.junit {
@@ -153,10 +200,10 @@ pub fn release(ws: &Workspace, args: ReleaseArgs, json: bool, github: bool) -> R
             }
             if json {
                 emit_json(&out::ReleaseOut::of(&r))?;
-            } else if github {
+            } else if let Some(ci) = ci {
                 let d = &r.decision;
                 let refs: Vec<_> = d.blocking.iter().chain(&d.warnings).collect();
-                github_output(ws, &format!("release {}", d.version), d.decision, &refs)?;
+                ci.output(ws, &format!("release {}", d.version), d.decision, &refs)?;
             } else {
                 print!("{}", render::decision_text(&r.decision));
                 println!(
@@ -402,19 +449,29 @@ pub fn schedule(ws: &Workspace, cmd: ScheduleCmd, json: bool) -> Result<u8> {
 
 /// `tollgate key gen`.
 pub fn key(ws: &Workspace, cmd: KeyCmd, json: bool) -> Result<u8> {
-    let KeyCmd::Gen { force } = cmd;
-    let (secret, public, id) = tollgate::signing::generate(ws, force)?;
+    let KeyCmd::Gen {
+        force,
+        in_workspace,
+    } = cmd;
+    let home = if in_workspace {
+        tollgate::keys::SecretHome::Workspace
+    } else {
+        tollgate::keys::SecretHome::Config
+    };
+    let g = tollgate::keys::generate(ws, force, home)?;
     if json {
         emit_json(&out::KeyGenOut {
-            secret_key: secret.display().to_string(),
-            public_key: public.display().to_string(),
-            key_id: id,
+            secret_key: g.secret.display().to_string(),
+            public_key: g.public.display().to_string(),
+            key_id: g.key_id,
         })?;
     } else {
         println!(
-            "key {id}\nsecret key: {} (keep it private; never commit it)\npublic key: {}",
-            secret.display(),
-            public.display()
+            "key {}\nsecret key: {} (keep it private; never commit it; CI can pass it in ${})\npublic key: {}",
+            g.key_id,
+            g.secret.display(),
+            tollgate::keys::SECRET_ENV,
+            g.public.display()
         );
     }
     Ok(0)

@@ -12,7 +12,7 @@ use clap::{CommandFactory, Parser};
 use tollgate::error::{Error, Result};
 use tollgate::evidence::{catalog, publish};
 use tollgate::finding::Verdict;
-use tollgate::policy::{profile_text, Workspace, POLICY_FILE};
+use tollgate::policy::{Workspace, POLICY_FILE};
 use tollgate::read::summary;
 use tollgate::record::destination;
 use tollgate::registry;
@@ -56,7 +56,7 @@ fn quiet_on_closed_pipe() {
 
 fn run(cli: Cli) -> Result<u8> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
-    let github = cli.format == cli::Format::Github;
+    let ci = decide::Ci::of(cli.format, cli.json, &cli.command)?;
     match cli.command {
         Command::Init { profile, force } => init(
             cli.workspace.as_deref().unwrap_or(&cwd),
@@ -94,7 +94,7 @@ fn run(cli: Cli) -> Result<u8> {
             &workspace(&cli.workspace, &cwd, cli.json)?,
             cmd,
             cli.json,
-            github,
+            ci,
         ),
         Command::Rollup(args) => {
             rollup(&workspace(&cli.workspace, &cwd, cli.json)?, args, cli.json)
@@ -103,7 +103,7 @@ fn run(cli: Cli) -> Result<u8> {
             &workspace(&cli.workspace, &cwd, cli.json)?,
             args,
             cli.json,
-            github,
+            ci,
         ),
         Command::Docs(cli::DocsCmd::Check { allow_large_edits }) => {
             let ws = workspace(&cli.workspace, &cwd, cli.json)?;
@@ -115,9 +115,9 @@ fn run(cli: Cli) -> Result<u8> {
             let o = out::DocsCheckOut::of(&r);
             if cli.json {
                 emit_json(&o)?;
-            } else if github {
+            } else if let Some(ci) = ci {
                 let refs: Vec<_> = r.findings.iter().collect();
-                decide::github_output(&ws, "docs check", o.verdict, &refs)?;
+                ci.output(&ws, "docs check", o.verdict, &refs)?;
             } else {
                 print!("{}", report::docs::check_text(&r));
             }
@@ -171,13 +171,13 @@ fn run(cli: Cli) -> Result<u8> {
             &workspace(&cli.workspace, &cwd, cli.json)?,
             scheduled,
             junit.map(|p| (p, force)),
-            (cli.json, github),
+            (cli.json, ci),
         ),
         Command::Release(args) => decide::release(
             &workspace(&cli.workspace, &cwd, cli.json)?,
             args,
             cli.json,
-            github,
+            ci,
         ),
         Command::Approve {
             version,
@@ -356,7 +356,7 @@ fn signing(
     }
 }
 
-fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, github: bool) -> Result<u8> {
+fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, ci: Option<decide::Ci>) -> Result<u8> {
     use tollgate::gates::{self as g, baseline};
     use tollgate::readiness;
     let history = baseline::load(ws)?;
@@ -388,9 +388,9 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, github: bool) -> Resu
     );
     if json {
         emit_json(&o)?;
-    } else if github {
+    } else if let Some(ci) = ci {
         let refs: Vec<_> = findings.iter().collect();
-        decide::github_output(ws, "gates", o.verdict, &refs)?;
+        ci.output(ws, "gates", o.verdict, &refs)?;
     } else {
         print!(
             "{}",
@@ -478,15 +478,7 @@ pub(crate) fn emit_json(value: &impl serde::Serialize) -> Result<()> {
 }
 
 fn init(dir: &Path, profile: &str, force: bool, json: bool) -> Result<u8> {
-    let text = profile_text(profile)?;
-    let path = dir.join(POLICY_FILE);
-    if path.exists() && !force {
-        return Err(Error::refused(
-            &path,
-            "already exists; use --force to replace it",
-        ));
-    }
-    tollgate::record::atomic::write_file(&path, text.as_bytes())?;
+    let path = tollgate::init::init(dir, profile, force)?;
     if json {
         emit_json(&out::InitOut {
             path: path.display().to_string(),
@@ -619,7 +611,7 @@ fn chrono_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8> {
+fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, ci: Option<decide::Ci>) -> Result<u8> {
     match cmd {
         BundleCmd::Verify {
             bundle,
@@ -662,8 +654,8 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, github: bool) -> Result<u8
             }
             if json {
                 emit_json(&render::verify_json(&report, written))?;
-            } else if github {
-                decide::github_output(
+            } else if let Some(ci) = ci {
+                ci.output(
                     ws,
                     "bundle verify",
                     report.verdict(),

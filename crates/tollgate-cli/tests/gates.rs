@@ -546,3 +546,101 @@ fn put(ws: &std::path::Path, rel: &str, text: &str) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();
 }
+
+#[test]
+fn json_path_selectors_reach_into_arrays_and_bad_ones_name_the_line() {
+    let spec = r#"
+[[gate]]
+id = "components"
+description = "Components listed"
+source = "summary"
+files = "out/bom.json"
+select = "$.components[*]"
+aggregate = "count"
+op = ">="
+threshold = 3
+
+[[gate]]
+id = "unlicensed"
+description = "Components without a license"
+source = "summary"
+files = "out/bom.json"
+select = "$.components[?!@.licenses || length(@.licenses) == 0]"
+aggregate = "count"
+op = "=="
+threshold = 0
+
+[[gate]]
+id = "slowest-mean"
+description = "Slowest benchmark mean, per group"
+source = "summary"
+files = "out/bench.json"
+records = "$.benchmarks[*]"
+where = { group = "parse" }
+select = "stats.mean"
+aggregate = "max"
+op = "<="
+threshold = 0.5
+"#;
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
+    put(
+        ws,
+        "out/bom.json",
+        r#"{"components":[{"name":"a","licenses":[{"license":{"id":"MIT"}}]},{"name":"b"},{"name":"c","licenses":[]}]}"#,
+    );
+    put(
+        ws,
+        "out/bench.json",
+        r#"{"benchmarks":[{"group":"parse","stats":{"mean":0.25}},{"group":"parse","stats":{"mean":0.75}},{"group":"io","stats":{"mean":9.0}}]}"#,
+    );
+    let args = ["--workspace", ws.to_str().unwrap(), "gates"];
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "components"), ("Pass", 3.0));
+    assert_eq!(gate_value(&v, "unlicensed"), ("Fail", 2.0));
+    assert_eq!(
+        gate_value(&v, "slowest-mean"),
+        ("Fail", 0.75),
+        "the io record is filtered out"
+    );
+
+    // A syntax error names the policy file and the line of the query; a
+    // JSONPath where it cannot work is a policy error too.
+    let policy = ws.join("tollgate.toml");
+    let good = std::fs::read_to_string(&policy).unwrap();
+    let line = good
+        .lines()
+        .position(|l| l.contains("$.benchmarks[*]"))
+        .unwrap()
+        + 1;
+    std::fs::write(&policy, good.replace("$.benchmarks[*]", "$.benchmarks[*")).unwrap();
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("tollgate.toml:{line}")) && err.contains("JSONPath '$.benchmarks[*'"),
+        "{err}"
+    );
+    for (from, to, says) in [
+        (
+            "records = \"$.benchmarks[*]\"",
+            "records = \"benchmarks\"",
+            "records must be a JSONPath",
+        ),
+        (
+            "where = { group = \"parse\" }",
+            "where = { \"$.group\" = \"parse\" }",
+            "where and group_by take field names",
+        ),
+        (
+            "select = \"stats.mean\"",
+            "select = \"$.stats.mean\"\nminus = \"x\"",
+            "minus needs a dotted select",
+        ),
+    ] {
+        std::fs::write(&policy, good.replace(from, to)).unwrap();
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{to}: {err}");
+        assert!(err.contains("tollgate.toml") && err.contains(says), "{err}");
+    }
+}

@@ -340,15 +340,21 @@ fn control_characters_in_names_and_notes_are_shown_escaped() {
 fn publish_takes_only_files_inside_the_workspace_and_never_keys() {
     let dir = minimal_workspace();
     let ws = dir.path();
-    let (code, _, err) = run(&["--workspace", w(ws), "key", "gen"]);
-    assert_eq!(code, 0, "{err}");
+    let (code, v) = run_json(&["--workspace", w(ws), "key", "gen"]);
+    assert_eq!(code, 0, "{v}");
+    let secret = PathBuf::from(v["secret_key"].as_str().unwrap());
+    assert!(
+        !secret.starts_with(ws),
+        "the secret key is kept outside the workspace"
+    );
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("x.csv"), "a,b\n1,2\n").unwrap();
     std::os::unix::fs::symlink(outside.path().join("x.csv"), ws.join("src/link.csv")).unwrap();
     std::os::unix::fs::symlink("/proc/self/environ", ws.join("src/env.txt")).unwrap();
     for (add, allow, why) in [
+        (secret, true, "never published"),
         (
-            ws.join(".tollgate/keys/tollgate.key"),
+            ws.join(".tollgate/keys/tollgate.pub"),
             true,
             "never published",
         ),

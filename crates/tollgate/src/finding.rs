@@ -1,6 +1,8 @@
 //! [`Finding`]: the one result type of every check, and the verdict derived
 //! from a set of findings.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 
 /// How much a finding matters. Ordered: `Info < Warn < Block`.
@@ -99,6 +101,43 @@ impl Finding {
     pub fn with_evidence(mut self, evidence: serde_json::Value) -> Self {
         self.evidence = Some(evidence);
         self
+    }
+
+    /// Paths under `root` shown relative to it, in the location, subject
+    /// and message. Every report a command prints or records passes its
+    /// findings here, so machine outputs name files as the repository does.
+    pub fn relative_to(&mut self, root: &Path) {
+        if let Some(p) = &mut self.location.path {
+            *p = relative_path(p, root);
+        }
+        self.subject = relative_text(&self.subject, root);
+        self.message = relative_text(&self.message, root);
+    }
+}
+
+/// `path` relative to `root` (`/`-separated; `.` for the root itself), or
+/// unchanged when it lies elsewhere.
+pub fn relative_path(path: &str, root: &Path) -> String {
+    match Path::new(path).strip_prefix(root) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.to_string(),
+    }
+}
+
+/// `text` with an absolute `root`'s prefix taken off every path in it.
+pub fn relative_text(text: &str, root: &Path) -> String {
+    if !root.is_absolute() {
+        return text.to_string();
+    }
+    let prefix = format!("{}/", root.display().to_string().trim_end_matches('/'));
+    text.replace(&prefix, "")
+}
+
+/// [`Finding::relative_to`] over `findings`.
+pub fn relative_to<'a>(findings: impl IntoIterator<Item = &'a mut Finding>, root: &Path) {
+    for f in findings {
+        f.relative_to(root);
     }
 }
 

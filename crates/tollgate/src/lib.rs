@@ -15,6 +15,8 @@ pub mod fault;
 pub mod finding;
 pub mod gates;
 pub mod governance;
+pub mod init;
+pub mod keys;
 pub mod mapped;
 pub mod policy;
 pub mod read;

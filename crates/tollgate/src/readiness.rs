@@ -172,6 +172,7 @@ pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
     findings.extend(gates::findings(&gates.results));
     findings.extend(bundle_findings(ws, &bundle, req.scope));
     findings.extend(docs_findings(&docs));
+    crate::finding::relative_to(&mut findings, &ws.root);
     Ok(Assessment {
         scope: req.scope,
         assessed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

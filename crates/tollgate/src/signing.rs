@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, VerifyingKey};
 use serde_json::{json, Value};
 
-use crate::digest::hex;
 use crate::error::{Error, Result};
 use crate::evidence::facts::Digests;
 use crate::evidence::verify::BundleReport;
 use crate::finding::{Finding, Location, Severity};
+use crate::keys::{key_id, load_public, load_secret};
 use crate::policy::Workspace;
 use crate::read::manifest::MANIFEST_FILE;
 
@@ -27,67 +27,6 @@ pub const BUNDLE_PREDICATE: &str = "https://tollgate.dev/attestation/evidence-bu
 pub const RELEASE_PREDICATE: &str = "https://tollgate.dev/attestation/release/v1";
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// Generate a key pair: the secret key (hex, mode 0600) and the public key
-/// (hex) at the policy's `signing.public_key`. Refuses to replace keys
-/// unless `force`.
-pub fn generate(ws: &Workspace, force: bool) -> Result<(PathBuf, PathBuf, String)> {
-    let public = ws.path(&ws.policy.signing.public_key);
-    let secret = ws.secret_key_path();
-    for p in [&public, &secret] {
-        if p.exists() && !force {
-            return Err(Error::refused(p, "a key already exists; use --force to replace it (evidence signed with the old key will no longer verify)"));
-        }
-    }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| Error::Usage(format!("no system randomness: {e}")))?;
-    let key = SigningKey::from_bytes(&seed);
-    let pub_hex = hex(&key.verifying_key().to_bytes());
-    crate::record::atomic::write_file(&secret, hex(&seed).as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io(&secret, e))?;
-    }
-    crate::record::atomic::write_file(&public, format!("{pub_hex}\n").as_bytes())?;
-    Ok((secret, public, key_id(&key.verifying_key())))
-}
-
-fn unhex<const N: usize>(s: &str, path: &Path) -> Result<[u8; N]> {
-    let s = s.trim();
-    let bytes: Option<Vec<u8>> = (s.len() == 2 * N)
-        .then(|| {
-            (0..N)
-                .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-                .collect()
-        })
-        .flatten();
-    bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
-        Error::parse(
-            path,
-            Some(1),
-            format!("expected {N} bytes as {} hex digits", 2 * N),
-        )
-    })
-}
-
-fn key_id(k: &VerifyingKey) -> String {
-    crate::digest::sha256_hex(&k.to_bytes())[..16].to_string()
-}
-
-fn load_secret(ws: &Workspace) -> Result<SigningKey> {
-    let p = ws.secret_key_path();
-    let text = crate::read::text::read_to_string(&p)?;
-    Ok(SigningKey::from_bytes(&unhex::<32>(&text, &p)?))
-}
-
-fn load_public(ws: &Workspace) -> Result<VerifyingKey> {
-    let p = ws.path(&ws.policy.signing.public_key);
-    let text = crate::read::text::read_to_string(&p)?;
-    VerifyingKey::from_bytes(&unhex::<32>(&text, &p)?)
-        .map_err(|e| Error::parse(&p, Some(1), e.to_string()))
-}
 
 /// Sign `message` with the workspace key: (key id, base64 ed25519 signature).
 pub fn sign_message(ws: &Workspace, message: &[u8]) -> Result<(String, String)> {
@@ -187,6 +126,40 @@ impl EnvelopeFacts {
     }
 }
 
+/// The statement of an envelope whose signature verifies against the
+/// workspace key, or why there is none.
+fn open(facts: &EnvelopeFacts) -> std::result::Result<Value, String> {
+    let text = match &facts.envelope {
+        None => return Err("there is no envelope".into()),
+        Some(Err(e)) => return Err(e.clone()),
+        Some(Ok(t)) => t,
+    };
+    let key = facts.key.as_ref().map_err(Clone::clone)?;
+    let env: Value =
+        serde_json::from_str(text.trim()).map_err(|e| format!("the envelope is not JSON: {e}"))?;
+    let body = match env["payload"].as_str().map(|p| B64.decode(p)) {
+        Some(Ok(b)) => b,
+        _ => return Err("the envelope has no base64 payload".into()),
+    };
+    let payload_type = env["payloadType"].as_str().unwrap_or_default();
+    let verified = env["signatures"].as_array().into_iter().flatten().any(|s| {
+        s["sig"]
+            .as_str()
+            .and_then(|sig| B64.decode(sig).ok())
+            .and_then(|b| Signature::from_slice(&b).ok())
+            .is_some_and(|sig| key.verify_strict(&pae(payload_type, &body), &sig).is_ok())
+    });
+    if !verified || payload_type != PAYLOAD_TYPE {
+        return Err(format!("no valid signature by key {} (the envelope or its statement was changed, or it was signed with another key)", key_id(key)));
+    }
+    Ok(serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// The statement of an envelope whose signature verifies, if it does.
+pub fn verified_statement(facts: &EnvelopeFacts) -> Option<Value> {
+    open(facts).ok()
+}
+
 /// Judge an envelope over the files of `dir`: the signature, then every
 /// subject against `digests` (computed once by the caller), then that every
 /// file of `expected` is a subject. No file is read here.
@@ -208,35 +181,13 @@ pub fn judge(
             loc.clone(),
         )]
     };
-    let text = match &facts.envelope {
+    let statement = match &facts.envelope {
         None => return missing(ws, envelope_path),
-        Some(Err(e)) => return bad(e.clone()),
-        Some(Ok(t)) => t,
+        Some(_) => match open(facts) {
+            Ok(st) => st,
+            Err(e) => return bad(e),
+        },
     };
-    let key = match &facts.key {
-        Ok(k) => k,
-        Err(e) => return bad(e.clone()),
-    };
-    let env: Value = match serde_json::from_str(text.trim()) {
-        Ok(v) => v,
-        Err(e) => return bad(format!("the envelope is not JSON: {e}")),
-    };
-    let body = match env["payload"].as_str().map(|p| B64.decode(p)) {
-        Some(Ok(b)) => b,
-        _ => return bad("the envelope has no base64 payload".into()),
-    };
-    let payload_type = env["payloadType"].as_str().unwrap_or_default();
-    let verified = env["signatures"].as_array().into_iter().flatten().any(|s| {
-        s["sig"]
-            .as_str()
-            .and_then(|sig| B64.decode(sig).ok())
-            .and_then(|b| Signature::from_slice(&b).ok())
-            .is_some_and(|sig| key.verify_strict(&pae(payload_type, &body), &sig).is_ok())
-    });
-    if !verified || payload_type != PAYLOAD_TYPE {
-        return bad(format!("no valid signature by key {} (the envelope or its statement was changed, or it was signed with another key)", key_id(key)));
-    }
-    let statement: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let subjects: Vec<(String, String)> = statement["subject"]
         .as_array()
         .into_iter()
@@ -293,14 +244,8 @@ pub fn judge(
 /// it was signed (the envelope was deleted), or when the policy requires
 /// signatures.
 pub fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
-    if let Some(seq) = crate::record::ledger::vouching_entry(ws, envelope_path) {
-        return vec![Finding::new(
-            "signature",
-            Severity::Block,
-            ws.rel(envelope_path),
-            format!("the signature envelope is gone, but the ledger records that this was signed (entry {seq})"),
-            Location::file(ws.rel(envelope_path)),
-        )];
+    if let Some(f) = gone(ws, envelope_path) {
+        return vec![f];
     }
     if ws.policy.signing.require {
         vec![Finding::new(
@@ -315,6 +260,20 @@ pub fn missing(ws: &Workspace, envelope_path: &Path) -> Vec<Finding> {
     }
 }
 
+/// A blocking finding when the ledger records that `envelope_path` was
+/// written but it is gone.
+pub fn gone(ws: &Workspace, envelope_path: &Path) -> Option<Finding> {
+    let seq = crate::record::ledger::vouching_entry(ws, envelope_path)?;
+    Some(Finding::new(
+        "signature",
+        Severity::Block,
+        ws.rel(envelope_path),
+        format!("the signature envelope is gone, but the ledger records that this was signed (entry {seq})"),
+        Location::file(ws.rel(envelope_path)),
+    ))
+}
+
+/// The envelope beside `manifest` (`x.json` -> `x.intoto.jsonl`).
 pub fn envelope_of(manifest: &Path) -> PathBuf {
     let name = manifest.file_name().unwrap_or_default().to_string_lossy();
     let stem = name.strip_suffix(".json").unwrap_or(&name);
@@ -415,6 +374,11 @@ pub fn verify_bundle(ws: &Workspace, bundle_dir: &Path, only: &[String]) -> Resu
     let mut report = crate::evidence::verify::verify_bundle(bundle_dir, &ws.policy, only)?;
     let signatures = check_bundle(ws, &report);
     report.findings.extend(signatures);
+    let root = &ws.root;
+    crate::finding::relative_to(&mut report.findings, root);
+    for a in &mut report.areas {
+        crate::finding::relative_to(&mut a.findings, root);
+    }
     Ok(report)
 }
 
@@ -446,7 +410,7 @@ mod tests {
     fn judge_uses_the_given_digests_only() {
         let tmp = tempfile::tempdir().unwrap();
         let ws = crate::policy::Workspace::discover(Some(tmp.path()), tmp.path()).unwrap();
-        generate(&ws, false).unwrap();
+        crate::keys::generate(&ws, false, crate::keys::SecretHome::Workspace).unwrap();
         let dir = tmp.path().join("rel");
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("a.json"), b"{}").unwrap();
@@ -471,9 +435,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut ws = crate::policy::Workspace::discover(Some(tmp.path()), tmp.path()).unwrap();
         ws.policy.signing.require = true;
-        generate(&ws, false).unwrap();
+        crate::keys::generate(&ws, false, crate::keys::SecretHome::Workspace).unwrap();
         assert!(
-            generate(&ws, false).is_err(),
+            crate::keys::generate(&ws, false, crate::keys::SecretHome::Workspace).is_err(),
             "keys are not replaced silently"
         );
         let dir = tmp.path().join("rel");

@@ -8,12 +8,22 @@ pub mod registry;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The built `tollgate` binary, with no shared ledger from the caller's
-/// environment (a test that wants one sets it: [`run_env`]).
+/// The built `tollgate` binary, with no shared ledger or signing key from
+/// the caller's environment (a test that wants one sets it: [`run_env`]),
+/// and secret keys kept under the build's temporary folder, never in the
+/// user's own configuration.
 pub fn tollgate() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tollgate"));
-    c.env_remove("TOLLGATE_LEDGER_URL").env_remove("PGPASSWORD");
+    c.env_remove("TOLLGATE_LEDGER_URL")
+        .env_remove("PGPASSWORD")
+        .env_remove("TOLLGATE_SIGNING_KEY")
+        .env("XDG_CONFIG_HOME", config_home());
     c
+}
+
+/// The `XDG_CONFIG_HOME` the tests' tollgate runs see.
+pub fn config_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("config")
 }
 
 /// Run tollgate with `args`; returns (exit code, stdout, stderr).
@@ -330,4 +340,32 @@ pub fn sqlite(db: &Path, sql: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A Python interpreter that imports every one of `modules`:
+/// `$TOLLGATE_PYTHON` (the venv `.ci/run` creates), else `python3` on PATH.
+/// `None` with a notice that `what` is skipped; when CI sets
+/// `TOLLGATE_REQUIRE_PYTHON`, a missing module fails the test instead.
+pub fn python(modules: &[&str], what: &str) -> Option<PathBuf> {
+    let py = std::env::var_os("TOLLGATE_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| tool(&["python3"], "TOLLGATE_REQUIRE_PYTHON", what))?;
+    let imports = format!("import {}", modules.join(", "));
+    let ok = Command::new(&py)
+        .args(["-c", &imports])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("TOLLGATE_REQUIRE_PYTHON").is_none(),
+            "TOLLGATE_REQUIRE_PYTHON is set but {} cannot `{imports}`",
+            py.display()
+        );
+        eprintln!(
+            "NOTICE: {} cannot `{imports}`; {what} skipped",
+            py.display()
+        );
+        return None;
+    }
+    Some(py)
 }

@@ -32,10 +32,12 @@ pub fn refusal(ws: &Workspace, path: &Path, allow_outside: bool) -> Option<Strin
             real.display()
         ));
     }
-    let secret = ws.secret_key_path();
-    if [secret.clone(), secret.with_extension("pub")]
-        .iter()
-        .any(|k| canonical(k) == real)
+    let keys = crate::keys::secret_paths(ws)
+        .into_iter()
+        .chain([ws.path(&ws.policy.signing.public_key)]);
+    let key_dir = crate::keys::config_dir().map(|d| canonical(&d));
+    if keys.into_iter().any(|k| canonical(&k) == real)
+        || key_dir.is_some_and(|d| real.starts_with(d))
     {
         return Some(format!(
             "resolves to {}, a signing key, which is never published",

@@ -142,34 +142,45 @@ pub fn compare(spec: &BaselineSpec, rec: &Record, id: &str, value: f64) -> Compa
         };
     };
     let change = (prev != 0.0).then(|| (value - prev) / prev.abs() * 100.0);
-    let too_high = spec
-        .max_increase_percent
-        .zip(change)
-        .is_some_and(|(m, c)| c > m);
-    let too_low = spec
-        .max_decrease_percent
-        .zip(change)
-        .is_some_and(|(m, c)| -c > m);
+    let delta = value - prev;
+    // The first limit broken: (relative, absolute) growth, then fall.
+    let broken = [
+        spec.max_increase_percent
+            .filter(|m| change.is_some_and(|c| c > *m))
+            .map(|m| format!("+{m}%")),
+        spec.max_increase
+            .filter(|m| delta > *m)
+            .map(|m| format!("+{m}")),
+        spec.max_decrease_percent
+            .filter(|m| change.is_some_and(|c| -c > *m))
+            .map(|m| format!("-{m}%")),
+        spec.max_decrease
+            .filter(|m| -delta > *m)
+            .map(|m| format!("-{m}")),
+    ]
+    .into_iter()
+    .flatten()
+    .next();
     let pct = change
         .map(|c| format!("{c:+.1}%"))
         .unwrap_or_else(|| "n/a".into());
-    let limit = match (too_high, too_low) {
-        (true, _) => spec
-            .max_increase_percent
-            .map(|m| format!(": more than the allowed +{m}%"))
-            .unwrap_or_default(),
-        (_, true) => spec
-            .max_decrease_percent
-            .map(|m| format!(": more than the allowed -{m}%"))
-            .unwrap_or_default(),
-        _ => String::new(),
+    let shown = if spec.max_increase.is_some() || spec.max_decrease.is_some() {
+        let d = crate::telemetry::stats::round_away(delta, 3);
+        let sign = if d >= 0.0 { "+" } else { "" };
+        format!("{sign}{} ({pct})", crate::telemetry::stats::fmt_num(d))
+    } else {
+        pct
     };
-    let message = format!("{pct} against baseline '{}' ({prev}){limit}", rec.name);
+    let limit = broken
+        .as_ref()
+        .map(|m| format!(": more than the allowed {m}"))
+        .unwrap_or_default();
+    let message = format!("{shown} against baseline '{}' ({prev}){limit}", rec.name);
     Comparison {
         baseline: rec.name.clone(),
         previous: prev,
         change_percent: change,
-        ok: !too_high && !too_low,
+        ok: broken.is_none(),
         message,
     }
 }
@@ -189,7 +200,7 @@ mod tests {
         };
         let spec = BaselineSpec {
             max_increase_percent: Some(20.0),
-            max_decrease_percent: None,
+            ..Default::default()
         };
         assert!(compare(&spec, &rec, "p95", 119.0).ok);
         let c = compare(&spec, &rec, "p95", 125.0);
@@ -203,5 +214,22 @@ mod tests {
             "+19.0% against baseline '0.9' (100)"
         );
         assert!(compare(&spec, &rec, "other", 1e9).ok);
+        // Absolute limits, in the gate's unit: line coverage may fall by at
+        // most 1 point.
+        let spec = BaselineSpec {
+            max_decrease: Some(1.0),
+            ..Default::default()
+        };
+        assert!(compare(&spec, &rec, "p95", 99.0).ok);
+        let c = compare(&spec, &rec, "p95", 98.5);
+        assert!(!c.ok);
+        assert_eq!(
+            c.message,
+            "-1.5 (-1.5%) against baseline '0.9' (100): more than the allowed -1"
+        );
+        assert!(
+            compare(&spec, &rec, "p95", 150.0).ok,
+            "growth is not limited"
+        );
     }
 }

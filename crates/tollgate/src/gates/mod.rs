@@ -439,6 +439,21 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
     ws.root.join(rel).display().to_string()
 }
 
+impl GateResult {
+    /// Files, message and explanation with paths relative to `root`
+    /// ([`crate::finding::relative_to`]).
+    fn relative_to(&mut self, root: &Path) {
+        use crate::finding::{relative_path, relative_text};
+        for f in &mut self.files {
+            *f = relative_path(f, root);
+        }
+        self.message = relative_text(&self.message, root);
+        for e in &mut self.explain {
+            *e = relative_text(e, root);
+        }
+    }
+}
+
 /// Findings for the gates that did not pass.
 pub fn findings(results: &[GateResult]) -> Vec<Finding> {
     results
@@ -484,6 +499,9 @@ pub fn run(ws: &Workspace, only: &[String], base: Option<&baseline::Record>) -> 
         .filter(|s| picked(only, &s.id, &s.plan))
     {
         out.push(evaluate_set(ws, set, &ws.policy.gates));
+    }
+    for r in &mut out {
+        r.relative_to(&ws.root);
     }
     out
 }

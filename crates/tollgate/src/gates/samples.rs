@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::policy::gate::{Aggregate, GateSpec, Source};
-use crate::read::json::get_path;
+use crate::read::json::{get_path, Selector};
 use crate::read::telemetry::{EventQuery, Scalar};
 use crate::read::{
     analyzer, coverage, junit, queue_delay, sarif, sbom, shared_cache, telemetry, warm_run,
@@ -134,7 +134,7 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
         return Ok((BTreeMap::from([(String::new(), s)]), notes));
     }
     let objects = records(g, file)?;
-    let (groups, note) = from_objects(g, &objects, &name);
+    let (groups, note) = from_objects(g, &objects, &name)?;
     notes.push(note);
     Ok((groups, notes))
 }
@@ -179,6 +179,12 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
                 })
             })
             .collect(),
+        Source::Summary if g.records.is_some() => {
+            let query = crate::read::json::json_path(g.records.as_deref().unwrap_or("$"))
+                .map_err(Error::Usage)?;
+            let doc = crate::read::json::load(file)?;
+            query.query(&doc).all().into_iter().cloned().collect()
+        }
         _ => analyzer::read(file)?,
     })
 }
@@ -189,7 +195,13 @@ fn from_objects(
     g: &GateSpec,
     objects: &[Value],
     label: &str,
-) -> (BTreeMap<String, Samples>, String) {
+) -> Result<(BTreeMap<String, Samples>, String)> {
+    let select = g
+        .select
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
     let mut kept = 0;
     for o in objects {
@@ -209,10 +221,23 @@ fn from_objects(
             .map(|k| text(k).unwrap_or_else(|| "(none)".into()))
             .unwrap_or_default();
         let s = groups.entry(group).or_default();
-        if g.aggregate == Aggregate::Count && g.select.is_none() {
-            s.count += 1;
-        } else if let Some(v) = selected_field(g, &field) {
-            s.push(&v, wants_text(g));
+        match &select {
+            None if g.aggregate == Aggregate::Count => s.count += 1,
+            // Every node of a query is a sample; a count counts them all,
+            // arrays and objects included.
+            Some(q @ Selector::Path(_)) if g.aggregate == Aggregate::Count => {
+                s.count += q.values(o).len() as u64;
+            }
+            Some(q @ Selector::Path(_)) => {
+                for v in q.values(o) {
+                    s.push(&Scalar::from_value(v), wants_text(g));
+                }
+            }
+            _ => {
+                if let Some(v) = selected_field(g, &field) {
+                    s.push(&v, wants_text(g));
+                }
+            }
         }
     }
     if groups.is_empty() {
@@ -229,7 +254,7 @@ fn from_objects(
         groups.values().map(|s| s.count).sum::<u64>(),
         g.select.as_deref().unwrap_or("-")
     );
-    (groups, note)
+    Ok((groups, note))
 }
 
 /// Samples from every file of a merged file source (JUnit shards, SARIF
@@ -249,7 +274,7 @@ pub fn from_files(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
         objects
     };
     let label = format!("{} file(s)", files.len());
-    let (groups, note) = from_objects(g, &objects, &label);
+    let (groups, note) = from_objects(g, &objects, &label)?;
     Ok((groups, vec![note]))
 }
 

@@ -84,12 +84,13 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
     let csv_path = ws.path(&p.task_board_csv);
     let (board_text, csv_text) = match read_boards(&board_path, &csv_path) {
         Ok(texts) => texts,
-        Err(unreadable) => {
+        Err(mut unreadable) => {
+            crate::finding::relative_to(&mut unreadable, &ws.root);
             return Ok(DocsReport {
                 board_tasks: 0,
                 csv_tasks: 0,
                 findings: unreadable,
-            })
+            });
         }
     };
     let board = board::parse_board(&board_path, &board_text, &p.task_board_section, &id);
@@ -159,6 +160,7 @@ pub fn check_with(ws: &Workspace, opts: &CheckOptions) -> Result<DocsReport> {
         scanned.push((path, text));
     }
     findings.extend(citation_findings(ws, p, &scanned));
+    crate::finding::relative_to(&mut findings, &ws.root);
     Ok(DocsReport {
         board_tasks: board.tasks.len(),
         csv_tasks: csv.tasks.len() + csv.malformed.len(),
@@ -315,8 +317,9 @@ pub fn checklist(ws: &Workspace) -> Result<ChecklistReport> {
             1,
         ));
     }
+    crate::finding::relative_to(&mut findings, &ws.root);
     Ok(ChecklistReport {
-        path: shown,
+        path: ws.rel(&path),
         items,
         findings,
     })
@@ -369,11 +372,12 @@ pub fn risk_check(ws: &Workspace, summary: &std::path::Path) -> Result<RiskRepor
     let parsed = crate::read::rc_summary::parse(&crate::read::text::read_to_string(summary)?);
     let shown = summary.display().to_string();
     let reg_shown = register_path.display().to_string();
-    let (findings, citations) =
+    let (mut findings, citations) =
         risk::check(&parsed, &shown, &risks, &reg_shown, &WorkspaceDisk(ws));
+    crate::finding::relative_to(&mut findings, &ws.root);
     Ok(RiskReport {
-        summary: shown,
-        register: reg_shown,
+        summary: ws.rel(summary),
+        register: ws.rel(&register_path),
         citations,
         findings,
     })

@@ -32,10 +32,17 @@ pub struct GateSpec {
     /// field = value predicates (case-insensitive) on each event or object.
     #[serde(default, rename = "where")]
     pub filter: BTreeMap<String, String>,
-    /// The field (dotted path for JSON sources) whose values are aggregated.
+    /// `summary` only: an RFC 9535 JSONPath query whose nodes are the
+    /// records of each file (`$.benchmarks[*]`); default: the file's
+    /// top-level array, or the object itself.
+    #[serde(default)]
+    pub records: Option<String>,
+    /// The field whose values are aggregated: a dotted path, or on record
+    /// sources a JSONPath query (`$...`) whose every node is a value.
     #[serde(default)]
     pub select: Option<String>,
-    /// A second field subtracted from `select` (e.g. warm minus cold average).
+    /// A second field (dotted) subtracted from `select` (e.g. warm minus
+    /// cold average).
     #[serde(default)]
     pub minus: Option<String>,
     pub aggregate: Aggregate,
@@ -221,7 +228,7 @@ pub enum GateSeverity {
 }
 
 /// Release-over-release comparison.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BaselineSpec {
     /// Fail when the value grew more than this percentage over the baseline.
@@ -230,6 +237,14 @@ pub struct BaselineSpec {
     /// Fail when the value fell more than this percentage below the baseline.
     #[serde(default)]
     pub max_decrease_percent: Option<f64>,
+    /// Fail when the value grew by more than this, in the gate's own unit
+    /// (e.g. 2 failures more than the last release).
+    #[serde(default)]
+    pub max_increase: Option<f64>,
+    /// Fail when the value fell by more than this, in the gate's own unit
+    /// (e.g. 1 point of line coverage below the last release).
+    #[serde(default)]
+    pub max_decrease: Option<f64>,
 }
 
 impl GateSpec {
@@ -268,6 +283,29 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     }
     if g.shape.is_some() && g.source != Source::Summary {
         return Err("shape applies to source \"summary\" only".into());
+    }
+    let json_path = |s: &Option<String>| s.as_deref().is_some_and(crate::read::json::is_json_path);
+    if g.records.is_some()
+        && (g.source != Source::Summary || g.shape.as_deref() == Some("queue-delay"))
+    {
+        return Err("records applies to source \"summary\" (shape json) only".into());
+    }
+    if g.records.is_some() && !json_path(&g.records) {
+        return Err("records must be a JSONPath query ($...)".into());
+    }
+    if g.source == Source::Events && (json_path(&g.select) || json_path(&g.minus)) {
+        return Err(
+            "JSONPath selectors apply to record sources, not \"events\": use a field name".into(),
+        );
+    }
+    if json_path(&g.minus) || (json_path(&g.select) && g.minus.is_some()) {
+        return Err(
+            "minus needs a dotted select and a dotted minus: a JSONPath query can give many values"
+                .into(),
+        );
+    }
+    if json_path(&g.group_by) || g.filter.keys().any(|k| crate::read::json::is_json_path(k)) {
+        return Err("where and group_by take field names (dotted paths); JSONPath goes in select or records".into());
     }
     if g.select.is_none() && !matches!(g.aggregate, Count) {
         return Err("needs select = \"Field\"".into());

@@ -203,9 +203,15 @@ pub struct SigningPolicy {
     /// Verification fails for bundles and releases without a valid envelope.
     #[serde(default)]
     pub require: bool,
-    /// The ed25519 public key (hex) that envelopes must verify against.
+    /// The ed25519 public key (PEM, or hex as written before) that
+    /// envelopes must verify against.
     #[serde(default = "default_public_key")]
     pub public_key: String,
+    /// The `resourceUri` of a release's verification summary, with
+    /// `{version}` replaced by the release version (e.g.
+    /// `pkg:generic/myapp@{version}`).
+    #[serde(default = "default_resource_uri")]
+    pub resource_uri: String,
 }
 
 impl Default for SigningPolicy {
@@ -213,12 +219,17 @@ impl Default for SigningPolicy {
         SigningPolicy {
             require: false,
             public_key: default_public_key(),
+            resource_uri: default_resource_uri(),
         }
     }
 }
 
 fn default_public_key() -> String {
     ".tollgate/keys/tollgate.pub".into()
+}
+
+fn default_resource_uri() -> String {
+    "urn:tollgate:release:{version}".into()
 }
 
 /// Where the governance documents are and which drift rules apply.
@@ -508,6 +519,12 @@ impl Policy {
                     format!("gate '{}' is declared twice", g.id),
                 ));
             }
+            for q in [&g.records, &g.select, &g.minus].into_iter().flatten() {
+                if crate::read::json::is_json_path(q) {
+                    crate::read::json::json_path(q)
+                        .map_err(|m| bad(q, format!("gate '{}': {m}", g.id)))?;
+                }
+            }
             let no_folder = g.source == gate::Source::SharedCache
                 && g.files.is_none()
                 && self.paths.shared_cache.is_none();
@@ -714,8 +731,8 @@ impl Workspace {
         relative(&self.root, p)
     }
 
-    /// The signing secret key's path, beside the policy's public key
-    /// (`x.pub` -> `x.key`).
+    /// Where a signing secret key kept in the workspace sits: beside the
+    /// policy's public key (`x.pub` -> `x.key`). See [`crate::keys`].
     pub fn secret_key_path(&self) -> PathBuf {
         self.path(&self.policy.signing.public_key)
             .with_extension("key")

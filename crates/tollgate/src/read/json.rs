@@ -87,6 +87,44 @@ pub fn get_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.').try_fold(v, |cur, key| cur.get(key))
 }
 
+/// Whether a selector is a JSONPath query (`$...`) rather than a dotted path.
+pub fn is_json_path(s: &str) -> bool {
+    s.trim_start().starts_with('$')
+}
+
+/// An RFC 9535 JSONPath query (serde_json_path), parsed; the error names
+/// the query and where in it the syntax breaks.
+pub fn json_path(s: &str) -> std::result::Result<serde_json_path::JsonPath, String> {
+    serde_json_path::JsonPath::parse(s.trim()).map_err(|e| format!("JSONPath '{s}': {e}"))
+}
+
+/// A field of a record: a dotted path to at most one value, or a JSONPath
+/// query, every node of which is a value (`$.components[*].licenses`).
+#[derive(Debug, Clone)]
+pub enum Selector {
+    Dotted(String),
+    Path(serde_json_path::JsonPath),
+}
+
+impl Selector {
+    /// A JSONPath when `s` starts with `$`, else a dotted path.
+    pub fn parse(s: &str) -> std::result::Result<Selector, String> {
+        if is_json_path(s) {
+            json_path(s).map(Selector::Path)
+        } else {
+            Ok(Selector::Dotted(s.to_string()))
+        }
+    }
+
+    /// The values `self` selects in `v`, in document order.
+    pub fn values<'a>(&self, v: &'a Value) -> Vec<&'a Value> {
+        match self {
+            Selector::Dotted(p) => get_path(v, p).into_iter().collect(),
+            Selector::Path(q) => q.query(v).all(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +139,24 @@ mod tests {
         let e = parse_documents("{\"a\":1}\n{oops\n", p).unwrap_err();
         assert!(e.to_string().starts_with("x.json:2:"), "{e}");
         assert!(parse_documents("   ", p).is_err());
+    }
+
+    #[test]
+    fn selectors_reach_into_arrays() {
+        let doc = json!({"components": [
+            {"name": "a", "licenses": [{"id": "MIT"}]},
+            {"name": "b"},
+            {"name": "c", "licenses": []}
+        ], "meta": {"n": 3}});
+        let values = |s: &str| Selector::parse(s).unwrap().values(&doc).len();
+        assert_eq!(values("$.components[*]"), 3);
+        assert_eq!(values("$.components[*].name"), 3);
+        assert_eq!(values("$.components[*].licenses"), 2);
+        assert_eq!(values("$.components[?!@.licenses]"), 1);
+        assert_eq!(values("meta.n"), 1);
+        assert_eq!(values("components"), 1, "a dotted path is one value");
+        let e = Selector::parse("$.components[").unwrap_err();
+        assert!(e.contains("$.components["), "{e}");
     }
 
     #[test]

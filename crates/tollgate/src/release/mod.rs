@@ -7,6 +7,7 @@
 
 pub mod sign;
 pub mod status;
+pub mod vsa;
 pub mod waive;
 
 pub use crate::record::releases::{DECISION, MANIFEST};
@@ -292,6 +293,7 @@ fn with_digest(mut record: Value, key: &str, digest: &Option<String>) -> Value {
 fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, Manifest, Value)> {
     let mut findings: Vec<Finding> = Vec::new();
     let mut inputs = serde_json::Map::new();
+    inputs.insert("Policy".into(), vsa::policy_input(ws)?);
 
     // The readiness facts: the latest run, the gates (judged against the
     // baseline), the bundle and the docs, assessed once.
@@ -390,7 +392,7 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
     let risk = match (&req.rc_summary, register) {
         (Some(p), _) => {
             copy(p, staging, "ReleaseCandidateSummary.md")?;
-            inputs.insert("ReleaseCandidateSummary".into(), Value::String(p.display().to_string()));
+            inputs.insert("ReleaseCandidateSummary".into(), Value::String(ws.rel(p)));
             Some(crate::governance::risk_check(ws, p)?)
         }
         (None, Some(register)) => Some(crate::governance::RiskReport {

@@ -180,7 +180,7 @@ pub fn status(ws: &Workspace, version: &str) -> Result<Status> {
             judged = Some(judge(&entries, version, decision.ready(), &rules));
         }
     }
-    findings.extend(check_signature(ws, &dir, &actual)?);
+    findings.extend(check_signature(ws, &dir, &actual, &decision)?);
     // An untrusted or absent ledger: no approval, no waiver.
     let judged = judged.unwrap_or_else(|| judge(&[], version, decision.ready(), &rules));
     if judged.approvals.is_empty() {
@@ -491,11 +491,13 @@ pub fn approve(ws: &Workspace, req: &ApproveRequest) -> Result<(Approval, Status
     Ok((approval, st))
 }
 
-/// Signature findings for a release folder.
+/// Signature findings for a release folder: its envelope, and its
+/// verification summary when there is one (or the ledger says there was).
 fn check_signature(
     ws: &Workspace,
     dir: &Path,
     actual: &[super::ManifestFile],
+    decision: &Decision,
 ) -> Result<Vec<Finding>> {
     let facts =
         crate::signing::envelope_facts(ws, &crate::signing::envelope_of(&dir.join(MANIFEST)));
@@ -511,11 +513,19 @@ fn check_signature(
             .map(|r| r.sha256)
             .map_err(|e| e.to_string()),
     );
-    Ok(crate::signing::judge(
-        ws,
-        &facts,
-        dir,
-        &super::release_files(dir)?,
-        &digests,
-    ))
+    let files = super::release_files(dir)?;
+    let mut out = crate::signing::judge(ws, &facts, dir, &files, &digests);
+    let summary = dir.join(super::vsa::VSA_FILE);
+    if std::fs::symlink_metadata(&summary).is_err() {
+        out.extend(crate::signing::gone(ws, &summary));
+        return Ok(out);
+    }
+    let facts = crate::signing::envelope_facts(ws, &summary);
+    out.extend(crate::signing::judge(ws, &facts, dir, &files, &digests));
+    if let Some(statement) = crate::signing::verified_statement(&facts) {
+        out.extend(super::vsa::check_statement(
+            ws, &summary, &statement, decision,
+        ));
+    }
+    Ok(out)
 }

@@ -1,8 +1,6 @@
 //! GitHub Actions output (`--format github`): workflow commands that
 //! annotate files in the pull request, and the job summary's markdown.
 
-use std::path::Path;
-
 use crate::finding::{Counts, Finding, Severity, Verdict};
 
 /// Annotations per level; GitHub shows only the first ten of each anyway.
@@ -30,21 +28,17 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-/// A finding's path relative to `root`, `/`-separated.
-fn shown(path: &str, root: &Path) -> String {
-    crate::policy::relative(root, Path::new(path))
-}
-
 /// One workflow command per finding, at most [`PER_LEVEL`] per level, each
-/// level's rest counted in one notice.
-pub fn annotations(findings: &[&Finding], root: &Path) -> String {
+/// level's rest counted in one notice. Paths are shown as the findings give
+/// them (workspace-relative: [`Finding::relative_to`]).
+pub fn annotations(findings: &[&Finding]) -> String {
     let mut out = String::new();
     for sev in [Severity::Block, Severity::Warn, Severity::Info] {
         let of: Vec<&&Finding> = findings.iter().filter(|f| f.severity == sev).collect();
         for f in of.iter().take(PER_LEVEL) {
             let mut props = Vec::new();
             if let Some(p) = &f.location.path {
-                props.push(format!("file={}", escape_property(&shown(p, root))));
+                props.push(format!("file={}", escape_property(p)));
             }
             if let Some(l) = f.location.line {
                 props.push(format!("line={l}"));
@@ -79,13 +73,7 @@ fn cell(s: &str) -> String {
 /// The job summary: a heading with the command's verdict (as the library
 /// decided it) and the counts, then a table of every blocking and warning
 /// finding, cut (and said so) to stay under `limit` bytes.
-pub fn step_summary(
-    title: &str,
-    verdict: Verdict,
-    findings: &[&Finding],
-    root: &Path,
-    limit: usize,
-) -> String {
+pub fn step_summary(title: &str, verdict: Verdict, findings: &[&Finding], limit: usize) -> String {
     let c = Counts::of(findings.iter().copied());
     let mut out = format!(
         "### tollgate {}: {}\n\n{} blocking, {} warnings, {} info\n\n",
@@ -110,8 +98,8 @@ pub fn step_summary(
     let tail = |n: usize| format!("\n{n} more finding(s) not shown here; see --json.\n");
     for (i, f) in shown_rows.iter().enumerate() {
         let at = match (&f.location.path, f.location.line) {
-            (Some(p), Some(l)) => format!("{}:{l}", shown(p, root)),
-            (Some(p), None) => shown(p, root),
+            (Some(p), Some(l)) => format!("{p}:{l}"),
+            (Some(p), None) => p.clone(),
             _ => String::new(),
         };
         let row = format!(
@@ -143,19 +131,19 @@ mod tests {
             sev,
             "T-1, T:2",
             msg,
-            Location::file("/ws/docs/a,b:c.md").at_line(7),
+            Location::file("docs/a,b:c.md").at_line(7),
         )
     }
 
     #[test]
-    fn commands_are_escaped_relative_and_capped_per_level() {
+    fn commands_are_escaped_and_capped_per_level() {
         let many: Vec<Finding> = (0..12)
             .map(|i| f(Severity::Block, &format!("50% off\r\nline {i}")))
             .collect();
         let mut all: Vec<&Finding> = many.iter().collect();
         let warn = f(Severity::Warn, "w");
         all.push(&warn);
-        let out = annotations(&all, Path::new("/ws"));
+        let out = annotations(&all);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), 10 + 1 + 1, "{out}");
         assert_eq!(
@@ -176,7 +164,7 @@ mod tests {
             .map(|i| f(Severity::Block, &format!("a | b {i}")))
             .collect();
         let all: Vec<&Finding> = many.iter().collect();
-        let s = step_summary("gates", Verdict::Block, &all, Path::new("/ws"), 4096);
+        let s = step_summary("gates", Verdict::Block, &all, 4096);
         assert!(s.len() <= 4096, "{}", s.len());
         assert!(
             s.starts_with("### tollgate gates: BLOCKED\n\n500 blocking"),
@@ -188,13 +176,7 @@ mod tests {
                 .ends_with("more finding(s) not shown here; see --json."),
             "{s}"
         );
-        let whole = step_summary(
-            "gates",
-            Verdict::Block,
-            &all[..2],
-            Path::new("/ws"),
-            SUMMARY_LIMIT,
-        );
+        let whole = step_summary("gates", Verdict::Block, &all[..2], SUMMARY_LIMIT);
         assert!(!whole.contains("not shown"));
     }
 }

@@ -9,6 +9,7 @@ pub mod github;
 pub mod junit;
 pub mod output;
 pub mod release;
+pub mod sarif;
 
 use std::borrow::Cow;
 
