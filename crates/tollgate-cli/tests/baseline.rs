@@ -165,3 +165,72 @@ fn without_a_shippable_release_there_is_no_baseline() {
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["baseline"], "0.9.0");
 }
+
+#[test]
+fn a_gate_judged_by_its_baseline_alone_needs_no_threshold() {
+    let dir = minimal_workspace();
+    let ws = dir.path();
+    let w = ws.to_str().unwrap();
+    let policy = ws.join("tollgate.toml");
+    let base = std::fs::read_to_string(&policy).unwrap();
+    let spec = r#"
+[[gate]]
+id = "bench-p95"
+description = "Benchmark p95 (ms), at most 5 ms over the last release"
+source = "summary"
+files = "bench/bench.json"
+select = "p95"
+aggregate = "value"
+[gate.baseline]
+max_increase = 5
+"#;
+    std::fs::write(&policy, format!("{base}{spec}")).unwrap();
+    publish_fixture(ws);
+    // With no release yet there is nothing to compare with: the value passes.
+    set_p95(ws, 100.0);
+    let (code, v) = run_json(&["--workspace", w, "gates"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(gate(&v["gates"], "bench-p95")["message"], "100");
+    let (code, v) = run_json(&["--workspace", w, "verify"]);
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = run_json(&["--workspace", w, "release", "1.0.0"]);
+    assert_eq!(code, 0, "{v}");
+
+    set_p95(ws, 104.0);
+    let (code, v) = run_json(&["--workspace", w, "gates"]);
+    assert_eq!(code, 0, "{v}");
+    set_p95(ws, 106.5);
+    let (code, v) = run_json(&["--workspace", w, "gates"]);
+    assert_eq!(code, 1, "{v}");
+    let g = gate(&v["gates"], "bench-p95");
+    assert_eq!(
+        g["message"],
+        "regressed: 106.5; +6.5 (+6.5%) against baseline '1.0.0' (100): more than the allowed +5",
+        "{g}"
+    );
+    assert_eq!(g["threshold"], serde_json::Value::Null);
+
+    // Neither a threshold nor a baseline limit, or one without the other: policy errors.
+    for (gate_text, says) in [
+        (
+            spec.replace("[gate.baseline]\nmax_increase = 5\n", ""),
+            "or a baseline rule",
+        ),
+        (
+            spec.replace("max_increase = 5\n", ""),
+            "baseline needs a limit",
+        ),
+        (
+            spec.replace(
+                "aggregate = \"value\"\n",
+                "aggregate = \"value\"\nop = \"<=\"\n",
+            ),
+            "op and threshold go together",
+        ),
+    ] {
+        std::fs::write(&policy, format!("{base}{gate_text}")).unwrap();
+        let (code, _, err) = run(&["--workspace", w, "gates"]);
+        assert_eq!(code, 2, "{gate_text}");
+        assert!(err.contains("tollgate.toml") && err.contains(says), "{err}");
+    }
+}

@@ -65,8 +65,8 @@ pub struct GateRow {
     pub severity: GateSeverity,
     pub status: crate::gates::Status,
     pub value: String,
-    pub op: String,
-    pub threshold: String,
+    /// `op threshold`, or `baseline` for a gate judged by its baseline alone.
+    pub rule: String,
     pub message: String,
     /// Values of earlier verification runs and releases, oldest first, then now.
     pub history: Vec<f64>,
@@ -364,8 +364,7 @@ fn gate_row(g: &GateResult, history: &[baseline::Record]) -> GateRow {
             .map(svg::shown)
             .or_else(|| g.text.clone())
             .unwrap_or_else(|| "—".into()),
-        op: g.op.to_string(),
-        threshold: g.threshold.to_string(),
+        rule: g.rule(),
         message: g.message.clone(),
         sparkline: svg::sparkline(&values, &g.id),
         history: values,

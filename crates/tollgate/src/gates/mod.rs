@@ -37,6 +37,17 @@ pub struct Outcome {
     pub missing: Vec<String>,
 }
 
+impl GateResult {
+    /// The absolute rule as written (`>= 80`), or `baseline` for a gate
+    /// judged by its baseline alone.
+    pub fn rule(&self) -> String {
+        match (self.op, &self.threshold) {
+            (Some(op), Some(t)) => format!("{op} {t}"),
+            _ => "baseline".to_string(),
+        }
+    }
+}
+
 /// One group's outcome (`group_by`), or one candidate file's (near-miss).
 #[derive(Debug, Clone, Serialize)]
 pub struct Part {
@@ -59,8 +70,9 @@ pub struct GateResult {
     pub status: Status,
     pub value: Option<f64>,
     pub text: Option<String>,
-    pub op: &'static str,
-    pub threshold: Threshold,
+    /// The absolute rule, absent for a gate judged by its baseline alone.
+    pub op: Option<&'static str>,
+    pub threshold: Option<Threshold>,
     pub samples: u64,
     pub min_samples: u64,
     pub files: Vec<String>,
@@ -144,7 +156,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         status: Status::InsufficientData,
         value: None,
         text: None,
-        op: g.op.symbol(),
+        op: g.op.map(Op::symbol),
         threshold: g.threshold.clone(),
         samples: 0,
         min_samples,
@@ -316,11 +328,19 @@ fn judge(g: &GateSpec, o: &Outcome, min_samples: u64) -> Status {
     if o.samples < min_samples {
         return Status::InsufficientData;
     }
-    let ok = match (&g.threshold, o.value, &o.text) {
-        (Threshold::Number(t), Some(v), _) => g.op.holds(v, *t),
-        (Threshold::Text(t), _, Some(text)) => (g.op == Op::Eq) == text.eq_ignore_ascii_case(t),
+    let Some((op, threshold)) = g.rule() else {
+        // Judged by the baseline alone, which needs a value.
+        return if o.value.is_some() {
+            Status::Pass
+        } else {
+            Status::InsufficientData
+        };
+    };
+    let ok = match (threshold, o.value, &o.text) {
+        (Threshold::Number(t), Some(v), _) => op.holds(v, *t),
+        (Threshold::Text(t), _, Some(text)) => (op == Op::Eq) == text.eq_ignore_ascii_case(t),
         (Threshold::Text(t), Some(v), None) => {
-            (g.op == Op::Eq) == (crate::telemetry::stats::fmt_num(v) == *t)
+            (op == Op::Eq) == (crate::telemetry::stats::fmt_num(v) == *t)
         }
         _ => return Status::InsufficientData,
     };
@@ -340,7 +360,7 @@ fn near_misses(g: &GateSpec, files: &[PathBuf]) -> Vec<Part> {
             let part = evaluate_file(g, f);
             let gap = match (&g.threshold, part.outcome.value) {
                 _ if part.status == Status::Pass => 0.0,
-                (Threshold::Number(t), Some(v)) => (v - t).abs() / t.abs().max(1.0),
+                (Some(Threshold::Number(t)), Some(v)) => (v - t).abs() / t.abs().max(1.0),
                 _ => f64::INFINITY,
             };
             (gap, part)
@@ -361,29 +381,31 @@ fn message(g: &GateSpec, r: &GateResult, group: &str, regressed: bool) -> String
     } else {
         format!(" for {group}")
     };
-    let mut m = match r.status {
-        Status::Pass => format!("{value} {} {} holds{scope}", r.op, r.threshold),
+    let mut m = match (r.status, g.rule()) {
+        // Judged by the baseline alone: its comparison (below) says it all.
+        (Status::Pass, None) => format!("{value}{scope}"),
+        (Status::Fail, None) => format!("regressed{scope}: {value}"),
+        (Status::Pass, Some((op, t))) => format!("{value} {} {t} holds{scope}", op.symbol()),
         // The threshold holds; the baseline (below) is what fails.
-        Status::Fail if regressed => format!(
-            "regressed{scope}: {value} (the threshold {} {} holds)",
-            r.op, r.threshold
-        ),
-        Status::Fail => {
-            let short = match (&r.threshold, r.value) {
-                (Threshold::Number(t), Some(v)) if matches!(g.op, Op::Ge | Op::Gt) => {
+        (Status::Fail, Some((op, t))) if regressed => {
+            format!(
+                "regressed{scope}: {value} (the threshold {} {t} holds)",
+                op.symbol()
+            )
+        }
+        (Status::Fail, Some((op, t))) => {
+            let short = match (t, r.value) {
+                (Threshold::Number(t), Some(v)) if matches!(op, Op::Ge | Op::Gt) => {
                     format!(" ({} short)", fmt_num(round_away(t - v, 3)))
                 }
-                (Threshold::Number(t), Some(v)) if matches!(g.op, Op::Le | Op::Lt) => {
+                (Threshold::Number(t), Some(v)) if matches!(op, Op::Le | Op::Lt) => {
                     format!(" ({} over)", fmt_num(round_away(v - t, 3)))
                 }
                 _ => String::new(),
             };
-            format!(
-                "{value} {} {} does not hold{scope}{short}",
-                r.op, r.threshold
-            )
+            format!("{value} {} {t} does not hold{scope}{short}", op.symbol())
         }
-        Status::InsufficientData => format!(
+        (Status::InsufficientData, _) => format!(
             "insufficient data{scope}: {} sample(s), {} required",
             r.samples, r.min_samples
         ),
@@ -534,13 +556,16 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
                     .value
                     .map(|v| fmt_num(round_away(v, 3)))
                     .unwrap_or_else(|| "none".into());
-                let mut what = format!("{}: {v} {} {}", g.id, g.op.symbol(), g.threshold);
+                let mut what = match g.rule() {
+                    Some((op, t)) => format!("{}: {v} {} {t}", g.id, op.symbol()),
+                    None => format!("{}: {v}", g.id),
+                };
                 if !part.outcome.missing.is_empty() {
                     what.push_str(&format!(" (missing {})", part.outcome.missing.join(", ")));
                 }
                 lacks.push(what);
                 gap += match (&g.threshold, part.outcome.value) {
-                    (Threshold::Number(t), Some(v)) => (v - t).abs() / t.abs().max(1.0),
+                    (Some(Threshold::Number(t)), Some(v)) => (v - t).abs() / t.abs().max(1.0),
                     _ => 1.0,
                 };
             }
@@ -622,8 +647,8 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
         status,
         value: newest.as_ref().and_then(|p| p.outcome.value),
         text: None,
-        op: "==",
-        threshold: Threshold::Number(0.0),
+        op: Some("=="),
+        threshold: Some(Threshold::Number(0.0)),
         samples: files.len() as u64,
         min_samples: 1,
         files: files

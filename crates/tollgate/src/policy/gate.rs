@@ -46,8 +46,11 @@ pub struct GateSpec {
     #[serde(default)]
     pub minus: Option<String>,
     pub aggregate: Aggregate,
-    pub op: Op,
-    pub threshold: Threshold,
+    /// The absolute rule; both absent when the baseline alone judges.
+    #[serde(default)]
+    pub op: Option<Op>,
+    #[serde(default)]
+    pub threshold: Option<Threshold>,
     #[serde(default)]
     pub severity: GateSeverity,
     /// Fewer samples than this give InsufficientData.
@@ -248,6 +251,12 @@ pub struct BaselineSpec {
 }
 
 impl GateSpec {
+    /// The absolute rule (op, threshold), or `None` for a gate judged
+    /// against its baseline alone.
+    pub fn rule(&self) -> Option<(Op, &Threshold)> {
+        Some((self.op?, self.threshold.as_ref()?))
+    }
+
     /// Whether several files are read as one population (every non-events
     /// source but the one judged file of its newest).
     pub fn merged(&self) -> bool {
@@ -319,7 +328,29 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     if g.aggregate == Coverage && g.universe.is_empty() {
         return Err("aggregate \"coverage\" needs universe = [...]".into());
     }
-    if matches!(g.threshold, Threshold::Text(_)) && !matches!(g.op, Op::Eq | Op::Ne) {
+    if g.op.is_some() != g.threshold.is_some() {
+        return Err("op and threshold go together: give both, or neither for a gate judged by its baseline alone".into());
+    }
+    let limits = g.baseline.as_ref().map_or(0, |b| {
+        [
+            b.max_increase_percent,
+            b.max_decrease_percent,
+            b.max_increase,
+            b.max_decrease,
+        ]
+        .iter()
+        .flatten()
+        .count()
+    });
+    if g.baseline.is_some() && limits == 0 {
+        return Err("baseline needs a limit: max_increase, max_decrease, max_increase_percent or max_decrease_percent".into());
+    }
+    if g.rule().is_none() && limits == 0 {
+        return Err(
+            "needs op and threshold, or a baseline rule that alone says what passes".into(),
+        );
+    }
+    if matches!(g.rule(), Some((op, Threshold::Text(_))) if !matches!(op, Op::Eq | Op::Ne)) {
         return Err("a text threshold needs op \"==\" or \"!=\"".into());
     }
     Ok(())

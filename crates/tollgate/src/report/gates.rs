@@ -58,7 +58,7 @@ pub fn table(results: &[GateResult], verdict: Verdict, explain: bool) -> String 
             r.id,
             r.plan,
             value,
-            format!("{} {}", r.op, r.threshold),
+            r.rule(),
             r.samples,
             format!("{:?}", r.severity).to_lowercase(),
             source_names(&r.files)

@@ -214,7 +214,7 @@ impl QueueThresholds {
                     && g.aggregate == agg
             })
         };
-        let num = |g: Option<&crate::policy::GateSpec>| match g.map(|g| &g.threshold) {
+        let num = |g: Option<&crate::policy::GateSpec>| match g.and_then(|g| g.threshold.as_ref()) {
             Some(Threshold::Number(n)) => Some(*n),
             _ => None,
         };
