@@ -223,9 +223,14 @@ pub fn load_public(ws: &Workspace) -> Result<VerifyingKey> {
 /// beside the public key, then the configuration folder (when the public
 /// key can be read, as its id names the file).
 pub fn secret_paths(ws: &Workspace) -> Vec<PathBuf> {
+    secret_paths_for(ws, load_public(ws).ok().as_ref())
+}
+
+/// [`secret_paths`] for a public key already read.
+fn secret_paths_for(ws: &Workspace, public: Option<&VerifyingKey>) -> Vec<PathBuf> {
     let mut out = vec![ws.secret_key_path()];
-    if let (Ok(k), Some(dir)) = (load_public(ws), config_dir()) {
-        out.push(dir.join(format!("{}.key", key_id(&k))));
+    if let (Some(k), Some(dir)) = (public, config_dir()) {
+        out.push(dir.join(format!("{}.key", key_id(k))));
     }
     out
 }
@@ -241,7 +246,7 @@ pub fn load_secret(ws: &Workspace) -> Result<SigningKey> {
             (parse_secret(&text, &from)?, from)
         }
         _ => {
-            let paths = secret_paths(ws);
+            let paths = secret_paths_for(ws, Some(&public));
             let Some(p) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_ok()) else {
                 let tried: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
                 return Err(Error::Usage(format!(
