@@ -25,7 +25,7 @@ PY
 area="$work/evidence/bundles/Bench/Data"
 bytes=$(du -cb "$area"/*.bin | tail -1 | cut -f1)
 (cd "$area" && python3 -c "
-import json; m=json.load(open('TelemetryBundle.json'))
+import json; m=json.load(open('manifest.json'))
 print('\n'.join(a['Hash'].lower()+'  '+a['TargetFile'] for a in m['Artifacts']))" > "$work/SHA256SUMS")
 cat "$area"/*.bin > /dev/null  # warm the page cache
 

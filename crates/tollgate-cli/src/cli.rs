@@ -326,6 +326,10 @@ pub struct GatesArgs {
     /// Compare with baseline NAME (default: the newest shippable release).
     #[arg(long, value_name = "NAME")]
     pub baseline: Option<String>,
+    /// Judge as for releasing VERSION: a changelog gate looks for its entry
+    /// (default: the changelog's topmost entry).
+    #[arg(long, value_name = "VERSION")]
+    pub release: Option<String>,
     /// Replace an existing output file (evidence, releases, the ledger and the policy are never replaced).
     #[arg(long)]
     pub force: bool,
@@ -389,6 +393,11 @@ pub struct DemoArgs {
     /// Where to generate the workspace.
     #[arg(default_value = "tollgate-demo")]
     pub dir: PathBuf,
+    /// statetrace (StateTrace's telemetry, bundles and governance docs) or
+    /// generic (an ordinary project's JUnit, coverage, SARIF, SBOM and
+    /// CHANGELOG, released twice).
+    #[arg(long, default_value = "statetrace", value_parser = clap::builder::PossibleValuesParser::new(tollgate::demo::PROFILES))]
+    pub profile: String,
     /// Seed for every generated value.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -360,7 +360,25 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, ci: Option<decide::Ci
     use tollgate::gates::{self as g, baseline};
     use tollgate::readiness;
     let history = baseline::load(ws)?;
-    let judged = readiness::judge_gates(ws, &history, &args.only, args.baseline.as_deref())?;
+    if let Some(v) = &args.release {
+        tollgate::release::check_version(v)?;
+        let reads_changelog = ws.policy.gates.iter().any(|gate| {
+            gate.source == tollgate::policy::gate::Source::Changelog
+                && g::picked(&args.only, &gate.id, &gate.plan)
+        });
+        if !reads_changelog {
+            return Err(Error::Usage(format!(
+                "--release {v}: no gate judged here reads a changelog, so it would change nothing"
+            )));
+        }
+    }
+    let judged = readiness::judge_gates(
+        ws,
+        &history,
+        &args.only,
+        args.baseline.as_deref(),
+        args.release.as_deref(),
+    )?;
     let results = judged.results;
     if results.is_empty() {
         return Err(Error::Usage(if ws.policy.gates.is_empty() {
@@ -500,6 +518,7 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         .transpose()?;
     let opts = tollgate::demo::DemoOptions {
         dir: args.dir,
+        profile: args.profile,
         seed: args.seed,
         scale: args.scale,
         days: args.days,
@@ -511,14 +530,23 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         emit_json(&out::DemoOut::of(&r))?;
         return Ok(0);
     }
+    let version = r.version.as_str();
     println!(
-        "tollgate demo: generated {} files ({:.1} MB) in {} (seed {}, scale {})",
+        "tollgate demo ({} profile): generated {} files ({:.1} MB) in {} (seed {}, scale {})",
+        r.profile,
         r.generated_files,
         r.generated_bytes as f64 / 1e6,
         r.dir.display(),
         opts.seed,
         opts.scale
     );
+    if let Some(p) = &r.previous {
+        println!(
+            "\nreleased {} first (the baseline): {}, approved by both roles",
+            p.decision.version,
+            p.decision.word()
+        );
+    }
     for p in &r.published {
         println!(
             "published {}/{}: {} artifacts",
@@ -533,24 +561,35 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         render::verify_text(&r.verification, Some(&summary_path))
     );
     let findings = tollgate::gates::findings(&r.gates);
-    println!("\n$ tollgate gates");
+    let release_arg = if r.previous.is_some() {
+        format!(" --release {version}")
+    } else {
+        String::new()
+    };
+    println!("\n$ tollgate gates{release_arg}");
     print!(
         "{}",
         report::gates::table(&r.gates, Verdict::of(&findings), false)
     );
     let refs: Vec<_> = findings.iter().collect();
     print!("{}", report::findings_text(&refs));
-    println!("\n$ tollgate docs check");
-    print!("{}", report::docs::check_text(&r.docs));
-    println!("\n$ tollgate docs checklist");
-    print!("{}", report::docs::checklist_text(&r.checklist));
+    if let Some(docs) = &r.docs {
+        println!("\n$ tollgate docs check");
+        print!("{}", report::docs::check_text(docs));
+    }
+    if let Some(checklist) = &r.checklist {
+        println!("\n$ tollgate docs checklist");
+        print!("{}", report::docs::checklist_text(checklist));
+    }
     println!("\n$ tollgate verify");
     print!("{}", report::release::verify_text(&r.run));
-    println!(
-        "\n$ tollgate release {} --rc-summary {}",
-        tollgate::demo::DEMO_VERSION,
-        r.rc_summary.display()
-    );
+    match &r.rc_summary {
+        Some(rc) => println!(
+            "\n$ tollgate release {version} --rc-summary {}",
+            rc.display()
+        ),
+        None => println!("\n$ tollgate release {version}"),
+    }
     print!("{}", report::release::decision_text(&r.release.decision));
     println!("evidence: {}", r.release.dir.display());
     println!(
@@ -558,37 +597,24 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         r.keys.display()
     );
     println!(
-        "$ tollgate approve {} --role Release --key {}/qa-lead   (the QA lead's key signing as Release)",
-        tollgate::demo::DEMO_VERSION,
+        "$ tollgate approve {version} --role Release --key {}/qa-lead   (the QA lead's key signing as Release)",
         r.keys.display()
     );
     println!("refused: {}", r.forged);
     if let Some(w) = &r.waiver {
         println!(
-            "$ tollgate waive {} --gate {} --reason ... --expires {} --role Release --key ...",
-            tollgate::demo::DEMO_VERSION,
+            "$ tollgate waive {version} --gate {} --reason ... --expires {} --role Release --key ...",
             w.target.trim_start_matches("gate:"),
             w.expires
         );
-        print!(
-            "{}",
-            report::release::waiver_text(w, tollgate::demo::DEMO_VERSION)
-        );
+        print!("{}", report::release::waiver_text(w, version));
     }
     for a in &r.approvals {
-        println!(
-            "$ tollgate approve {} --role {} --key ...",
-            tollgate::demo::DEMO_VERSION,
-            a.role
-        );
-        print!(
-            "{}",
-            report::release::approval_text(a, tollgate::demo::DEMO_VERSION)
-        );
+        println!("$ tollgate approve {version} --role {} --key ...", a.role);
+        print!("{}", report::release::approval_text(a, version));
     }
     println!(
-        "\nDecision for {}: {}{}",
-        tollgate::demo::DEMO_VERSION,
+        "\nDecision for {version}: {}{}",
         r.release.decision.word().to_uppercase(),
         if r.approvals.iter().any(|a| a.override_reason.is_some()) {
             " (approved with a signed override, recorded in the ledger)"
@@ -737,7 +763,7 @@ fn bundle(ws: &Workspace, cmd: BundleCmd, json: bool, ci: Option<decide::Ci>) ->
             decide::done(json, out::DoneOut::Signed(out::DoneOut::paths(&written)))
         }
         BundleCmd::List => {
-            let entries = catalog::list_bundles(&ws.bundles_dir())?;
+            let entries = catalog::list_bundles(&ws.bundles_dir(), &ws.policy.bundle)?;
             if json {
                 emit_json(&entries)?;
             } else {

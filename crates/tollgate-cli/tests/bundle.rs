@@ -17,10 +17,9 @@ fn published_bundle_verifies_and_is_listed_and_shown() {
     let area = &v["areas"][0];
     assert_eq!(area["Area"], "Build");
     assert_eq!(area["ReadmeHash"].as_str().unwrap().len(), 64);
-    let m: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(b.join("Build/TelemetryBundle.json")).unwrap(),
-    )
-    .unwrap();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("Build/manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(m["Artifacts"].as_array().unwrap().len(), 3);
     assert_eq!(m["Artifacts"][0]["SourcePath"], "src/a.json");
     assert_eq!(m["ToolVersion"], env!("CARGO_PKG_VERSION"));
@@ -131,13 +130,13 @@ fn existing_area_is_not_overwritten_without_force() {
     let dir = minimal_workspace();
     let ws = dir.path();
     let b = publish_fixture(ws);
-    let before = std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap();
+    let before = std::fs::read(b.join("Build/manifest.json")).unwrap();
     let a = [ws.join("src/a.json")];
     let (code, _, err) = publish(ws, "B", Some("Build"), &a, &[]);
     assert_eq!(code, 2);
     assert!(err.contains("already has area 'Build'"), "{err}");
     assert_eq!(
-        std::fs::read(b.join("Build/TelemetryBundle.json")).unwrap(),
+        std::fs::read(b.join("Build/manifest.json")).unwrap(),
         before
     );
     let (code, out, err) = publish(ws, "B", Some("Build"), &a, &["--force"]);
@@ -223,7 +222,7 @@ fn unreadable_manifest_blocks_with_its_line() {
     let ws = dir.path();
     let b = publish_fixture(ws);
     std::fs::write(
-        b.join("Build/TelemetryBundle.json"),
+        b.join("Build/manifest.json"),
         "{\n  \"BundleName\": \"B\",\n  oops\n}",
     )
     .unwrap();
@@ -234,7 +233,7 @@ fn unreadable_manifest_blocks_with_its_line() {
         m[0]["message"]
             .as_str()
             .unwrap()
-            .contains("TelemetryBundle.json:3"),
+            .contains("manifest.json:3"),
         "{m:#?}"
     );
 }

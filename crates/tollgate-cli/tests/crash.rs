@@ -134,8 +134,7 @@ fn sigkill_during_publish_leaves_no_bundle_or_a_complete_one() {
             code, 0,
             "partial bundle after a kill at {percent:?}%: {v:#}"
         );
-        let manifest =
-            std::fs::read_to_string(bundle.join("Evidence/TelemetryBundle.json")).unwrap();
+        let manifest = std::fs::read_to_string(bundle.join("Evidence/manifest.json")).unwrap();
         let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         assert_eq!(m["Artifacts"].as_array().unwrap().len(), 24);
         complete += 1;

@@ -148,3 +148,142 @@ fn demo_generates_publishes_and_verifies() {
     assert!(err.contains("not made by `tollgate demo`"), "{err}");
     assert!(other.join("keep.txt").exists());
 }
+
+#[test]
+fn generic_demo_blocks_on_a_failing_test_and_a_coverage_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("generic");
+    let t = target.to_str().unwrap();
+    let (code, v) = run_json(&[
+        "demo",
+        t,
+        "--profile",
+        "generic",
+        "--seed",
+        "7",
+        "--date",
+        "2026-11-20",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        (v["profile"].as_str(), v["version"].as_str()),
+        (Some("generic"), Some("1.5.0"))
+    );
+    assert_eq!(v["previous"]["decision"]["Decision"], "Ready");
+    assert_eq!(
+        v["verification"]["verdict"], "Pass",
+        "{:#}",
+        v["verification"]
+    );
+    assert!(v["docs"].is_null() && v["checklist"].is_null());
+    let decision = &v["release"]["decision"];
+    assert_eq!(decision["Decision"], "Blocked");
+    let blocking = decision["Blocking"].as_array().unwrap();
+    let gate = |id: &str| {
+        blocking
+            .iter()
+            .find(|f| f["check"] == "gate" && f["subject"] == id)
+            .unwrap_or_else(|| panic!("{id} does not block: {blocking:#?}"))
+    };
+    // The failing test, named, at its line in its report.
+    let tests = gate("tests-failed");
+    assert!(
+        tests["message"]
+            .as_str()
+            .unwrap()
+            .contains("counted: integration.release::publishes_over_a_slow_registry"),
+        "{tests:#}"
+    );
+    assert_eq!(
+        tests["location"]["path"],
+        "reports/junit/TEST-integration.xml"
+    );
+    assert!(tests["location"]["line"].as_u64().unwrap() > 1);
+    // The coverage drop against the previous release, which still meets 80%.
+    let coverage = gate("line-coverage");
+    let msg = coverage["message"].as_str().unwrap();
+    assert!(
+        msg.contains("regressed: 84.2 (the threshold >= 80 holds); -1.8")
+            && msg.contains("against baseline '1.4.0' (86): more than the allowed -1"),
+        "{msg}"
+    );
+    // Everything else passes: SARIF (its error is suppressed), SBOM, CHANGELOG.
+    let gates = v["gates"].as_array().unwrap();
+    let failing: Vec<&str> = gates
+        .iter()
+        .filter(|g| g["status"] != "Pass")
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["tests-failed", "line-coverage"]);
+    // The forged approval is refused; the earlier release is shippable and
+    // this one is not.
+    assert!(v["forged"]
+        .as_str()
+        .unwrap()
+        .contains("qa-lead@example.com, who is not a principal of role Release"));
+    let (code, st) = run_json(&["--workspace", t, "release", "status", "1.4.0"]);
+    assert_eq!(
+        (code, &st["status"]["shippable"]),
+        (0, &serde_json::json!(true)),
+        "{st:#}"
+    );
+    let (code, st) = run_json(&["--workspace", t, "release", "status", "1.5.0"]);
+    assert_eq!(st["status"]["shippable"], false, "{st:#}");
+    assert_eq!(code, 1);
+    // A release with no CHANGELOG entry blocks on it, saying so.
+    let (code, r) = run_json(&["--workspace", t, "release", "1.6.0"]);
+    assert_eq!(code, 1);
+    let changelog = r["decision"]["Blocking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "changelog-entry")
+        .cloned()
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert!(
+        changelog["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing an entry for 1.6.0 in CHANGELOG.md"),
+        "{changelog:#}"
+    );
+
+    // Nothing speaks StateTrace: the manifest, README title, release inputs
+    // and dashboard come from the policy.
+    let area = target.join("evidence/bundles/release-1.5.0/Release");
+    assert!(area.join("manifest.json").is_file() && !area.join("TelemetryBundle.json").exists());
+    let readme = std::fs::read_to_string(area.join("README.md")).unwrap();
+    assert!(
+        readme.starts_with("# Release Evidence - release-1.5.0"),
+        "{readme}"
+    );
+    let release = target.join("evidence/releases/1.5.0");
+    for absent in [
+        "SharedCacheSummary.json",
+        "risk-linkage.json",
+        "docs-findings.json",
+    ] {
+        assert!(!release.join(absent).exists(), "{absent}");
+    }
+    let warnings = decision["Warnings"].as_array().unwrap();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    let page = std::fs::read_to_string(target.join("reports/dashboard/index.html")).unwrap();
+    assert!(!page.contains("Governance docs") && !page.contains("Risk linkage"));
+    for file in [
+        target.join("tollgate.toml"),
+        area.join("README.md"),
+        area.join("manifest.json"),
+        release.join("decision.json"),
+        target.join("reports/dashboard/index.html"),
+    ] {
+        let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+        for word in [
+            "statetrace",
+            "telemetry bundle",
+            "telemetrybundle",
+            "shared-cache",
+        ] {
+            assert!(!text.contains(word), "{} says {word}", file.display());
+        }
+    }
+}

@@ -440,6 +440,16 @@ where = { license = "GPL-3.0-only" }
 aggregate = "count"
 op = "=="
 threshold = 0
+
+[[gate]]
+id = "denied"
+description = "No component under a denied license"
+source = "sbom"
+files = "sbom/*"
+where = { licenses = ["AGPL-3.0-only", "GPL-3.0-only"] }
+aggregate = "count"
+op = "=="
+threshold = 0
 "#;
     let dir = gated_workspace(spec);
     let ws = dir.path();
@@ -470,6 +480,50 @@ threshold = 0
     assert_eq!(code, 1, "{v}");
     assert_eq!(gate_value(&v, "all-licensed"), ("Fail", 1.0));
     assert_eq!(gate_value(&v, "no-gpl3"), ("Fail", 1.0));
+    assert_eq!(gate_value(&v, "denied"), ("Fail", 1.0));
+    // A deny list matches each of a component's licenses; the gate names
+    // what it counted, and the finding points at that SBOM.
+    put(
+        ws,
+        "sbom/bom.cdx.json",
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"a","version":"1","licenses":[{"license":{"id":"MIT"}},{"license":{"id":"AGPL-3.0-only"}}]},{"name":"b","version":"2","licenses":[{"license":{"id":"MIT"}}]}]}"#,
+    );
+    let (code, v) = run_json(&args);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(gate_value(&v, "denied"), ("Fail", 2.0));
+    assert_eq!(gate_value(&v, "no-gpl3"), ("Fail", 1.0));
+    let counted: Vec<&str> = gate(&v, "denied")["counted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    // Files newest first: bom.cdx.json was just rewritten.
+    assert_eq!(counted, ["a@1", "q"]);
+    let msg = gate(&v, "denied")["message"].as_str().unwrap();
+    assert!(
+        msg.contains("counted: a@1 (sbom/bom.cdx.json), q (sbom/app.spdx.json)"),
+        "{msg}"
+    );
+    let finding = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["subject"] == "denied")
+        .unwrap();
+    assert_eq!(finding["location"]["path"], "sbom/bom.cdx.json");
+    // An empty list would match nothing: a policy error.
+    let policy = ws.join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replace(r#"["AGPL-3.0-only", "GPL-3.0-only"]"#, "[]"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("'licenses' lists no value"), "{err}");
+    std::fs::write(&policy, text).unwrap();
     put(ws, "sbom/other.json", r#"{"sbom": true}"#);
     let (_, v) = run_json(&args);
     let msg = gate(&v, "all-licensed")["message"]
@@ -643,4 +697,84 @@ threshold = 0.5
         assert_eq!(code, 2, "{to}: {err}");
         assert!(err.contains("tollgate.toml") && err.contains(says), "{err}");
     }
+}
+
+#[test]
+fn changelog_gate_judges_the_entry_of_the_version_being_released() {
+    let spec = r#"
+[[gate]]
+id = "changelog"
+description = "The CHANGELOG has an entry for the version"
+source = "changelog"
+files = "CHANGELOG.md"
+aggregate = "count"
+op = ">="
+threshold = 1
+
+[[gate]]
+id = "other"
+description = "Something else"
+source = "summary"
+files = "none/*.json"
+select = "x"
+aggregate = "value"
+op = ">="
+threshold = 1
+severity = "track"
+"#;
+    let dir = gated_workspace(spec);
+    let ws = dir.path();
+    put(
+        ws,
+        "CHANGELOG.md",
+        "\u{feff}# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [1.2.0] - 2026-01-05\r\n### Added\r\n- JUnit gates\r\n- SARIF output\r\n\r\n## [1.1.0] - 2025-12-01\r\n- first\r\n",
+    );
+    let w = ws.to_str().unwrap();
+    let judged = |extra: &[&str]| {
+        let mut args = vec!["--workspace", w, "gates", "--only", "changelog"];
+        args.extend_from_slice(extra);
+        let (code, v) = run_json(&args);
+        let (status, value) = gate_value(&v, "changelog");
+        let message = gate(&v, "changelog")["message"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (code, (status.to_string(), value), message)
+    };
+    // Without a version: the topmost released entry (Unreleased skipped).
+    let pass = |n: f64| ("Pass".to_string(), n);
+    assert_eq!(judged(&[]).1, pass(2.0));
+    assert_eq!(judged(&["--release", "1.2.0"]).1, pass(2.0));
+    assert_eq!(judged(&["--release", "v1.1.0"]).1, pass(1.0));
+    let (code, value, msg) = judged(&["--release", "1.3.0"]);
+    assert_eq!((code, value), (1, ("Fail".to_string(), 0.0)));
+    assert!(
+        msg.contains(
+            "missing an entry for 1.3.0 in CHANGELOG.md (the topmost is Unreleased at line 3)"
+        ),
+        "{msg}"
+    );
+    // --release that no picked gate reads, or a version that is no version.
+    for bad in [
+        vec![
+            "--workspace",
+            w,
+            "gates",
+            "--only",
+            "other",
+            "--release",
+            "1.2.0",
+        ],
+        vec!["--workspace", w, "gates", "--release", "../1.2.0"],
+    ] {
+        let (code, _, err) = run(&bad);
+        assert_eq!(code, 2, "{bad:?}: {err}");
+    }
+    // A changelog gate needs its file.
+    let policy = ws.join("tollgate.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, text.replacen("files = \"CHANGELOG.md\"\n", "", 1)).unwrap();
+    let (code, _, err) = run(&["--workspace", w, "gates"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("source \"changelog\" needs files"), "{err}");
 }

@@ -150,7 +150,7 @@ fn hex_keys_and_a_secret_from_the_environment_still_sign() {
     assert_eq!(code, 0, "{out}{err}");
     let (code, v) = verify(ws, &bundle);
     assert_eq!(code, 0, "{v}");
-    let envelope = bundle.join("Build/TelemetryBundle.intoto.jsonl");
+    let envelope = bundle.join("Build/manifest.intoto.jsonl");
     let env: Value = serde_json::from_str(&std::fs::read_to_string(&envelope).unwrap()).unwrap();
     // The id securesystemslib's compute_default_keyid gives this key.
     assert_eq!(
@@ -203,7 +203,7 @@ fn securesystemslib_and_tollgate_verify_each_others_envelopes() {
     let id = key_gen(ws, &[])["key_id"].as_str().unwrap().to_string();
     let (code, out, err) = run(&["--workspace", w(ws), "bundle", "sign", "B"]);
     assert_eq!(code, 0, "{out}{err}");
-    let envelope = ws.join("evidence/bundles/B/Build/TelemetryBundle.intoto.jsonl");
+    let envelope = ws.join("evidence/bundles/B/Build/manifest.intoto.jsonl");
     let out = succeed(
         Command::new(&py)
             .arg(script())
@@ -253,7 +253,7 @@ fn securesystemslib_and_tollgate_verify_each_others_envelopes() {
             .arg("sign")
             .arg(&area)
             .arg(public_key(ws))
-            .arg(area.join("TelemetryBundle.intoto.jsonl"))
+            .arg(area.join("manifest.intoto.jsonl"))
             .arg("https://tollgate.dev/attestation/evidence-bundle/v1"),
     );
     assert!(out.starts_with("signed keyid="), "{out}");
@@ -321,7 +321,7 @@ fn release_sign_writes_a_slsa_verification_summary_of_the_decision() {
     assert_eq!(
         uris,
         [
-            "evidence/bundles/B/Build/TelemetryBundle.intoto.jsonl",
+            "evidence/bundles/B/Build/manifest.intoto.jsonl",
             "evidence/releases/1.0.0/manifest.intoto.jsonl"
         ]
     );

@@ -210,7 +210,7 @@ fn verify_release_approve_and_every_kind_of_tampering_is_named() {
     });
     let area = ws.join("evidence/bundles/B/Build");
     let bundle = ws.join("evidence/bundles/B");
-    for name in ["TelemetryBundle.intoto.jsonl", "a.json"] {
+    for name in ["manifest.intoto.jsonl", "a.json"] {
         with_flipped_byte(&area.join(name), || {
             let (code, v) = verify(ws, &bundle);
             assert_eq!(code, 1, "{name}: {v}");

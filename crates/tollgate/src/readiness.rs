@@ -40,6 +40,9 @@ pub struct Request<'a> {
     pub bundle: Option<&'a str>,
     /// How to reach the registry of an `oci://` bundle.
     pub registry: crate::registry::Options,
+    /// The version being released, when a release is decided (what a
+    /// changelog gate looks for).
+    pub version: Option<&'a str>,
 }
 
 /// The bundle the assessment verified.
@@ -125,13 +128,15 @@ pub fn ledger_entries(ws: &Workspace) -> Result<Vec<Entry>> {
 }
 
 /// The policy's gates picked by `only`, judged against the baseline named
-/// `baseline` or, by default, the newest shippable release. Every command
-/// that judges gates calls this.
+/// `baseline` or, by default, the newest shippable release, for releasing
+/// `release` when one is being decided. Every command that judges gates
+/// calls this.
 pub fn judge_gates(
     ws: &Workspace,
     history: &[baseline::Record],
     only: &[String],
     named: Option<&str>,
+    release: Option<&str>,
 ) -> Result<JudgedGates> {
     let base = baseline::find(history, named);
     if let (Some(name), None) = (named, base) {
@@ -141,7 +146,7 @@ pub fn judge_gates(
         )));
     }
     Ok(JudgedGates {
-        results: gates::run(ws, only, base),
+        results: gates::run(ws, only, base, release),
         baseline: base.map(baseline::Record::used),
     })
 }
@@ -151,7 +156,7 @@ pub fn assess(ws: &Workspace, req: &Request) -> Result<Assessment> {
     let ledger = ledger_entries(ws)?;
     let rules = crate::approval::Rules::load(ws)?;
     let history = baseline::records(&ledger, &rules);
-    let mut gates = judge_gates(ws, &history, &[], None)?;
+    let mut gates = judge_gates(ws, &history, &[], None, req.version)?;
     if req.scope == Scope::Run {
         let judges_runs = |id: &str| {
             ws.policy
@@ -200,7 +205,7 @@ fn bundle_facts(
     }
     let dir = match named {
         Some(b) => catalog::resolve_bundle(ws, b)?,
-        None => match catalog::list_bundles(&ws.bundles_dir()) {
+        None => match catalog::list_bundles(&ws.bundles_dir(), &ws.policy.bundle) {
             Ok(mut list) => match list.pop() {
                 Some(b) => PathBuf::from(b.path),
                 None => return Ok(BundleFacts::Absent),

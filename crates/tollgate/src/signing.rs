@@ -15,10 +15,8 @@ use crate::evidence::verify::BundleReport;
 use crate::finding::{Finding, Location, Severity};
 use crate::keys::{key_id, load_public, load_secret};
 use crate::policy::Workspace;
-use crate::read::manifest::MANIFEST_FILE;
+use crate::read::manifest::envelope_of;
 
-/// File-name suffix of an envelope.
-pub const ENVELOPE_SUFFIX: &str = ".intoto.jsonl";
 /// DSSE payload type of an in-toto statement.
 pub const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -273,13 +271,6 @@ pub fn gone(ws: &Workspace, envelope_path: &Path) -> Option<Finding> {
     ))
 }
 
-/// The envelope beside `manifest` (`x.json` -> `x.intoto.jsonl`).
-pub fn envelope_of(manifest: &Path) -> PathBuf {
-    let name = manifest.file_name().unwrap_or_default().to_string_lossy();
-    let stem = name.strip_suffix(".json").unwrap_or(&name);
-    manifest.with_file_name(format!("{stem}{ENVELOPE_SUFFIX}"))
-}
-
 /// Sign every area of a bundle after checking that its files still match
 /// the manifest. Returns the envelopes written.
 pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
@@ -301,9 +292,9 @@ pub fn sign_bundle(ws: &Workspace, bundle_dir: &Path, force: bool) -> Result<Vec
     for (area, digests) in report
         .digests
         .iter()
-        .filter(|(_, d)| d.contains_key(MANIFEST_FILE))
+        .filter(|(_, d)| d.contains_key(&ws.policy.bundle.manifest))
     {
-        let env = envelope_of(&area.join(MANIFEST_FILE));
+        let env = envelope_of(&area.join(&ws.policy.bundle.manifest));
         if env.exists() && !force {
             return Err(Error::refused(
                 &env,
@@ -360,9 +351,9 @@ fn check_bundle(ws: &Workspace, report: &BundleReport) -> Vec<Finding> {
     for (area, digests) in report
         .digests
         .iter()
-        .filter(|(_, d)| d.contains_key(MANIFEST_FILE))
+        .filter(|(_, d)| d.contains_key(&ws.policy.bundle.manifest))
     {
-        let facts = envelope_facts(ws, &envelope_of(&area.join(MANIFEST_FILE)));
+        let facts = envelope_facts(ws, &envelope_of(&area.join(&ws.policy.bundle.manifest)));
         let expected: Vec<String> = digests.keys().cloned().collect();
         out.extend(judge(ws, &facts, area, &expected, digests));
     }

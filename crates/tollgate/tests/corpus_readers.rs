@@ -57,7 +57,7 @@ fn no_reader_panics_on_any_corpus_file() {
     for p in &all {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         let _ = content::inspect(p, &markers);
-        if name == manifest::MANIFEST_FILE {
+        if name == "TelemetryBundle.json" {
             manifest::read(p).unwrap_or_else(|e| panic!("{e}"));
             manifests += 1;
         } else if name.starts_with("VerificationSummary") && name.ends_with(".json") {

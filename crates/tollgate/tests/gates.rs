@@ -60,7 +60,7 @@ fn too_few_samples_is_insufficient_never_pass() {
         &gate("q", P95),
         &[("t/2025-01-02.json", &events), ("t/2025-01-01.json", "")],
     );
-    let r = gates::run(&ws, &[], None);
+    let r = gates::run(&ws, &[], None, None);
     assert_eq!(r[0].status, Status::InsufficientData);
     assert_eq!(r[0].samples, 9);
     assert!(
@@ -79,7 +79,7 @@ fn p95_per_site_worst_group_decides() {
         &gate("q", &format!("{P95}\ngroup_by = \"Site\"")),
         &[("t/2025-01-01.json", &queue_events(&vals))],
     );
-    let r = &gates::run(&ws, &[], None)[0];
+    let r = &gates::run(&ws, &[], None, None)[0];
     assert_eq!(r.status, Status::Fail);
     assert_eq!(r.groups.len(), 2);
     let boyo = r.groups.iter().find(|g| g.name == "BOYO").unwrap();
@@ -109,7 +109,7 @@ fn ratio_coverage_distinct_count_and_where() {
     ]
     .concat();
     let (_d, ws) = workspace(&toml, &[("t/2025-01-01.json", &text)]);
-    let r = gates::run(&ws, &[], None);
+    let r = gates::run(&ws, &[], None, None);
     assert_eq!(
         (r[0].status, r[0].missing.clone()),
         (Status::Fail, vec!["SpanSnapshot".to_string()])
@@ -147,7 +147,7 @@ fn warm_run_minus_queue_summary_shapes_and_text_thresholds() {
         ),
     ];
     let (_d, ws) = workspace(&toml, &files);
-    let r = gates::run(&ws, &[], None);
+    let r = gates::run(&ws, &[], None, None);
     assert_eq!((r[0].status, r[0].value), (Status::Pass, Some(61.5)));
     assert_eq!((r[1].status, r[1].value), (Status::Fail, Some(10.0)));
     assert_eq!(
@@ -158,9 +158,9 @@ fn warm_run_minus_queue_summary_shapes_and_text_thresholds() {
         (r[3].status, r[3].text.as_deref()),
         (Status::Pass, Some("Pass"))
     );
-    assert_eq!(gates::run(&ws, &["imp".into()], None).len(), 1);
+    assert_eq!(gates::run(&ws, &["imp".into()], None, None).len(), 1);
     assert_eq!(
-        gates::run(&ws, &["p".into()], None).len(),
+        gates::run(&ws, &["p".into()], None, None).len(),
         4,
         "--only matches plans too"
     );
@@ -177,7 +177,7 @@ fn baseline_growth_fails_and_records_refuse_reuse() {
         &toml,
         &[("t/2025-01-01.json", &queue_events(&[("A", 50.0)]))],
     );
-    let first = gates::run(&ws, &[], None);
+    let first = gates::run(&ws, &[], None, None);
     baseline::record(&ws, "0.9", &first).unwrap();
     assert!(baseline::record(&ws, "0.9", &first).is_err());
     std::fs::write(
@@ -186,7 +186,7 @@ fn baseline_growth_fails_and_records_refuse_reuse() {
     )
     .unwrap();
     let history = baseline::load(&ws).unwrap();
-    let r = &gates::run(&ws, &[], baseline::find(&history, Some("0.9")))[0];
+    let r = &gates::run(&ws, &[], baseline::find(&history, Some("0.9")), None)[0];
     assert_eq!(r.status, Status::Fail, "{}", r.message);
     assert!(
         r.message.contains("+30.0% against baseline '0.9'"),
@@ -221,7 +221,7 @@ fn gate_set_names_the_closest_near_miss() {
         ),
     ];
     let (_d, ws) = workspace(&toml, &files);
-    let r = gates::run(&ws, &[], None);
+    let r = gates::run(&ws, &[], None, None);
     let set = r.iter().find(|x| x.id == "cache").unwrap();
     assert_eq!(set.status, Status::Fail);
     assert_eq!(set.candidates.len(), 3);

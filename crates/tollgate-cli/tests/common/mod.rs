@@ -188,9 +188,14 @@ pub fn of_check(v: &serde_json::Value, check: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// Read an area's manifest, let `edit` change it, and write it back.
+/// Read an area's manifest (`manifest.json`, or StateTrace's
+/// `TelemetryBundle.json`), let `edit` change it, and write it back.
 pub fn edit_manifest(area: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
-    let path = area.join("TelemetryBundle.json");
+    let path = ["manifest.json", "TelemetryBundle.json"]
+        .map(|n| area.join(n))
+        .into_iter()
+        .find(|p| p.is_file())
+        .expect("an area manifest");
     let mut m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut m);

@@ -42,12 +42,34 @@ pub struct Dashboard {
     pub gates: Vec<GateRow>,
     pub trends: Vec<Trend>,
     pub bundle: Option<BundleView>,
+    /// The sections the policy configures beyond gates, bundle and runs.
+    pub sections: Sections,
     pub docs: Option<DocsView>,
     pub risk: Option<RiskView>,
     pub runs: Vec<RunRow>,
     pub releases: Vec<ReleaseRow>,
     /// Whether approvals are signed and judged by an `[approvals]` policy.
     pub approvals_authenticated: bool,
+}
+
+/// Optional sections, shown only where the policy configures what they
+/// report on.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Sections {
+    /// Governance docs drift: the policy has `[docs]`.
+    pub docs: bool,
+    /// Risk linkage: `[docs]` names a `risk_register`.
+    pub risk: bool,
+}
+
+impl Sections {
+    fn of(ws: &Workspace) -> Self {
+        let docs = ws.policy.docs.as_ref();
+        Sections {
+            docs: docs.is_some(),
+            risk: docs.is_some_and(|d| d.risk_register.is_some()),
+        }
+    }
 }
 
 impl Dashboard {
@@ -231,6 +253,7 @@ pub fn snapshot(ws: &Workspace) -> Result<Snapshot> {
             scope: readiness::Scope::Release,
             bundle: None,
             registry: Default::default(),
+            version: None,
         },
     )?;
     // Recorded releases, and release folders the ledger does not know (their
@@ -324,6 +347,7 @@ pub fn from_assessment(
         gates,
         trends,
         bundle,
+        sections: Sections::of(ws),
         docs,
         risk,
         runs,

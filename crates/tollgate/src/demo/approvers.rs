@@ -13,17 +13,35 @@ use crate::error::{Error, Result};
 pub const KEYS_DIR: &str = "demo-approver-keys";
 /// The allowed-signers file the demo's policy names.
 pub const SIGNERS: &str = "docs/governance/allowed_signers";
-/// The release manager's principal, role and key file name.
-pub const RELEASE: (&str, &str, &str) = (
-    "release-manager@statetrace.example",
-    "Release",
-    "release-manager",
-);
-/// The QA lead's principal, role and key file name.
-pub const QA: (&str, &str, &str) = ("qa-lead@statetrace.example", "QA", "qa-lead");
+/// One approver: the role they approve as, and their key's file name (also
+/// their principal's local part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Approver {
+    pub role: &'static str,
+    pub file: &'static str,
+}
 
-/// The `[approvals]` table the demo appends to its policy.
-pub fn policy() -> String {
+impl Approver {
+    /// The principal the allowed-signers file lists: `file@domain`.
+    pub fn principal(&self, domain: &str) -> String {
+        format!("{}@{domain}", self.file)
+    }
+}
+
+/// The release manager.
+pub const RELEASE: Approver = Approver {
+    role: "Release",
+    file: "release-manager",
+};
+/// The QA lead.
+pub const QA: Approver = Approver {
+    role: "QA",
+    file: "qa-lead",
+};
+
+/// The `[approvals]` table the demo appends to its policy, for principals
+/// at `domain`.
+pub fn policy(domain: &str) -> String {
     format!(
         r#"
 # Signed approvals (written by tollgate demo): both roles must approve, each
@@ -44,25 +62,29 @@ principals = ["{}"]
 name = "{}"
 principals = ["{}"]
 "#,
-        RELEASE.1, RELEASE.0, QA.1, QA.0
+        RELEASE.role,
+        RELEASE.principal(domain),
+        QA.role,
+        QA.principal(domain)
     )
 }
 
 /// Write both keys (derived from `seed`, so the demo is reproducible) and
 /// the allowed-signers file into `dir`; the key files' paths.
-pub fn write(dir: &Path, seed: u64) -> Result<(PathBuf, PathBuf)> {
+pub fn write(dir: &Path, seed: u64, domain: &str) -> Result<(PathBuf, PathBuf)> {
     let keys = dir.join(KEYS_DIR);
     std::fs::create_dir_all(&keys).map_err(|e| Error::io(&keys, e))?;
     let mut signers =
         String::from("# Who may sign tollgate approvals; review changes to this file like code.\n");
     let mut paths = Vec::new();
-    for (i, (principal, _, file)) in [RELEASE, QA].into_iter().enumerate() {
+    for (i, who) in [RELEASE, QA].into_iter().enumerate() {
+        let (principal, file) = (who.principal(domain), who.file);
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
         bytes[8] = i as u8 + 1;
         let seed_bytes: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
         let kp = ssh_key::private::Ed25519Keypair::from_seed(&seed_bytes);
-        let key = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(kp), principal)
+        let key = PrivateKey::new(ssh_key::private::KeypairData::Ed25519(kp), &principal)
             .map_err(|e| Error::parse(&keys, None, e.to_string()))?;
         let path = keys.join(file);
         let private = key

@@ -35,14 +35,24 @@ pub struct Stats {
     pub bytes: u64,
 }
 
-struct Gen<'a> {
+/// Writes seeded files under a root, counting them.
+pub(super) struct Gen<'a> {
     root: &'a Path,
-    rng: StdRng,
-    stats: Stats,
+    pub(super) rng: StdRng,
+    pub(super) stats: Stats,
 }
 
-impl Gen<'_> {
-    fn write(&mut self, rel: &str, text: &str) -> Result<()> {
+impl<'a> Gen<'a> {
+    pub(super) fn new(root: &'a Path, seed: u64) -> Self {
+        Gen {
+            root,
+            rng: StdRng::seed_from_u64(seed),
+            stats: Stats { files: 0, bytes: 0 },
+        }
+    }
+
+    /// Write `text` to `rel` under the root, creating folders.
+    pub(super) fn write(&mut self, rel: &str, text: &str) -> Result<()> {
         let p = self.root.join(rel);
         if let Some(d) = p.parent() {
             std::fs::create_dir_all(d).map_err(|e| Error::io(d, e))?;
@@ -97,11 +107,7 @@ pub fn workspace(
     days: u32,
     anchor: NaiveDate,
 ) -> Result<Stats> {
-    let mut g = Gen {
-        root,
-        rng: StdRng::seed_from_u64(seed),
-        stats: Stats { files: 0, bytes: 0 },
-    };
+    let mut g = Gen::new(root, seed);
     let first = anchor - Duration::days(i64::from(days) - 1);
     let mut daily = Vec::new();
     for d in 0..days {

@@ -1,9 +1,13 @@
-//! `tollgate demo`: generate a realistic StateTrace-shaped workspace and run
-//! the pipeline on it (publish, verify, gates), so a new user sees tollgate
-//! work. The generated data is tuned so that gates pass, warn and block.
+//! `tollgate demo`: generate a realistic workspace and run the pipeline on
+//! it (publish, verify, gates, release, approvals, dashboard), so a new user
+//! sees tollgate work: StateTrace-shaped (the default), or an ordinary
+//! project's CI evidence (`--profile generic`, [`generic`]). The generated
+//! data is tuned so that gates pass, warn and block.
 
 mod approvers;
 mod generate;
+pub mod generic;
+mod project;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +27,8 @@ pub const MARKER: &str = ".tollgate-demo";
 #[derive(Debug, Clone)]
 pub struct DemoOptions {
     pub dir: PathBuf,
+    /// `statetrace` or `generic`.
+    pub profile: String,
     pub seed: u64,
     /// Telemetry volume multiplier (1 = a few MB).
     pub scale: u32,
@@ -35,6 +41,10 @@ pub struct DemoOptions {
 /// What the demo did.
 #[derive(Debug)]
 pub struct DemoReport {
+    /// The profile the demo's workspace uses.
+    pub profile: &'static str,
+    /// The version the demo decides.
+    pub version: String,
     pub dir: PathBuf,
     pub generated_files: usize,
     pub generated_bytes: u64,
@@ -43,14 +53,16 @@ pub struct DemoReport {
     pub summary_path: PathBuf,
     /// The policy's gates on the generated evidence.
     pub gates: Vec<GateResult>,
-    /// Drift in the generated governance documents.
-    pub docs: crate::governance::DocsReport,
-    pub checklist: crate::governance::ChecklistReport,
+    /// Drift in the generated governance documents (StateTrace only).
+    pub docs: Option<crate::governance::DocsReport>,
+    pub checklist: Option<crate::governance::ChecklistReport>,
     /// `tollgate verify` on the workspace.
     pub run: crate::verification::Run,
-    /// The release-candidate summary the release cites.
-    pub rc_summary: PathBuf,
-    /// `tollgate release 0.1.0-demo`.
+    /// The release-candidate summary the release cites (StateTrace only).
+    pub rc_summary: Option<PathBuf>,
+    /// The earlier release whose gate values are the baseline (generic).
+    pub previous: Option<crate::release::Released>,
+    /// `tollgate release VERSION`.
     pub release: crate::release::Released,
     /// The signed approvals recorded for it: the release manager's (an
     /// override when the release is Blocked) and the QA lead's.
@@ -75,15 +87,39 @@ const HISTORY_RUNS: u32 = 4;
 /// The version the demo releases.
 pub const DEMO_VERSION: &str = "0.1.0-demo";
 
-/// Generate the workspace in `opts.dir` and run publish and verify on it.
+/// The profiles `tollgate demo` generates.
+pub const PROFILES: [&str; 2] = ["statetrace", "generic"];
+
+/// Generate the workspace in `opts.dir` and run the pipeline on it.
 pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
+    match opts.profile.as_str() {
+        "statetrace" => statetrace(opts),
+        "generic" => generic::run(opts),
+        other => Err(Error::Usage(format!(
+            "demo --profile {other}: no such demo (known: {})",
+            PROFILES.join(", ")
+        ))),
+    }
+}
+
+/// The approvers' e-mail domain in the StateTrace demo.
+const STATETRACE_DOMAIN: &str = "statetrace.example";
+
+/// The StateTrace demo: two bundles, governance docs with deliberate
+/// drift, seeded verification history, a blocked release with a waiver and
+/// an override.
+fn statetrace(opts: &DemoOptions) -> Result<DemoReport> {
     prepare_dir(&opts.dir)?;
     let anchor = opts
         .anchor
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let policy = format!("{}{}", profile_text("statetrace")?, approvers::policy());
+    let policy = format!(
+        "{}{}",
+        profile_text("statetrace")?,
+        approvers::policy(STATETRACE_DOMAIN)
+    );
     std::fs::write(opts.dir.join(POLICY_FILE), policy).map_err(|e| Error::io(&opts.dir, e))?;
-    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed)?;
+    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed, STATETRACE_DOMAIN)?;
     let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
     let history = seed_history(&ws, opts, anchor)?;
     let stats = generate::workspace(
@@ -123,19 +159,10 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let verification = verify_bundle(&bundle_dir, &ws.policy, &[])?;
     let summary_path = store_summary(&bundle_dir, &verification.areas, None)?;
     let gates =
-        crate::readiness::judge_gates(&ws, &gates::baseline::load(&ws)?, &[], None)?.results;
+        crate::readiness::judge_gates(&ws, &gates::baseline::load(&ws)?, &[], None, None)?.results;
     let docs = crate::governance::check(&ws)?;
     let checklist = crate::governance::checklist(&ws)?;
-    let run = match crate::verification::run(&ws, false)? {
-        crate::verification::Started::Ran(r) => *r,
-        crate::verification::Started::AlreadyRunning { lock, .. }
-        | crate::verification::Started::Stuck { lock, .. } => {
-            return Err(Error::refused(
-                lock,
-                "a verification is already running here",
-            ))
-        }
-    };
+    let run = verify_once(&ws)?;
     let rc_summary = write_rc_summary(&ws, &name, &verification)?;
     let release = crate::release::release(
         &ws,
@@ -146,10 +173,10 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
             registry: Default::default(),
         },
     )?;
-    let ask = |who: (&str, &str, &str), key: &Path, override_reason: Option<String>| {
+    let ask = |who: approvers::Approver, key: &Path, override_reason: Option<String>| {
         crate::release::status::ApproveRequest {
             version: DEMO_VERSION.into(),
-            role: who.1.into(),
+            role: who.role.into(),
             by: None,
             note: Some("approved by tollgate demo".into()),
             override_reason,
@@ -170,7 +197,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
                     expires: (chrono::Utc::now().date_naive() + chrono::Duration::days(30))
                         .format("%Y-%m-%d")
                         .to_string(),
-                    role: approvers::RELEASE.1.into(),
+                    role: approvers::RELEASE.role.into(),
                     by: None,
                     signing: crate::release::status::Signing::Key(release_key.clone()),
                 },
@@ -180,18 +207,10 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         None => None,
     };
     // The QA lead's key asking to approve as the release manager: refused.
-    let forged = match crate::release::status::approve(
+    let forged = refused_forgery(
         &ws,
         &ask(approvers::RELEASE, &qa_key, override_reason.clone()),
-    ) {
-        Err(e) => e.to_string(),
-        Ok(_) => {
-            return Err(Error::refused(
-                &qa_key,
-                "the demo's forged approval was accepted",
-            ))
-        }
-    };
+    )?;
     let mut approvals = Vec::new();
     for (who, key, reason) in [
         (approvers::RELEASE, &release_key, override_reason),
@@ -202,6 +221,8 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     let out = ws.path(&ws.policy.paths.reports).join("dashboard");
     let (dashboard, d) = crate::dashboard::write(&ws, &out)?;
     Ok(DemoReport {
+        profile: "statetrace",
+        version: DEMO_VERSION.into(),
         dir: opts.dir.clone(),
         generated_files: stats.files,
         generated_bytes: stats.bytes,
@@ -209,10 +230,11 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         verification,
         summary_path,
         gates,
-        docs,
-        checklist,
+        docs: Some(docs),
+        checklist: Some(checklist),
         run,
-        rc_summary,
+        rc_summary: Some(rc_summary),
+        previous: None,
         release,
         approvals,
         waiver,
@@ -222,6 +244,29 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         dashboard,
         dashboard_verdict: d.verdict_word().to_string(),
     })
+}
+
+/// `tollgate verify`, once; a run already holding the lock is an error.
+fn verify_once(ws: &Workspace) -> Result<crate::verification::Run> {
+    match crate::verification::run(ws, false)? {
+        crate::verification::Started::Ran(r) => Ok(*r),
+        crate::verification::Started::AlreadyRunning { lock, .. }
+        | crate::verification::Started::Stuck { lock, .. } => Err(Error::refused(
+            lock,
+            "a verification is already running here",
+        )),
+    }
+}
+
+/// Why `req`, an approval signed with another role's key, was refused (an
+/// error if it was accepted).
+fn refused_forgery(ws: &Workspace, req: &crate::release::status::ApproveRequest) -> Result<String> {
+    match crate::release::status::approve(ws, req) {
+        Err(e) => Ok(e.to_string()),
+        Ok(_) => Err(Error::Usage(
+            "the demo's forged approval was accepted".into(),
+        )),
+    }
 }
 
 /// Generate the data of each of the days before `anchor` in turn and run

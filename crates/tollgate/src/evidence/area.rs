@@ -145,20 +145,21 @@ pub struct AreaDir {
 }
 
 /// The areas of a bundle, found one way for every command: the bundle
-/// itself when its root holds a manifest (named by the manifest's
-/// `AreaName`, else `default_area`), otherwise every non-hidden subfolder
-/// that holds a manifest or that `known` names, sorted by name.
+/// itself when its root holds a manifest (`bundle.manifest`, named by the
+/// manifest's `AreaName`, else `bundle.default_area`), otherwise every
+/// non-hidden subfolder that holds a manifest or that `known` names, sorted
+/// by name.
 pub fn areas(
     bundle_dir: &Path,
-    default_area: &str,
+    bundle: &crate::policy::BundlePolicy,
     known: impl Fn(&str) -> bool,
 ) -> Result<Vec<AreaDir>> {
-    let root_manifest = bundle_dir.join(crate::read::manifest::MANIFEST_FILE);
+    let root_manifest = bundle_dir.join(&bundle.manifest);
     if root_manifest.is_file() {
         let name = crate::read::manifest::read(&root_manifest)
             .ok()
             .and_then(|(m, _)| m.area_name)
-            .unwrap_or_else(|| default_area.to_string());
+            .unwrap_or_else(|| bundle.default_area.clone());
         return Ok(vec![AreaDir {
             name,
             dir: bundle_dir.to_path_buf(),
@@ -167,7 +168,7 @@ pub fn areas(
     }
     let mut found = Vec::new();
     for (name, dir) in subfolders(bundle_dir)? {
-        if known(&name) || dir.join(crate::read::manifest::MANIFEST_FILE).exists() {
+        if known(&name) || dir.join(&bundle.manifest).exists() {
             found.push(AreaDir {
                 name,
                 dir,

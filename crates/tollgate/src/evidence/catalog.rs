@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::finding::Verdict;
-use crate::read::manifest::{self, MANIFEST_FILE};
+use crate::policy::BundlePolicy;
+use crate::read::manifest;
 use crate::read::summary::{self, AreaSummary, SUMMARY_FILE};
 use crate::read::timestamp::now_stamp;
 use crate::record::atomic;
@@ -90,19 +91,19 @@ pub struct BundleEntry {
 
 /// List the bundles under `bundles_dir`, oldest first. A bundle whose files
 /// cannot be read is still listed, with what could be read.
-pub fn list_bundles(bundles_dir: &Path) -> Result<Vec<BundleEntry>> {
+pub fn list_bundles(bundles_dir: &Path, bundle: &BundlePolicy) -> Result<Vec<BundleEntry>> {
     if !bundles_dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut out: Vec<BundleEntry> = super::area::subfolders(bundles_dir)?
         .iter()
-        .map(|(name, dir)| describe(name, dir))
+        .map(|(name, dir)| describe(name, dir, bundle))
         .collect();
     out.sort_by(|a, b| (&a.created, &a.name).cmp(&(&b.created, &b.name)));
     Ok(out)
 }
 
-fn describe(name: &str, dir: &Path) -> BundleEntry {
+fn describe(name: &str, dir: &Path, bundle: &BundlePolicy) -> BundleEntry {
     let mut e = BundleEntry {
         name: name.to_string(),
         path: dir.display().to_string(),
@@ -114,12 +115,12 @@ fn describe(name: &str, dir: &Path) -> BundleEntry {
         summary: None,
         summary_by_tollgate: false,
     };
-    let manifests: Vec<(String, PathBuf)> = super::area::areas(dir, "", |_| false)
+    let manifests: Vec<(String, PathBuf)> = super::area::areas(dir, bundle, |_| false)
         .unwrap_or_default()
         .into_iter()
         .map(|a| {
             let name = if a.root_level { String::new() } else { a.name };
-            (name, a.dir.join(MANIFEST_FILE))
+            (name, a.dir.join(&bundle.manifest))
         })
         .collect();
     for (area, path) in manifests.into_iter().filter(|(_, p)| p.is_file()) {

@@ -10,7 +10,7 @@ use super::hash::sha256_files;
 use crate::finding::Finding;
 use crate::policy::{Policy, Requirement};
 use crate::read::content::{inspect, Content};
-use crate::read::manifest::{self, Artifact, Manifest, MANIFEST_FILE};
+use crate::read::manifest::{self, Artifact, Manifest};
 use crate::read::readme::{self, Readme, README_FILE};
 
 /// The manifest as found.
@@ -47,6 +47,8 @@ pub struct AreaFacts {
     pub dir: PathBuf,
     /// The files in the area, or why they could not be listed.
     pub files: Result<Vec<AreaFile>, String>,
+    /// The manifest's file name (`bundle.manifest`).
+    pub manifest_name: String,
     pub manifest: ManifestFact,
     /// One per manifest artifact, in manifest order.
     pub targets: Vec<TargetFact>,
@@ -70,7 +72,7 @@ impl AreaFacts {
         let lower = |h: &String| Ok(h.to_ascii_lowercase());
         let mut d = Digests::new();
         if let Some(h) = &self.manifest_hash {
-            d.insert(MANIFEST_FILE.to_string(), lower(h));
+            d.insert(self.manifest_name.clone(), lower(h));
         }
         if let Some(h) = &self.readme_hash {
             d.insert(README_FILE.to_string(), lower(h));
@@ -97,7 +99,8 @@ impl AreaFacts {
 pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> AreaFacts {
     let files = list_files(dir).map_err(|e| e.to_string());
     let listed: &[AreaFile] = files.as_deref().unwrap_or(&[]);
-    let manifest = read_manifest(dir);
+    let manifest_name = policy.bundle.manifest.clone();
+    let manifest = read_manifest(dir, &manifest_name);
     let artifacts: &[Artifact] = match &manifest {
         ManifestFact::Read(m, _) => &m.artifacts,
         _ => &[],
@@ -127,7 +130,7 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
     let manifest_ok = matches!(manifest, ManifestFact::Read(..));
     let mut paths: Vec<PathBuf> = pending.iter().map(|p| p.2.clone()).collect();
     if manifest_ok {
-        paths.push(dir.join(MANIFEST_FILE));
+        paths.push(dir.join(&manifest_name));
     }
     if readme_ok {
         paths.push(dir.join(README_FILE));
@@ -168,17 +171,18 @@ pub fn gather(dir: &Path, policy: &Policy, requirements: &[Requirement]) -> Area
         targets,
         readme_hash,
         manifest_hash,
+        manifest_name,
         readme,
         content,
     }
 }
 
-fn read_manifest(dir: &Path) -> ManifestFact {
-    let path = dir.join(MANIFEST_FILE);
+fn read_manifest(dir: &Path, name: &str) -> ManifestFact {
+    let path = dir.join(name);
     if std::fs::symlink_metadata(&path).is_err() {
         return ManifestFact::Absent;
     }
-    if resolve_target(dir, MANIFEST_FILE).is_err() {
+    if resolve_target(dir, name).is_err() {
         return ManifestFact::Refused;
     }
     match manifest::read(&path) {

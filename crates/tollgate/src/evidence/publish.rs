@@ -11,7 +11,7 @@ use super::hash::sha256_files;
 use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::{SourcePolicy, Workspace};
-use crate::read::manifest::{Artifact, Manifest, MANIFEST_FILE};
+use crate::read::manifest::{Artifact, Manifest};
 use crate::read::readme::README_FILE;
 use crate::read::summary::SUMMARY_FILE;
 use crate::read::timestamp::{now_roundtrip, now_stamp};
@@ -151,7 +151,7 @@ fn existing_area(
                 .rev()
                 .find(|e| e.kind == "publish" && e.subject == subject)
         });
-    let m = crate::read::manifest::read(&area_dir.join(MANIFEST_FILE))
+    let m = crate::read::manifest::read(&area_dir.join(&ws.policy.bundle.manifest))
         .ok()
         .map(|(m, _)| m);
     let by = m.as_ref().map_or_else(String::new, |m| {
@@ -198,7 +198,7 @@ fn existing_area(
 /// hashes in turn vouch for every artifact.
 fn record(ws: &Workspace, bundle: &str, area: &str, area_dir: &Path) -> Result<()> {
     use crate::record::ledger::{FileRef, Ledger};
-    let files = [MANIFEST_FILE, crate::read::readme::README_FILE]
+    let files = [&ws.policy.bundle.manifest, crate::read::readme::README_FILE]
         .iter()
         .map(|f| area_dir.join(f))
         .filter(|p| p.is_file())
@@ -363,7 +363,7 @@ fn stage(
     staged_area: &Path,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(staged_area).map_err(|e| Error::io(staged_area, e))?;
-    let mut taken: HashSet<String> = [README_FILE, MANIFEST_FILE, SUMMARY_FILE]
+    let mut taken: HashSet<String> = [README_FILE, &ws.policy.bundle.manifest, SUMMARY_FILE]
         .iter()
         .map(|s| s.to_lowercase())
         .collect();
@@ -414,10 +414,15 @@ fn stage(
         let p = staged_area.join(file);
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))
     };
-    write(MANIFEST_FILE, manifest.to_json())?;
+    write(&ws.policy.bundle.manifest, manifest.to_json())?;
     write(
         README_FILE,
-        render_readme(&manifest, &req.command_line, allowed),
+        render_readme(
+            &ws.policy.bundle.title,
+            &manifest,
+            &req.command_line,
+            allowed,
+        ),
     )?;
     Ok(manifest)
 }
@@ -461,12 +466,12 @@ fn commit(
     Ok(superseded)
 }
 
-/// The README tollgate writes for an area.
-pub fn render_readme(m: &Manifest, command_line: &str, allowed: &[Finding]) -> String {
+/// The README tollgate writes for an area, titled `# <title> - <bundle>`.
+pub fn render_readme(title: &str, m: &Manifest, command_line: &str, allowed: &[Finding]) -> String {
     let esc = |s: &str| s.replace('|', "\\|");
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let mut out = vec![
-        format!("# Telemetry Bundle - {}", opt(&m.bundle_name)),
+        format!("# {title} - {}", opt(&m.bundle_name)),
         format!("**Area:** {}", opt(&m.area_name)),
         format!("- Created: {}", opt(&m.created_at)),
         format!("- Host: {}", opt(&m.hostname)),
@@ -549,7 +554,8 @@ mod tests {
             }],
             ..Default::default()
         };
-        let r = crate::read::readme::parse(&render_readme(&m, "tollgate x", &[]));
+        let r =
+            crate::read::readme::parse(&render_readme("Evidence Bundle", &m, "tollgate x", &[]));
         assert_eq!(r.bundle_name.as_deref(), Some("B"));
         assert_eq!(r.command.as_deref(), Some("tollgate x"));
         assert_eq!(r.rows[0].file, "a|b.json");

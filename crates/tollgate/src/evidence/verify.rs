@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::policy::{Level, Policy, Requirement};
 use crate::read::content::Content;
-use crate::read::manifest::{Manifest, MANIFEST_FILE};
+use crate::read::manifest::Manifest;
 use crate::read::readme::{self, README_FILE};
 use crate::read::summary::{AreaSummary, RequirementState};
 use crate::read::timestamp::{name_timestamp, now_roundtrip, parse_time};
@@ -98,9 +98,7 @@ fn discover_areas(
     only: &[String],
 ) -> Result<(Vec<AreaDir>, Vec<Finding>)> {
     let mut findings = Vec::new();
-    let mut found = super::area::areas(bundle_dir, &policy.bundle.default_area, |n| {
-        policy.area(n).is_some()
-    })?;
+    let mut found = super::area::areas(bundle_dir, &policy.bundle, |n| policy.area(n).is_some())?;
     if let [area] = found.as_slice() {
         if area.root_level {
             for o in only.iter().filter(|o| !o.eq_ignore_ascii_case(&area.name)) {
@@ -148,6 +146,11 @@ impl Ctx<'_> {
         self.area.dir.join(rel).display().to_string()
     }
 
+    /// The manifest's file name (`bundle.manifest`).
+    fn manifest(&self) -> &str {
+        &self.policy.bundle.manifest
+    }
+
     fn add(&mut self, check: &str, sev: Severity, subject: &str, msg: String, loc: Location) {
         self.findings
             .push(Finding::new(check, sev, subject, msg, loc));
@@ -176,7 +179,7 @@ pub fn requirements_of(policy: &Policy, area: &str) -> (Vec<Requirement>, bool) 
             (
                 vec![
                     generic("README", README_FILE),
-                    generic("Manifest", MANIFEST_FILE),
+                    generic("Manifest", &policy.bundle.manifest),
                 ],
                 false,
             )
@@ -273,7 +276,7 @@ pub fn judge_area(
     let summary = AreaSummary {
         area: area.name.clone(),
         bundle_path: area.dir.display().to_string(),
-        manifest_path: named(MANIFEST_FILE),
+        manifest_path: named(&policy.bundle.manifest),
         readme_path: named(README_FILE),
         readme_hash: facts.readme_hash.clone().unwrap_or_default(),
         hash_algorithm: "SHA256".into(),
@@ -287,16 +290,23 @@ pub fn judge_area(
 }
 
 fn check_manifest(cx: &mut Ctx, facts: &AreaFacts) {
-    let loc = Location::file(cx.area.dir.join(MANIFEST_FILE).display().to_string());
+    let name = cx.manifest().to_string();
+    let loc = Location::file(cx.shown(&name));
     match &facts.manifest {
         ManifestFact::Absent => {
-            let msg = "no TelemetryBundle.json: nothing in the area is attested".to_string();
-            cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
+            // A bundle written under another manifest name says so.
+            let other = ["TelemetryBundle.json", "manifest.json"]
+                .into_iter()
+                .find(|o| *o != name && cx.area.dir.join(o).is_file())
+                .map(|o| format!(" (the area holds {o}: set bundle.manifest = \"{o}\" if that is its manifest)"))
+                .unwrap_or_default();
+            let msg = format!("no {name}: nothing in the area is attested{other}");
+            cx.add("bundle.manifest", Severity::Block, &name, msg, loc);
         }
         ManifestFact::Refused => {} // reported by the safety check on the file listing
         ManifestFact::Unreadable(e) => {
             let msg = format!("manifest unreadable: {e}");
-            cx.add("bundle.manifest", Severity::Block, MANIFEST_FILE, msg, loc);
+            cx.add("bundle.manifest", Severity::Block, &name, msg, loc);
         }
         ManifestFact::Read(_, problems) => cx.findings.extend(problems.iter().cloned()),
     }
@@ -304,7 +314,7 @@ fn check_manifest(cx: &mut Ctx, facts: &AreaFacts) {
 
 fn check_integrity(cx: &mut Ctx, facts: &AreaFacts) -> Integrity {
     let mut out = Integrity::default();
-    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    let manifest_path = cx.shown(cx.manifest());
     let artifacts = facts
         .manifest()
         .map(|m| m.artifacts.as_slice())
@@ -392,9 +402,14 @@ fn check_integrity(cx: &mut Ctx, facts: &AreaFacts) -> Integrity {
 }
 
 fn check_orphans(cx: &mut Ctx, integrity: &Integrity, files: &[AreaFile]) {
+    // The manifest, the README and the manifest's envelope describe the
+    // area; they are never its orphans.
+    let envelope = crate::read::manifest::envelope_of(Path::new(cx.manifest()));
+    let own = [cx.manifest(), README_FILE, &envelope.to_string_lossy()].map(str::to_string);
     for f in files.iter().filter(|f| f.refused.is_none()) {
         let leaf = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-        let ignored = glob::matches_any(&cx.policy.bundle.ignore, &f.rel)
+        let ignored = own.contains(&f.rel)
+            || glob::matches_any(&cx.policy.bundle.ignore, &f.rel)
             || glob::matches_any(&cx.policy.bundle.ignore, leaf);
         if !ignored && !integrity.listed.contains(&f.rel.to_lowercase()) {
             let msg = format!(
@@ -491,7 +506,7 @@ fn usability(
     manifest_ok: bool,
 ) -> Option<String> {
     let key = f.rel.to_lowercase();
-    if f.rel == MANIFEST_FILE {
+    if f.rel == facts.manifest_name {
         return (!manifest_ok).then(|| "could not be read as a manifest".to_string());
     }
     if f.rel != README_FILE {
@@ -506,7 +521,7 @@ fn usability(
 }
 
 fn check_freshness(cx: &mut Ctx, m: &Manifest, integrity: &Integrity) {
-    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    let manifest_path = cx.shown(cx.manifest());
     let Some(raw) = m.created_at.as_deref() else {
         return;
     };
@@ -562,7 +577,7 @@ fn check_consistency(
     m: &Manifest,
     readme: Option<&readme::Readme>,
 ) {
-    let manifest_path = cx.area.dir.join(MANIFEST_FILE).display().to_string();
+    let manifest_path = cx.shown(cx.manifest());
     if let Some(n) = m.bundle_name.as_deref().filter(|n| *n != bundle_name) {
         let msg =
             format!("manifest BundleName '{n}' does not match the bundle folder '{bundle_name}'");

@@ -35,6 +35,19 @@ pub struct Outcome {
     /// `coverage`: the members of the universe not seen.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// A `count` with `where`: the first records counted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counted: Vec<Counted>,
+}
+
+/// A record a `count` with `where` counted (a failed test, an SBOM
+/// component), named, with where it was read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counted {
+    pub label: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl GateResult {
@@ -78,6 +91,10 @@ pub struct GateResult {
     pub files: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// A `count` with `where`: the first records counted (at most
+    /// [`samples::COUNTED`]), e.g. the failed tests.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub counted: Vec<Counted>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<Part>,
     /// When the newest file fails: every candidate, closest first.
@@ -112,21 +129,28 @@ impl SourceFacts {
     }
 }
 
-/// Evaluate `gates` in `ws`; `baseline` holds earlier values by gate id.
+/// Evaluate `gates` in `ws`; `baseline` holds earlier values by gate id,
+/// `release` is the version being released (a changelog gate's entry).
 pub fn evaluate(
     ws: &Workspace,
     gates: &[&GateSpec],
     base: Option<&baseline::Record>,
+    release: Option<&str>,
 ) -> Vec<GateResult> {
     let facts: Vec<SourceFacts> = gates.iter().map(|g| SourceFacts::gather(ws, g)).collect();
     gates
         .iter()
         .zip(&facts)
-        .map(|(g, f)| evaluate_one(g, f, base))
+        .map(|(g, f)| evaluate_one(g, f, base, release))
         .collect()
 }
 
-fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Record>) -> GateResult {
+fn evaluate_one(
+    g: &GateSpec,
+    facts: &SourceFacts,
+    base: Option<&baseline::Record>,
+    release: Option<&str>,
+) -> GateResult {
     let mut explain = Vec::new();
     if let Some(n) = &g.note {
         explain.push(format!("note: {n}"));
@@ -162,6 +186,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         min_samples,
         files: Vec::new(),
         missing: Vec::new(),
+        counted: Vec::new(),
         groups: Vec::new(),
         candidates: Vec::new(),
         baseline: None,
@@ -189,7 +214,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         (used, c)
     } else {
         let used = vec![files[0].clone()];
-        let c = samples::from_json(g, &files[0]);
+        let c = samples::from_json(g, &files[0], release);
         (used, c)
     };
     r.files = used.iter().map(|p| p.display().to_string()).collect();
@@ -231,6 +256,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
     r.text = worst.outcome.text.clone();
     r.samples = worst.outcome.samples;
     r.missing = worst.outcome.missing.clone();
+    r.counted = worst.outcome.counted.clone();
     if g.group_by.is_none() {
         r.groups.clear();
     }
@@ -241,7 +267,7 @@ fn evaluate_one(g: &GateSpec, facts: &SourceFacts, base: Option<&baseline::Recor
         }
     }
     if r.status != Status::Pass && !g.merged() && g.source != Source::Events && files.len() > 1 {
-        r.candidates = near_misses(g, files);
+        r.candidates = near_misses(g, files, release);
     }
     // The threshold held and only the baseline failed.
     let regressed = worst.status == Status::Pass && r.status == Status::Fail;
@@ -260,6 +286,8 @@ fn aggregate(g: &GateSpec, s: &Samples, explain: &mut Vec<String>, group: &str) 
     let d = &s.numbers;
     let mut o = Outcome {
         samples: s.count,
+        missing: s.missing.clone(),
+        counted: s.counted.clone(),
         ..Default::default()
     };
     let pct = |p: f64| d.percentile(p);
@@ -289,13 +317,14 @@ fn aggregate(g: &GateSpec, s: &Samples, explain: &mut Vec<String>, group: &str) 
         }
         Aggregate::All => None,
         Aggregate::Coverage => {
-            o.missing = g
+            let lacking: Vec<String> = g
                 .universe
                 .iter()
                 .filter(|u| s.texts.get(u) == 0)
                 .cloned()
                 .collect();
-            let covered = g.universe.len() - o.missing.len();
+            let covered = g.universe.len() - lacking.len();
+            o.missing.extend(lacking);
             Some(covered as f64 / g.universe.len() as f64 * 100.0)
         }
     };
@@ -352,12 +381,12 @@ fn judge(g: &GateSpec, o: &Outcome, min_samples: u64) -> Status {
 }
 
 /// Every candidate file evaluated, closest to passing first.
-fn near_misses(g: &GateSpec, files: &[PathBuf]) -> Vec<Part> {
+fn near_misses(g: &GateSpec, files: &[PathBuf], release: Option<&str>) -> Vec<Part> {
     let mut parts: Vec<(f64, Part)> = files
         .iter()
         .take(NEAR_MISS_CANDIDATES)
         .map(|f| {
-            let part = evaluate_file(g, f);
+            let part = evaluate_file(g, f, release);
             let gap = match (&g.threshold, part.outcome.value) {
                 _ if part.status == Status::Pass => 0.0,
                 (Some(Threshold::Number(t)), Some(v)) => (v - t).abs() / t.abs().max(1.0),
@@ -413,6 +442,26 @@ fn message(g: &GateSpec, r: &GateResult, group: &str, regressed: bool) -> String
     if !r.missing.is_empty() {
         m.push_str(&format!("; missing {}", r.missing.join(", ")));
     }
+    if r.status != Status::Pass && !r.counted.is_empty() {
+        let shown: Vec<String> = r
+            .counted
+            .iter()
+            .map(|c| match c.line {
+                Some(l) => format!("{} ({}:{l})", c.label, c.file),
+                None => format!("{} ({})", c.label, c.file),
+            })
+            .collect();
+        let more = r.samples.saturating_sub(r.counted.len() as u64);
+        m.push_str(&format!(
+            "; counted: {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     if let Some(b) = &r.baseline {
         m.push_str(&format!("; {}", b.message));
     }
@@ -454,9 +503,12 @@ fn source_glob(ws: &Workspace, g: &GateSpec) -> String {
             p.shared_cache.as_deref().unwrap_or(".")
         ),
         Source::Verification => format!("{}/VerificationSummary-*.json", p.verification),
-        Source::Summary | Source::Junit | Source::Sarif | Source::Coverage | Source::Sbom => {
-            String::new()
-        }
+        Source::Summary
+        | Source::Junit
+        | Source::Sarif
+        | Source::Coverage
+        | Source::Sbom
+        | Source::Changelog => String::new(),
     });
     ws.root.join(rel).display().to_string()
 }
@@ -468,6 +520,9 @@ impl GateResult {
         use crate::finding::{relative_path, relative_text};
         for f in &mut self.files {
             *f = relative_path(f, root);
+        }
+        for c in &mut self.counted {
+            c.file = relative_path(&c.file, root);
         }
         self.message = relative_text(&self.message, root);
         for e in &mut self.explain {
@@ -487,7 +542,18 @@ pub fn findings(results: &[GateResult]) -> Vec<Finding> {
                 GateSeverity::Warn => Severity::Warn,
                 GateSeverity::Track => Severity::Info,
             };
-            let loc = Location::file(r.files.first().cloned().unwrap_or_default());
+            // The first record counted (a failed test's line), else the
+            // first file read.
+            let loc = match r.counted.first() {
+                Some(c) => {
+                    let at = Location::file(&c.file);
+                    match c.line {
+                        Some(l) => at.at_line(l as usize),
+                        None => at,
+                    }
+                }
+                None => r.files.first().map(Location::file).unwrap_or_default(),
+            };
             let msg = format!("{}: {}", r.description, r.message);
             Finding::new("gate", severity, &r.id, msg, loc).with_evidence(serde_json::json!({
                 "status": r.status, "value": r.value, "text": r.text, "op": r.op, "threshold": r.threshold, "samples": r.samples,
@@ -506,21 +572,26 @@ pub fn picked(only: &[String], id: &str, plan: &str) -> bool {
 
 /// Every picked gate and gate set of the policy, evaluated in policy order
 /// (sets after gates).
-pub fn run(ws: &Workspace, only: &[String], base: Option<&baseline::Record>) -> Vec<GateResult> {
+pub fn run(
+    ws: &Workspace,
+    only: &[String],
+    base: Option<&baseline::Record>,
+    release: Option<&str>,
+) -> Vec<GateResult> {
     let gates: Vec<&GateSpec> = ws
         .policy
         .gates
         .iter()
         .filter(|g| picked(only, &g.id, &g.plan))
         .collect();
-    let mut out = evaluate(ws, &gates, base);
+    let mut out = evaluate(ws, &gates, base, release);
     for set in ws
         .policy
         .gate_sets
         .iter()
         .filter(|s| picked(only, &s.id, &s.plan))
     {
-        out.push(evaluate_set(ws, set, &ws.policy.gates));
+        out.push(evaluate_set(ws, set, &ws.policy.gates, release));
     }
     for r in &mut out {
         r.relative_to(&ws.root);
@@ -531,7 +602,12 @@ pub fn run(ws: &Workspace, only: &[String], base: Option<&baseline::Record>) -> 
 /// Evaluate a gate set: each candidate file (newest first) is judged on every
 /// member; the newest file decides, and when it fails the candidate with the
 /// fewest failing criteria is named as the near-miss, with what it lacks.
-pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> GateResult {
+pub fn evaluate_set(
+    ws: &Workspace,
+    set: &GateSetSpec,
+    gates: &[GateSpec],
+    release: Option<&str>,
+) -> GateResult {
     let members: Vec<&GateSpec> = set
         .gates
         .iter()
@@ -549,7 +625,7 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
         let mut lacks = Vec::new();
         let mut gap = 0.0;
         for g in &members {
-            let part = evaluate_file(g, f);
+            let part = evaluate_file(g, f, release);
             if part.status != Status::Pass {
                 let v = part
                     .outcome
@@ -594,6 +670,7 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
             text: None,
             samples: 1,
             missing: lacks.clone(),
+            counted: Vec::new(),
         };
         candidates.push((
             lacks.len(),
@@ -656,6 +733,7 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
             .map(|f| vec![f.display().to_string()])
             .unwrap_or_default(),
         missing: newest.map(|p| p.outcome.missing).unwrap_or_default(),
+        counted: Vec::new(),
         groups: Vec::new(),
         candidates: if status == Status::Fail {
             candidates.into_iter().map(|c| c.2).collect()
@@ -669,7 +747,7 @@ pub fn evaluate_set(ws: &Workspace, set: &GateSetSpec, gates: &[GateSpec]) -> Ga
 }
 
 /// One gate judged on one file (no grouping, no baseline).
-fn evaluate_file(g: &GateSpec, file: &Path) -> Part {
+fn evaluate_file(g: &GateSpec, file: &Path, release: Option<&str>) -> Part {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -681,7 +759,7 @@ fn evaluate_file(g: &GateSpec, file: &Path) -> Part {
     } else {
         1
     });
-    match samples::from_json(g, file) {
+    match samples::from_json(g, file, release) {
         Ok((groups, _)) => {
             let s = groups.values().next();
             let outcome = s

@@ -11,7 +11,8 @@ use crate::policy::gate::{Aggregate, GateSpec, Source};
 use crate::read::json::{get_path, Selector};
 use crate::read::telemetry::{EventQuery, Scalar};
 use crate::read::{
-    analyzer, coverage, junit, queue_delay, sarif, sbom, shared_cache, telemetry, warm_run,
+    analyzer, changelog, coverage, junit, queue_delay, sarif, sbom, shared_cache, telemetry,
+    warm_run,
 };
 use crate::telemetry::fold::Tally;
 use crate::telemetry::stats::Distribution;
@@ -25,7 +26,14 @@ pub struct Samples {
     pub texts: Tally,
     pub first_number: Option<f64>,
     pub first_text: Option<String>,
+    /// What the population lacks (a changelog's entry for the version).
+    pub missing: Vec<String>,
+    /// A `count` with `where`: the first records counted.
+    pub counted: Vec<super::Counted>,
 }
+
+/// How many counted records a gate names.
+pub const COUNTED: usize = 5;
 
 impl Samples {
     /// Fold in samples gathered elsewhere (another file).
@@ -39,6 +47,9 @@ impl Samples {
         if self.first_text.is_none() {
             self.first_text = other.first_text;
         }
+        self.missing.extend(other.missing);
+        let room = COUNTED.saturating_sub(self.counted.len());
+        self.counted.extend(other.counted.into_iter().take(room));
     }
 
     fn push(&mut self, v: &Scalar, want_text: bool) {
@@ -110,8 +121,9 @@ fn key_text<'a>(v: &'a Scalar) -> Option<std::borrow::Cow<'a, str>> {
 
 type Groups = (BTreeMap<String, Samples>, Vec<String>);
 
-/// Samples from one JSON source file (summary, warm-run, shared-cache, verification).
-pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
+/// Samples from one source file (summary, warm-run, shared-cache,
+/// verification, changelog); `release` is the version being released.
+pub fn from_json(g: &GateSpec, file: &Path, release: Option<&str>) -> Result<Groups> {
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -133,22 +145,80 @@ pub fn from_json(g: &GateSpec, file: &Path) -> Result<Groups> {
         ));
         return Ok((BTreeMap::from([(String::new(), s)]), notes));
     }
+    if g.source == Source::Changelog {
+        return from_changelog(g, file, &name, release);
+    }
     let objects = records(g, file)?;
     let (groups, note) = from_objects(g, &objects, &name)?;
     notes.push(note);
     Ok((groups, notes))
 }
 
-/// The records of one file of a record source (not queue-delay).
+/// The changes of `release`'s entry (the topmost entry without a release);
+/// an absent entry is what the population lacks.
+fn from_changelog(g: &GateSpec, file: &Path, name: &str, release: Option<&str>) -> Result<Groups> {
+    let log = changelog::read(file)?;
+    let entry = log.entry(release);
+    let objects: Vec<Value> = entry
+        .into_iter()
+        .flat_map(|e| {
+            e.items.iter().map(|i| {
+                serde_json::json!({
+                    "version": e.version, "date": e.date, "section": i.section,
+                    "text": i.text, "line": i.line,
+                })
+            })
+        })
+        .collect();
+    let (mut groups, note) = from_objects(g, &objects, name)?;
+    let newest = log
+        .entries
+        .first()
+        .map(|e| format!("the topmost is {} at line {}", e.version, e.line))
+        .unwrap_or_else(|| "it has no version headings".into());
+    let said = match (entry, release) {
+        (Some(e), Some(_)) => format!("{name}: entry {} at line {}", e.version, e.line),
+        (Some(e), None) => format!(
+            "{name}: no release version given; the topmost released entry, {} at line {}",
+            e.version, e.line
+        ),
+        (None, Some(v)) => {
+            for s in groups.values_mut() {
+                s.missing
+                    .push(format!("an entry for {v} in {name} ({newest})"));
+            }
+            format!("{name}: no entry for {v}; {newest}")
+        }
+        (None, None) => {
+            for s in groups.values_mut() {
+                s.missing
+                    .push(format!("a released version's entry in {name}"));
+            }
+            format!("{name}: {newest}")
+        }
+    };
+    Ok((groups, vec![said, note]))
+}
+
+/// The records of one file of a record source (not queue-delay). JUnit,
+/// SARIF and SBOM records also carry `report` (the file read) and `label`
+/// (what a count names: a test, a rule at a location, a component).
 fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
+    let report = file.display().to_string();
     Ok(match g.source {
         Source::Junit => junit::read(file)?
             .cases
             .into_iter()
             .map(|c| {
+                let label = match (c.classname.as_str(), c.suite.as_str()) {
+                    ("", "") => c.name.clone(),
+                    ("", suite) => format!("{suite}::{}", c.name),
+                    (class, _) => format!("{class}::{}", c.name),
+                };
                 serde_json::json!({
                     "suite": c.suite, "classname": c.classname, "name": c.name,
                     "time": c.time, "outcome": c.outcome.word(),
+                    "report": report, "line": c.line, "label": label,
                 })
             })
             .collect(),
@@ -156,9 +226,14 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
             .results
             .into_iter()
             .map(|r| {
+                let label = match r.uri.as_str() {
+                    "" => format!("{} ({})", r.rule_id, r.level),
+                    uri => format!("{} ({}) at {uri}", r.rule_id, r.level),
+                };
                 serde_json::json!({
                     "run": r.run, "tool": r.tool, "ruleId": r.rule_id, "level": r.level,
                     "baselineState": r.baseline_state, "suppressed": r.suppressed, "uri": r.uri,
+                    "report": report, "label": label,
                 })
             })
             .collect(),
@@ -172,9 +247,14 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
             .components
             .into_iter()
             .map(|c| {
+                let label = match c.version.as_str() {
+                    "" => c.name.clone(),
+                    v => format!("{}@{v}", c.name),
+                };
                 serde_json::json!({
+                    "report": report, "label": label,
                     "name": c.name, "version": c.version, "type": c.kind,
-                    "license": c.licenses.join(" AND "), "licensed": !c.licenses.is_empty(),
+                    "license": c.licenses.join(" AND "), "licenses": c.licenses, "licensed": !c.licenses.is_empty(),
                     "versioned": !c.version.is_empty(), "purl": c.purl,
                 })
             })
@@ -207,11 +287,15 @@ fn from_objects(
     for o in objects {
         let field = |k: &str| get_path(o, k).map(Scalar::from_value);
         let text = |k: &str| field(k).as_ref().and_then(key_text).map(|t| t.into_owned());
-        if !g
-            .filter
-            .iter()
-            .all(|(k, want)| text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want)))
-        {
+        // An array field (an SBOM component's `licenses`) matches when any
+        // of its elements does.
+        let admitted = |k: &str, want: &crate::policy::gate::Accepted| match get_path(o, k) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .any(|v| key_text(&Scalar::from_value(v)).is_some_and(|t| want.admits(&t))),
+            _ => text(k).is_some_and(|v| want.admits(&v)),
+        };
+        if !g.filter.iter().all(|(k, want)| admitted(k, want)) {
             continue;
         }
         kept += 1;
@@ -221,6 +305,15 @@ fn from_objects(
             .map(|k| text(k).unwrap_or_else(|| "(none)".into()))
             .unwrap_or_default();
         let s = groups.entry(group).or_default();
+        if g.aggregate == Aggregate::Count && !g.filter.is_empty() && s.counted.len() < COUNTED {
+            if let (Some(label), Some(report)) = (o["label"].as_str(), o["report"].as_str()) {
+                s.counted.push(super::Counted {
+                    label: label.to_string(),
+                    file: report.to_string(),
+                    line: o["line"].as_u64(),
+                });
+            }
+        }
         match &select {
             None if g.aggregate == Aggregate::Count => s.count += 1,
             // Every node of a query is a sample; a count counts them all,
@@ -346,7 +439,7 @@ fn events_in_file(g: &GateSpec, f: &Path) -> Result<(BTreeMap<String, Samples>, 
         if !g
             .filter
             .iter()
-            .all(|(k, want)| field_text(k).is_some_and(|v| v.trim().eq_ignore_ascii_case(want)))
+            .all(|(k, want)| field_text(k).is_some_and(|v| want.admits(&v)))
         {
             return;
         }

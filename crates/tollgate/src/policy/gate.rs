@@ -29,9 +29,10 @@ pub struct GateSpec {
     /// `events` only: the `EventName` to keep.
     #[serde(default)]
     pub event: Option<String>,
-    /// field = value predicates (case-insensitive) on each event or object.
+    /// field = value predicates (case-insensitive) on each event or object:
+    /// one value, or a list of which any matches (a deny list).
     #[serde(default, rename = "where")]
-    pub filter: BTreeMap<String, String>,
+    pub filter: BTreeMap<String, Accepted>,
     /// `summary` only: an RFC 9535 JSONPath query whose nodes are the
     /// records of each file (`$.benchmarks[*]`); default: the file's
     /// top-level array, or the object itself.
@@ -112,6 +113,10 @@ pub enum Source {
     /// CycloneDX or SPDX SBOMs: a record per component (`name`, `version`,
     /// `type`, `license`, `licensed`, `versioned`, `purl`), files merged.
     Sbom,
+    /// A markdown CHANGELOG: a record per change (`version`, `date`,
+    /// `section`, `text`, `line`) of the entry of the version being
+    /// released, or of the topmost entry when no release is being decided.
+    Changelog,
 }
 
 impl Source {
@@ -136,7 +141,37 @@ impl Source {
             Source::Sarif => "sarif",
             Source::Coverage => "coverage",
             Source::Sbom => "sbom",
+            Source::Changelog => "changelog",
         }
+    }
+}
+
+/// The values a `where` field accepts: one, or any of a list.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "OneOrMany")]
+pub struct Accepted(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for Accepted {
+    fn from(v: OneOrMany) -> Self {
+        match v {
+            OneOrMany::One(s) => Accepted(vec![s]),
+            OneOrMany::Many(l) => Accepted(l),
+        }
+    }
+}
+
+impl Accepted {
+    /// Whether `value` (trimmed, case-insensitive) is one of the accepted.
+    pub fn admits(&self, value: &str) -> bool {
+        let v = value.trim();
+        self.0.iter().any(|w| v.eq_ignore_ascii_case(w.trim()))
     }
 }
 
@@ -271,7 +306,9 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
     if g.source == Source::Events && g.event.is_none() {
         return Err("source \"events\" needs event = \"EventName\"".into());
     }
-    if (g.source == Source::Summary || g.source.merges_files()) && g.files.is_none() {
+    if (matches!(g.source, Source::Summary | Source::Changelog) || g.source.merges_files())
+        && g.files.is_none()
+    {
         return Err(format!(
             "source \"{}\" needs files = \"glob\"",
             g.source.word()
@@ -286,6 +323,11 @@ pub fn check(g: &GateSpec) -> Result<(), String> {
         return Err(
             "newest > 1 does nothing for shape \"queue-delay\": one summary is one figure".into(),
         );
+    }
+    if let Some((k, _)) = g.filter.iter().find(|(_, a)| a.0.is_empty()) {
+        return Err(format!(
+            "where: '{k}' lists no value, so nothing could match"
+        ));
     }
     if g.newest == Some(0) {
         return Err("newest must be at least 1".into());

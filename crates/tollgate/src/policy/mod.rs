@@ -24,6 +24,7 @@ pub const POLICY_FILE: &str = "tollgate.toml";
 pub const PROFILES: &[(&str, &str)] = &[
     ("statetrace", include_str!("statetrace.toml")),
     ("minimal", include_str!("minimal.toml")),
+    ("generic", include_str!("generic.toml")),
 ];
 
 /// A parsed `tollgate.toml`.
@@ -125,6 +126,14 @@ impl Default for LimitsPolicy {
             max_read_bytes: default_max_read_bytes(),
         }
     }
+}
+
+fn default_manifest() -> String {
+    "manifest.json".into()
+}
+
+fn default_title() -> String {
+    "Evidence Bundle".into()
 }
 
 fn default_max_read_bytes() -> u64 {
@@ -349,6 +358,13 @@ impl Paths {
 pub struct BundlePolicy {
     /// Area used when none is named (publish) or recorded (root-level manifest).
     pub default_area: String,
+    /// The manifest's file name in every area (StateTrace's is
+    /// `TelemetryBundle.json`).
+    #[serde(default = "default_manifest")]
+    pub manifest: String,
+    /// The README's title, written as `# <title> - <bundle>`.
+    #[serde(default = "default_title")]
+    pub title: String,
     /// Maximum artifact age relative to the bundle's `CreatedAt`, e.g. `7d`.
     pub max_age: String,
     #[serde(default)]
@@ -483,6 +499,23 @@ impl Policy {
                 .case_insensitive(true)
                 .build()
                 .map_err(|e| bad(p, format!("bundle.redaction_patterns: '{p}': {e}")))?;
+        }
+        let m = &self.bundle.manifest;
+        if !m.ends_with(".json")
+            || m.contains(['/', '\\'])
+            || m.starts_with('.')
+            || m.eq_ignore_ascii_case(crate::read::readme::README_FILE)
+        {
+            return Err(bad(
+                &format!("\"{m}\""),
+                format!("bundle.manifest: '{m}' must be a plain file name ending in .json"),
+            ));
+        }
+        if self.bundle.title.trim().is_empty() || self.bundle.title.contains(['\n', '\r']) {
+            return Err(bad(
+                "title",
+                "bundle.title: must be one non-empty line".into(),
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for area in &self.bundle.areas {

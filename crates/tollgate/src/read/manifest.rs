@@ -1,8 +1,9 @@
-//! The bundle manifest, `TelemetryBundle.json`: StateTrace's originals
-//! (absolute Windows paths, stubs with missing keys, `\` in `TargetFile`) and
-//! the manifests tollgate writes.
+//! The bundle manifest (named by `bundle.manifest`; StateTrace's is
+//! `TelemetryBundle.json`): StateTrace's originals (absolute Windows paths,
+//! stubs with missing keys, `\` in `TargetFile`) and the manifests tollgate
+//! writes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,8 +12,15 @@ use super::json::{str_field, str_list};
 use crate::error::Result;
 use crate::finding::{Finding, Location, Severity};
 
-/// The manifest's file name inside an area folder.
-pub const MANIFEST_FILE: &str = "TelemetryBundle.json";
+/// File-name suffix of a signature envelope.
+pub const ENVELOPE_SUFFIX: &str = ".intoto.jsonl";
+
+/// The signature envelope beside `manifest` (`x.json` -> `x.intoto.jsonl`).
+pub fn envelope_of(manifest: &Path) -> PathBuf {
+    let name = manifest.file_name().unwrap_or_default().to_string_lossy();
+    let stem = name.strip_suffix(".json").unwrap_or(&name);
+    manifest.with_file_name(format!("{stem}{ENVELOPE_SUFFIX}"))
+}
 
 /// One manifest, with every key optional as real manifests may lack any.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

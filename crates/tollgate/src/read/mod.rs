@@ -3,6 +3,7 @@
 //! errors or findings naming the file, never as panics.
 
 pub mod analyzer;
+pub mod changelog;
 pub mod checklist;
 pub mod content;
 pub mod coverage;

@@ -93,7 +93,7 @@ fn protected(ws: &Workspace, target: &Path) -> Result<Option<String>> {
             && c[1].as_os_str().to_string_lossy().ends_with(".json")
             && !target
                 .parent()
-                .is_some_and(|b| b.join(crate::read::manifest::MANIFEST_FILE).is_file());
+                .is_some_and(|b| b.join(&ws.policy.bundle.manifest).is_file());
         if c.len() >= 2 && !summary {
             return Ok(Some("it is inside an evidence bundle".into()));
         }

@@ -23,9 +23,9 @@ use crate::evidence::verify::{judge_area, requirements_of, BundleReport};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Workspace;
 use crate::read::content::{inspect_reader, needed_bytes};
-use crate::read::manifest::MANIFEST_FILE;
+use crate::read::manifest::ENVELOPE_SUFFIX;
 use crate::read::readme::{self, README_FILE};
-use crate::signing::{EnvelopeFacts, ENVELOPE_SUFFIX};
+use crate::signing::EnvelopeFacts;
 
 /// A bundle in a registry: its index and its areas' manifests.
 struct Remote {
@@ -205,13 +205,14 @@ fn area_facts(
             .iter()
             .any(|r| crate::evidence::glob::matches_any(&r.patterns, rel))
     };
+    let manifest_name = ws.policy.bundle.manifest.as_str();
     let limit = crate::read::file::max_bytes();
     let (layers, mut files) = layers_of(area);
     let mut findings = Vec::new();
     let mut hashed: HashMap<String, (String, u64)> = HashMap::new();
     let mut kept: HashMap<String, Kept> = HashMap::new();
     for (rel, layer) in &layers {
-        let whole = rel == MANIFEST_FILE || rel == README_FILE || rel.ends_with(ENVELOPE_SUFFIX);
+        let whole = rel == manifest_name || rel == README_FILE || rel.ends_with(ENVELOPE_SUFFIX);
         let size = layer.size.max(0) as u64;
         let keep = if whole {
             size.min(limit)
@@ -259,8 +260,8 @@ fn area_facts(
             })
         })
     };
-    let manifest_shown = area.shown.join(MANIFEST_FILE);
-    let manifest = match text(MANIFEST_FILE) {
+    let manifest_shown = area.shown.join(manifest_name);
+    let manifest = match text(manifest_name) {
         None => ManifestFact::Absent,
         Some(Err(e)) => ManifestFact::Unreadable(e),
         Some(Ok(t)) => match crate::read::json::parse(&t, &manifest_shown) {
@@ -310,7 +311,7 @@ fn area_facts(
     let readme = text(README_FILE)
         .and_then(|t| t.ok())
         .map(|t| readme::parse(&t));
-    let envelope_rel = crate::signing::envelope_of(Path::new(MANIFEST_FILE))
+    let envelope_rel = crate::read::manifest::envelope_of(Path::new(manifest_name))
         .display()
         .to_string();
     let facts = AreaFacts {
@@ -318,8 +319,9 @@ fn area_facts(
         files: Ok(files),
         readme_hash: hashed.get(README_FILE).map(|h| h.0.clone()),
         manifest_hash: matches!(manifest, ManifestFact::Read(..))
-            .then(|| hashed.get(MANIFEST_FILE).map(|h| h.0.clone()))
+            .then(|| hashed.get(manifest_name).map(|h| h.0.clone()))
             .flatten(),
+        manifest_name: manifest_name.to_string(),
         manifest,
         targets,
         readme,
@@ -342,8 +344,9 @@ pub fn verify(ws: &Workspace, at: &OciRef, opts: Options) -> Result<BundleReport
             root_level: area.folder.is_empty(),
         };
         let (summary, (dir, digests)) = judge_area(&remote.name, &dir, &ws.policy, &facts);
-        if digests.contains_key(MANIFEST_FILE) {
-            let envelope_path = crate::signing::envelope_of(&dir.join(MANIFEST_FILE));
+        let manifest_name = &ws.policy.bundle.manifest;
+        if digests.contains_key(manifest_name) {
+            let envelope_path = crate::read::manifest::envelope_of(&dir.join(manifest_name));
             let expected: Vec<String> = digests.keys().cloned().collect();
             let env = EnvelopeFacts::of(ws, &envelope_path, envelope);
             findings.extend(crate::signing::judge(ws, &env, &dir, &expected, &digests));

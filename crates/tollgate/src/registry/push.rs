@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::evidence::area::{areas, list_files};
 use crate::finding::Severity;
 use crate::policy::Workspace;
-use crate::signing::ENVELOPE_SUFFIX;
+use crate::read::manifest::ENVELOPE_SUFFIX;
 
 /// What `bundle push` stored.
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +66,7 @@ pub fn push(ws: &Workspace, bundle_dir: &Path, to: &OciRef, opts: Options) -> Re
             ),
         ));
     }
-    let found = areas(bundle_dir, &ws.policy.bundle.default_area, |n| {
+    let found = areas(bundle_dir, &ws.policy.bundle, |n| {
         ws.policy.area(n).is_some()
     })?;
     let to = to.or_tag(&tag_for(&report.name));

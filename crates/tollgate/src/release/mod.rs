@@ -303,6 +303,7 @@ fn assemble(ws: &Workspace, req: &Request, staging: &Path) -> Result<(Decision, 
             scope: crate::readiness::Scope::Release,
             bundle: req.bundle.as_deref(),
             registry: req.registry,
+            version: Some(&req.version),
         },
     )?;
     if let Some(RunFacts::Read { path, head }) = &a.latest_run {
@@ -527,5 +528,5 @@ pub fn strangers(dir: &Path) -> Vec<(String, String)> {
 
 fn is_unhashed(p: &Path) -> bool {
     let name = p.file_name().unwrap_or_default().to_string_lossy();
-    name == MANIFEST || name.ends_with(crate::signing::ENVELOPE_SUFFIX)
+    name == MANIFEST || name.ends_with(crate::read::manifest::ENVELOPE_SUFFIX)
 }

@@ -10,8 +10,9 @@ use super::{release_dir, release_files, vsa, MANIFEST};
 use crate::error::{Error, Result};
 use crate::finding::Severity;
 use crate::policy::Workspace;
+use crate::read::manifest::envelope_of;
 use crate::record::ledger::FileRef;
-use crate::signing::{envelope_of, hash_subjects, sign, RELEASE_PREDICATE};
+use crate::signing::{hash_subjects, sign, RELEASE_PREDICATE};
 
 /// Sign release `version`: its manifest and every file the manifest lists,
 /// and its verification summary. Returns the two envelopes.

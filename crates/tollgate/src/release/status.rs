@@ -499,8 +499,10 @@ fn check_signature(
     actual: &[super::ManifestFile],
     decision: &Decision,
 ) -> Result<Vec<Finding>> {
-    let facts =
-        crate::signing::envelope_facts(ws, &crate::signing::envelope_of(&dir.join(MANIFEST)));
+    let facts = crate::signing::envelope_facts(
+        ws,
+        &crate::read::manifest::envelope_of(&dir.join(MANIFEST)),
+    );
     // The folder's files as hashed for the manifest check, and the manifest.
     let mut digests: crate::evidence::facts::Digests = actual
         .iter()

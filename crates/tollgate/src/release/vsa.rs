@@ -108,7 +108,7 @@ pub fn bundle_attestations(ws: &Workspace, decision: &Decision) -> Result<Vec<Fi
     areas.sort();
     areas
         .iter()
-        .map(|a| crate::signing::envelope_of(&a.join(crate::read::manifest::MANIFEST_FILE)))
+        .map(|a| crate::read::manifest::envelope_of(&a.join(&ws.policy.bundle.manifest)))
         .filter(|e| e.is_file())
         .map(|e| FileRef::of(&ws.root, &e))
         .collect()

@@ -13,7 +13,7 @@ pub mod sarif;
 
 use std::borrow::Cow;
 
-use crate::finding::{Counts, Finding, Severity, Verdict};
+use crate::finding::{Counts, Finding, Location, Severity, Verdict};
 
 /// `s` safe to print on a terminal: control characters (newlines and ANSI
 /// escapes included) are shown escaped, so a name or note cannot forge a
@@ -61,12 +61,14 @@ pub fn findings_text(findings: &[&Finding]) -> String {
         out.push_str(&format!("{title} ({}):\n", group.len()));
         for f in group {
             out.push_str(&format!(
-                "  [{}] {}: {}\n      at {}\n",
+                "  [{}] {}: {}\n",
                 f.check,
                 escape(&f.subject),
                 escape(&f.message),
-                escape(&f.location.to_string())
             ));
+            if f.location != Location::default() {
+                out.push_str(&format!("      at {}\n", escape(&f.location.to_string())));
+            }
         }
     }
     out

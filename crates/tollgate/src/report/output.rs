@@ -393,15 +393,21 @@ pub struct DemoRelease<'a> {
 /// `demo`.
 #[derive(Debug, Serialize)]
 pub struct DemoOut<'a> {
+    pub profile: &'a str,
+    /// The version the demo decides.
+    pub version: &'a str,
     pub dir: String,
     pub generated_files: usize,
     pub generated_bytes: u64,
     pub published: Vec<DemoPublished<'a>>,
     pub verification: super::bundle::VerifyJson<'a>,
     pub gates: &'a [GateResult],
-    pub docs: &'a DocsReport,
-    pub checklist: &'a ChecklistReport,
+    /// The docs check and checklist (absent without governance documents).
+    pub docs: Option<&'a DocsReport>,
+    pub checklist: Option<&'a ChecklistReport>,
     pub verify: DemoRun<'a>,
+    /// The earlier release whose values are the gates' baseline.
+    pub previous: Option<DemoRelease<'a>>,
     pub release: DemoRelease<'a>,
     pub approvals: &'a [Approval],
     pub waiver: Option<&'a crate::approval::Waiver>,
@@ -415,7 +421,13 @@ pub struct DemoOut<'a> {
 
 impl<'a> DemoOut<'a> {
     pub fn of(r: &'a crate::demo::DemoReport) -> Self {
+        let release = |r: &'a crate::release::Released| DemoRelease {
+            path: shown(&r.dir),
+            decision: &r.decision,
+        };
         DemoOut {
+            profile: r.profile,
+            version: &r.version,
             dir: shown(&r.dir),
             generated_files: r.generated_files,
             generated_bytes: r.generated_bytes,
@@ -431,16 +443,14 @@ impl<'a> DemoOut<'a> {
                 .collect(),
             verification: super::bundle::verify_json(&r.verification, Some(shown(&r.summary_path))),
             gates: &r.gates,
-            docs: &r.docs,
-            checklist: &r.checklist,
+            docs: r.docs.as_ref(),
+            checklist: r.checklist.as_ref(),
             verify: DemoRun {
                 summary_path: shown(&r.run.summary_path),
                 summary: &r.run.summary,
             },
-            release: DemoRelease {
-                path: shown(&r.release.dir),
-                decision: &r.release.decision,
-            },
+            previous: r.previous.as_ref().map(release),
+            release: release(&r.release),
             approvals: &r.approvals,
             waiver: r.waiver.as_ref(),
             forged: &r.forged,

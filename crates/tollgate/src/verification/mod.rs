@@ -152,6 +152,7 @@ pub fn run(ws: &Workspace, scheduled: bool) -> Result<Started> {
             scope: readiness::Scope::Run,
             bundle: None,
             registry: Default::default(),
+            version: None,
         },
     )?;
     tally(&a, &mut counts);
