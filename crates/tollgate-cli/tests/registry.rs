@@ -151,10 +151,10 @@ fn push_pull_and_verify_round_trip_and_independent_clients_read_it() {
                 .map(|l| l["digest"].as_str().unwrap().to_string())
         };
         let manifest: Value = serde_json::from_slice(
-            &std::fs::read(root.join(folder).join("manifest.json")).unwrap(),
+            &std::fs::read(root.join(folder).join("TelemetryBundle.json")).unwrap(),
         )
         .unwrap();
-        assert!(digest_of("manifest.json").is_some());
+        assert!(digest_of("TelemetryBundle.json").is_some());
         for a in manifest["Artifacts"].as_array().unwrap() {
             let rel = a["TargetFile"].as_str().unwrap().replace('\\', "/");
             let want = format!("sha256:{}", a["Hash"].as_str().unwrap().to_lowercase());
@@ -254,9 +254,10 @@ fn a_blob_altered_in_the_registry_storage_is_caught() {
     let at = pushed["reference"].as_str().unwrap().to_string();
     // One artifact of the Telemetry area, flipped in the registry's storage.
     let (root, _) = demo_bundle(&ws);
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(root.join("Telemetry/manifest.json")).unwrap())
-            .unwrap();
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(root.join("Telemetry/TelemetryBundle.json")).unwrap(),
+    )
+    .unwrap();
     let victim = manifest["Artifacts"]
         .as_array()
         .unwrap()

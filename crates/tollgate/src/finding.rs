@@ -125,13 +125,39 @@ pub fn relative_path(path: &str, root: &Path) -> String {
     }
 }
 
-/// `text` with an absolute `root`'s prefix taken off every path in it.
+/// `text` with `root`'s prefix taken off every path in it that starts with
+/// it (a relative root only where a path begins: `gd/x`, not `xgd/x`).
 pub fn relative_text(text: &str, root: &Path) -> String {
-    if !root.is_absolute() {
+    let shown = root.display().to_string();
+    let shown = shown.trim_end_matches('/');
+    if shown.is_empty() || shown == "." {
         return text.to_string();
     }
-    let prefix = format!("{}/", root.display().to_string().trim_end_matches('/'));
-    text.replace(&prefix, "")
+    let prefix = format!("{shown}/");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Whether `rest` follows a prefix just taken off (`gd/gd/x` loses one).
+    let mut cut = false;
+    while let Some(i) = rest.find(&prefix) {
+        let before = rest[..i].chars().next_back();
+        let starts_path = root.is_absolute()
+            || match before {
+                Some(c) => !(c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_')),
+                None => {
+                    !cut && !out.ends_with(|c: char| {
+                        c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_')
+                    })
+                }
+            };
+        out.push_str(&rest[..i]);
+        if !starts_path {
+            out.push_str(&prefix);
+        }
+        cut = starts_path;
+        rest = &rest[i + prefix.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// [`Finding::relative_to`] over `findings`.
@@ -271,6 +297,21 @@ pub mod words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_text_are_made_relative_to_the_root() {
+        let abs = Path::new("/w/gd");
+        assert_eq!(
+            relative_text("a /w/gd/x.xml and (/w/gd/y:3)", abs),
+            "a x.xml and (y:3)"
+        );
+        let rel = Path::new("gd");
+        assert_eq!(
+            relative_text("gd/a (gd/b:5) xgd/c gd/gd/d", rel),
+            "a (b:5) xgd/c gd/d"
+        );
+        assert_eq!(relative_text("gd/a", Path::new(".")), "gd/a");
+    }
 
     #[test]
     fn each_document_spells_the_verdict_its_own_way() {

@@ -38,14 +38,19 @@ pub struct Log {
 
 /// Read the log at `path`.
 pub fn read(path: &Path) -> Result<Log> {
-    let value = super::json::load(path)?;
-    parse(&value, path)
+    let text = super::text::read_to_string(path)?;
+    parse(&super::json::parse(&text, path)?, &text, path)
 }
 
-/// Interpret a parsed log; a `version` other than 2.1.0 or a log without a
-/// `runs` array is an error naming the key.
-pub fn parse(v: &Value, path: &Path) -> Result<Log> {
-    let bad = |key: &str, why: String| Error::parse(path, None, format!("{key}: {why}"));
+/// Interpret a log parsed from `text`; a `version` other than 2.1.0 or a
+/// log without a `runs` array is an error naming the key and its line.
+pub fn parse(v: &Value, text: &str, path: &Path) -> Result<Log> {
+    // The line of a top-level key: its first occurrence in the text.
+    let line_of = |key: &str| {
+        text.find(&format!("\"{key}\""))
+            .map(|i| text[..i].matches('\n').count() + 1)
+    };
+    let bad = |key: &str, why: String| Error::parse(path, line_of(key), format!("{key}: {why}"));
     match v.get("version").and_then(Value::as_str) {
         Some("2.1.0") => {}
         Some(other) => {
@@ -128,7 +133,7 @@ mod tests {
               ] },
             { "tool": { "driver": { "name": "scan" } }, "results": [ { "ruleId": "X", "baselineState": "new" } ] },
         ]});
-        let l = parse(&log, Path::new("a.sarif")).unwrap();
+        let l = parse(&log, "", Path::new("a.sarif")).unwrap();
         assert_eq!(l.runs, 2);
         let got: Vec<_> = l
             .results
@@ -146,15 +151,18 @@ mod tests {
                 ("warning", false, "new"),
             ]
         );
+        let old = "{\n  \"$schema\": \"x\",\n  \"version\": \"1.0\",\n  \"runs\": []\n}\n";
         let e = parse(
-            &json!({ "version": "1.0", "runs": [] }),
+            &serde_json::from_str(old).unwrap(),
+            old,
             Path::new("old.sarif"),
         )
         .unwrap_err();
         assert!(
-            e.to_string().contains("old.sarif") && e.to_string().contains("'1.0'"),
+            e.to_string()
+                .starts_with("old.sarif:3: version: SARIF version '1.0'"),
             "{e}"
         );
-        assert!(parse(&json!({ "version": "2.1.0" }), Path::new("x")).is_err());
+        assert!(parse(&json!({ "version": "2.1.0" }), "", Path::new("x")).is_err());
     }
 }
