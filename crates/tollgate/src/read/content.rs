@@ -142,7 +142,7 @@ fn inspect_sarif(f: impl Read, path: &Path) -> std::io::Result<Content> {
         Ok(t) => t,
         Err(verdict) => return Ok(verdict),
     };
-    let parsed = super::json::parse(&text, path).and_then(|v| super::sarif::parse(&v, &text, path));
+    let parsed = super::sarif::parse(&text, path);
     Ok(parsed.map_or_else(unparseable, |_| Content::Usable))
 }
 
