@@ -148,8 +148,7 @@ pub fn from_json(g: &GateSpec, file: &Path, release: Option<&str>) -> Result<Gro
     if g.source == Source::Changelog {
         return from_changelog(g, file, &name, release);
     }
-    let objects = records(g, file)?;
-    let (groups, note) = from_objects(g, &objects, &name)?;
+    let (groups, note) = from_objects(g, records(g, file)?, &name)?;
     notes.push(note);
     Ok((groups, notes))
 }
@@ -170,7 +169,7 @@ fn from_changelog(g: &GateSpec, file: &Path, name: &str, release: Option<&str>) 
             })
         })
         .collect();
-    let (mut groups, note) = from_objects(g, &objects, name)?;
+    let (mut groups, note) = from_objects(g, objects.into_iter(), name)?;
     let newest = log
         .entries
         .first()
@@ -200,16 +199,17 @@ fn from_changelog(g: &GateSpec, file: &Path, name: &str, release: Option<&str>) 
     Ok((groups, vec![said, note]))
 }
 
+/// Records made one at a time from a file read whole: a large report's
+/// records are never all held at once.
+type Records = Box<dyn Iterator<Item = Value>>;
+
 /// The records of one file of a record source (not queue-delay). JUnit,
 /// SARIF and SBOM records also carry `report` (the file read) and `label`
 /// (what a count names: a test, a rule at a location, a component).
-fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
+fn records(g: &GateSpec, file: &Path) -> Result<Records> {
     let report = file.display().to_string();
     Ok(match g.source {
-        Source::Junit => junit::read(file)?
-            .cases
-            .into_iter()
-            .map(|c| {
+        Source::Junit => Box::new(junit::read(file)?.cases.into_iter().map(move |c| {
                 let label = match (c.classname.as_str(), c.suite.as_str()) {
                     ("", "") => c.name.clone(),
                     ("", suite) => format!("{suite}::{}", c.name),
@@ -220,12 +220,8 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
                     "time": c.time, "outcome": c.outcome.word(),
                     "report": report, "line": c.line, "label": label,
                 })
-            })
-            .collect(),
-        Source::Sarif => sarif::read(file)?
-            .results
-            .into_iter()
-            .map(|r| {
+        })),
+        Source::Sarif => Box::new(sarif::read(file)?.results.into_iter().map(move |r| {
                 let label = match r.uri.as_str() {
                     "" => format!("{} ({})", r.rule_id, r.level),
                     uri => format!("{} ({}) at {uri}", r.rule_id, r.level),
@@ -235,18 +231,13 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
                     "baselineState": r.baseline_state, "suppressed": r.suppressed, "uri": r.uri,
                     "report": report, "label": label,
                 })
-            })
-            .collect(),
-        Source::WarmRun => vec![warm_run::read(file)?],
-        Source::SharedCache => shared_cache::read(file)?
-            .into_iter()
-            .map(|e| serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows}))
-            .collect(),
-        Source::Coverage => coverage_records(&coverage::read(file)?),
-        Source::Sbom => sbom::read(file)?
-            .components
-            .into_iter()
-            .map(|c| {
+        })),
+        Source::WarmRun => Box::new(std::iter::once(warm_run::read(file)?)),
+        Source::SharedCache => Box::new(shared_cache::read(file)?.into_iter().map(|e| {
+            serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows})
+        })),
+        Source::Coverage => Box::new(coverage_records(&coverage::read(file)?).into_iter()),
+        Source::Sbom => Box::new(sbom::read(file)?.components.into_iter().map(move |c| {
                 let label = match c.version.as_str() {
                     "" => c.name.clone(),
                     v => format!("{}@{v}", c.name),
@@ -257,15 +248,15 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
                     "license": c.licenses.join(" AND "), "licenses": c.licenses, "licensed": !c.licenses.is_empty(),
                     "versioned": !c.version.is_empty(), "purl": c.purl,
                 })
-            })
-            .collect(),
+        })),
         Source::Summary if g.records.is_some() => {
             let query = crate::read::json::json_path(g.records.as_deref().unwrap_or("$"))
                 .map_err(Error::Usage)?;
             let doc = crate::read::json::load(file)?;
-            query.query(&doc).all().into_iter().cloned().collect()
+            let nodes: Vec<Value> = query.query(&doc).all().into_iter().cloned().collect();
+            Box::new(nodes.into_iter())
         }
-        _ => analyzer::read(file)?,
+        _ => Box::new(analyzer::read(file)?.into_iter()),
     })
 }
 
@@ -273,7 +264,7 @@ fn records(g: &GateSpec, file: &Path) -> Result<Vec<Value>> {
 /// the note saying how many there were, `label` naming where they came from.
 fn from_objects(
     g: &GateSpec,
-    objects: &[Value],
+    objects: impl Iterator<Item = Value>,
     label: &str,
 ) -> Result<(BTreeMap<String, Samples>, String)> {
     let select = g
@@ -283,8 +274,10 @@ fn from_objects(
         .transpose()
         .map_err(Error::Usage)?;
     let mut groups: BTreeMap<String, Samples> = BTreeMap::new();
-    let mut kept = 0;
+    let (mut kept, mut seen) = (0, 0);
     for o in objects {
+        seen += 1;
+        let o = &o;
         let field = |k: &str| get_path(o, k).map(Scalar::from_value);
         let text = |k: &str| field(k).as_ref().and_then(key_text).map(|t| t.into_owned());
         // An array field (an SBOM component's `licenses`) matches when any
@@ -342,8 +335,7 @@ fn from_objects(
         format!(", {kept} matching where")
     };
     let note = format!(
-        "{label}: {} object(s){filtered}, {} with {}",
-        objects.len(),
+        "{label}: {seen} object(s){filtered}, {} with {}",
         groups.values().map(|s| s.count).sum::<u64>(),
         g.select.as_deref().unwrap_or("-")
     );
@@ -353,21 +345,22 @@ fn from_objects(
 /// Samples from every file of a merged file source (JUnit shards, SARIF
 /// logs, coverage reports) as one population, in file order.
 pub fn from_files(g: &GateSpec, files: &[PathBuf]) -> Result<Groups> {
-    let objects = if g.source == Source::Coverage {
+    let objects: Records = if g.source == Source::Coverage {
         let mut all = coverage::Coverage::default();
         for f in files {
             all.files.extend(coverage::read(f)?.files);
         }
-        coverage_records(&all)
+        Box::new(coverage_records(&all).into_iter())
     } else {
-        let mut objects = Vec::new();
-        for f in files {
-            objects.extend(records(g, f)?);
-        }
-        objects
+        // Every file is read (and any error found) before the first record.
+        let per_file = files
+            .iter()
+            .map(|f| records(g, f))
+            .collect::<Result<Vec<_>>>()?;
+        Box::new(per_file.into_iter().flatten())
     };
     let label = format!("{} file(s)", files.len());
-    let (groups, note) = from_objects(g, &objects, &label)?;
+    let (groups, note) = from_objects(g, objects, &label)?;
     Ok((groups, vec![note]))
 }
 
