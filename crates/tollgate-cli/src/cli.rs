@@ -44,7 +44,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Generate a StateTrace-shaped demo workspace and run the pipeline on it.
+    /// Generate a demo workspace (StateTrace-shaped, or --profile generic) and run the pipeline on it.
     Demo(DemoArgs),
     /// Evidence bundles: publish, verify, show, list.
     #[command(subcommand)]
