@@ -623,8 +623,9 @@ fn demo(args: cli::DemoArgs, json: bool) -> Result<u8> {
         }
     );
     println!(
-        "\n$ tollgate dashboard   ({} earlier verification runs seeded for the trends)\n{}: {}",
+        "\n$ tollgate dashboard   ({} earlier verification run{} seeded for the trends)\n{}: {}",
         r.history_runs,
+        if r.history_runs == 1 { "" } else { "s" },
         r.dashboard.display(),
         r.dashboard_verdict
     );
