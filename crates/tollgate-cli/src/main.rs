@@ -362,11 +362,7 @@ fn gates(ws: &Workspace, args: cli::GatesArgs, json: bool, ci: Option<decide::Ci
     let history = baseline::load(ws)?;
     if let Some(v) = &args.release {
         tollgate::release::check_version(v)?;
-        let reads_changelog = ws.policy.gates.iter().any(|gate| {
-            gate.source == tollgate::policy::gate::Source::Changelog
-                && g::picked(&args.only, &gate.id, &gate.plan)
-        });
-        if !reads_changelog {
+        if !g::reads_changelog(ws, &args.only) {
             return Err(Error::Usage(format!(
                 "--release {v}: no gate judged here reads a changelog, so it would change nothing"
             )));

@@ -135,25 +135,18 @@ pub fn relative_text(text: &str, root: &Path) -> String {
     }
     let prefix = format!("{shown}/");
     let mut out = String::with_capacity(text.len());
+    let in_path = |c: char| c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_');
     let mut rest = text;
-    // Whether `rest` follows a prefix just taken off (`gd/gd/x` loses one).
-    let mut cut = false;
+    // The character before `rest` in `text` (the prefix's `/` after a match).
+    let mut prev = None;
     while let Some(i) = rest.find(&prefix) {
-        let before = rest[..i].chars().next_back();
-        let starts_path = root.is_absolute()
-            || match before {
-                Some(c) => !(c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_')),
-                None => {
-                    !cut && !out.ends_with(|c: char| {
-                        c.is_alphanumeric() || matches!(c, '/' | '.' | '-' | '_')
-                    })
-                }
-            };
+        let before = rest[..i].chars().next_back().or(prev);
+        let starts_path = root.is_absolute() || !before.is_some_and(in_path);
         out.push_str(&rest[..i]);
         if !starts_path {
             out.push_str(&prefix);
         }
-        cut = starts_path;
+        prev = Some('/');
         rest = &rest[i + prefix.len()..];
     }
     out.push_str(rest);

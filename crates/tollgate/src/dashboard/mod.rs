@@ -63,11 +63,16 @@ pub struct Sections {
 }
 
 impl Sections {
-    fn of(ws: &Workspace) -> Self {
-        let docs = ws.policy.docs.as_ref();
+    /// As the assessment found the docs configured, and as `release` links
+    /// risks (a `risk_register` named).
+    fn of(ws: &Workspace, a: &readiness::Assessment) -> Self {
         Sections {
-            docs: docs.is_some(),
-            risk: docs.is_some_and(|d| d.risk_register.is_some()),
+            docs: !matches!(a.docs, DocsFacts::NotConfigured),
+            risk: ws
+                .policy
+                .docs
+                .as_ref()
+                .is_some_and(|d| d.risk_register.is_some()),
         }
     }
 }
@@ -347,7 +352,7 @@ pub fn from_assessment(
         gates,
         trends,
         bundle,
-        sections: Sections::of(ws),
+        sections: Sections::of(ws, a),
         docs,
         risk,
         runs,

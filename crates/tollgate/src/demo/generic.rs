@@ -9,10 +9,10 @@ use std::path::Path;
 
 use super::project::{self, Build, INTEGRATION};
 use super::{approvers, DemoOptions, DemoReport};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::evidence::catalog::store_summary;
 use crate::evidence::publish::{publish, PublishReport, PublishRequest};
-use crate::policy::{profile_text, Workspace, POLICY_FILE};
+use crate::policy::Workspace;
 use crate::release::status::{approve, Approval, ApproveRequest, Signing};
 
 /// The release the demo decides, and the one before it.
@@ -32,14 +32,12 @@ const CHANGES_140: &[&str] = &[
 
 /// Generate the project in `opts.dir` and release it twice.
 pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
-    super::prepare_dir(&opts.dir)?;
-    let anchor = opts
-        .anchor
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let policy = format!("{}{}", profile_text("generic")?, approvers::policy(DOMAIN));
-    std::fs::write(opts.dir.join(POLICY_FILE), policy).map_err(|e| Error::io(&opts.dir, e))?;
-    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed, DOMAIN)?;
-    let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
+    let super::Setup {
+        ws,
+        anchor,
+        release_key,
+        qa_key,
+    } = super::set_up(opts, DOMAIN)?;
     let day = |back: i64| {
         (anchor - chrono::Duration::days(back))
             .format("%Y-%m-%d")
@@ -96,8 +94,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
     // blocking findings, so 1.5.0 is not shippable.
     let approvals: Vec<Approval> = vec![approve(&ws, &ask(VERSION, approvers::QA, &qa_key))?.0];
 
-    let out = ws.path(&ws.policy.paths.reports).join("dashboard");
-    let (dashboard, d) = crate::dashboard::write(&ws, &out)?;
+    let (dashboard, dashboard_verdict) = super::dashboard(&ws)?;
     Ok(DemoReport {
         profile: "generic",
         version: VERSION.into(),
@@ -121,7 +118,7 @@ pub fn run(opts: &DemoOptions) -> Result<DemoReport> {
         // The run before 1.4.0.
         history_runs: 1,
         dashboard,
-        dashboard_verdict: d.verdict_word().to_string(),
+        dashboard_verdict,
     })
 }
 

@@ -109,18 +109,12 @@ const STATETRACE_DOMAIN: &str = "statetrace.example";
 /// drift, seeded verification history, a blocked release with a waiver and
 /// an override.
 fn statetrace(opts: &DemoOptions) -> Result<DemoReport> {
-    prepare_dir(&opts.dir)?;
-    let anchor = opts
-        .anchor
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let policy = format!(
-        "{}{}",
-        profile_text("statetrace")?,
-        approvers::policy(STATETRACE_DOMAIN)
-    );
-    std::fs::write(opts.dir.join(POLICY_FILE), policy).map_err(|e| Error::io(&opts.dir, e))?;
-    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed, STATETRACE_DOMAIN)?;
-    let ws = Workspace::discover(Some(&opts.dir), &opts.dir)?;
+    let Setup {
+        ws,
+        anchor,
+        release_key,
+        qa_key,
+    } = set_up(opts, STATETRACE_DOMAIN)?;
     let history = seed_history(&ws, opts, anchor)?;
     let stats = generate::workspace(
         &opts.dir,
@@ -218,8 +212,7 @@ fn statetrace(opts: &DemoOptions) -> Result<DemoReport> {
     ] {
         approvals.push(crate::release::status::approve(&ws, &ask(who, key, reason))?.0);
     }
-    let out = ws.path(&ws.policy.paths.reports).join("dashboard");
-    let (dashboard, d) = crate::dashboard::write(&ws, &out)?;
+    let (dashboard, dashboard_verdict) = dashboard(&ws)?;
     Ok(DemoReport {
         profile: "statetrace",
         version: DEMO_VERSION.into(),
@@ -242,8 +235,46 @@ fn statetrace(opts: &DemoOptions) -> Result<DemoReport> {
         keys: opts.dir.join(approvers::KEYS_DIR),
         history_runs: history,
         dashboard,
-        dashboard_verdict: d.verdict_word().to_string(),
+        dashboard_verdict,
     })
+}
+
+/// A demo workspace just made: its policy (the profile's, with the
+/// approvers' `[approvals]`), the approvers' keys, and the last day.
+struct Setup {
+    ws: Workspace,
+    anchor: NaiveDate,
+    release_key: PathBuf,
+    qa_key: PathBuf,
+}
+
+/// Make `opts.dir` a workspace of `opts.profile` whose approvers are at
+/// `domain`.
+fn set_up(opts: &DemoOptions, domain: &str) -> Result<Setup> {
+    prepare_dir(&opts.dir)?;
+    let anchor = opts
+        .anchor
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let policy = format!(
+        "{}{}",
+        profile_text(&opts.profile)?,
+        approvers::policy(domain)
+    );
+    std::fs::write(opts.dir.join(POLICY_FILE), policy).map_err(|e| Error::io(&opts.dir, e))?;
+    let (release_key, qa_key) = approvers::write(&opts.dir, opts.seed, domain)?;
+    Ok(Setup {
+        ws: Workspace::discover(Some(&opts.dir), &opts.dir)?,
+        anchor,
+        release_key,
+        qa_key,
+    })
+}
+
+/// The dashboard written into the reports folder, and its verdict word.
+fn dashboard(ws: &Workspace) -> Result<(PathBuf, String)> {
+    let out = ws.path(&ws.policy.paths.reports).join("dashboard");
+    let (path, d) = crate::dashboard::write(ws, &out)?;
+    Ok((path, d.verdict_word().to_string()))
 }
 
 /// `tollgate verify`, once; a run already holding the lock is an error.

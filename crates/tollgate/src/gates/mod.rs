@@ -50,6 +50,17 @@ pub struct Counted {
     pub line: Option<u64>,
 }
 
+impl Counted {
+    /// Where it was read: `file:line`.
+    pub fn location(&self) -> Location {
+        let at = Location::file(&self.file);
+        match self.line {
+            Some(l) => at.at_line(l as usize),
+            None => at,
+        }
+    }
+}
+
 impl GateResult {
     /// The absolute rule as written (`>= 80`), or `baseline` for a gate
     /// judged by its baseline alone.
@@ -446,10 +457,7 @@ fn message(g: &GateSpec, r: &GateResult, group: &str, regressed: bool) -> String
         let shown: Vec<String> = r
             .counted
             .iter()
-            .map(|c| match c.line {
-                Some(l) => format!("{} ({}:{l})", c.label, c.file),
-                None => format!("{} ({})", c.label, c.file),
-            })
+            .map(|c| format!("{} ({})", c.label, c.location()))
             .collect();
         let more = r.samples.saturating_sub(r.counted.len() as u64);
         m.push_str(&format!(
@@ -545,13 +553,7 @@ pub fn findings(results: &[GateResult]) -> Vec<Finding> {
             // The first record counted (a failed test's line), else the
             // first file read.
             let loc = match r.counted.first() {
-                Some(c) => {
-                    let at = Location::file(&c.file);
-                    match c.line {
-                        Some(l) => at.at_line(l as usize),
-                        None => at,
-                    }
-                }
+                Some(c) => c.location(),
                 None => r.files.first().map(Location::file).unwrap_or_default(),
             };
             let msg = format!("{}: {}", r.description, r.message);
@@ -568,6 +570,15 @@ pub fn picked(only: &[String], id: &str, plan: &str) -> bool {
         || only
             .iter()
             .any(|o| o.eq_ignore_ascii_case(id) || o.eq_ignore_ascii_case(plan))
+}
+
+/// Whether a gate `only` picks reads a changelog: what a release version
+/// changes when gates are judged.
+pub fn reads_changelog(ws: &Workspace, only: &[String]) -> bool {
+    ws.policy
+        .gates
+        .iter()
+        .any(|g| g.source == Source::Changelog && picked(only, &g.id, &g.plan))
 }
 
 /// Every picked gate and gate set of the policy, evaluated in policy order

@@ -175,27 +175,30 @@ fn from_changelog(g: &GateSpec, file: &Path, name: &str, release: Option<&str>) 
         .first()
         .map(|e| format!("the topmost is {} at line {}", e.version, e.line))
         .unwrap_or_else(|| "it has no version headings".into());
-    let said = match (entry, release) {
-        (Some(e), Some(_)) => format!("{name}: entry {} at line {}", e.version, e.line),
-        (Some(e), None) => format!(
-            "{name}: no release version given; the topmost released entry, {} at line {}",
-            e.version, e.line
+    let (said, missing) = match (entry, release) {
+        (Some(e), Some(_)) => (
+            format!("{name}: entry {} at line {}", e.version, e.line),
+            None,
         ),
-        (None, Some(v)) => {
-            for s in groups.values_mut() {
-                s.missing
-                    .push(format!("an entry for {v} in {name} ({newest})"));
-            }
-            format!("{name}: no entry for {v}; {newest}")
-        }
-        (None, None) => {
-            for s in groups.values_mut() {
-                s.missing
-                    .push(format!("a released version's entry in {name}"));
-            }
-            format!("{name}: {newest}")
-        }
+        (Some(e), None) => (
+            format!(
+                "{name}: no release version given; the topmost released entry, {} at line {}",
+                e.version, e.line
+            ),
+            None,
+        ),
+        (None, Some(v)) => (
+            format!("{name}: no entry for {v}; {newest}"),
+            Some(format!("an entry for {v} in {name} ({newest})")),
+        ),
+        (None, None) => (
+            format!("{name}: {newest}"),
+            Some(format!("a released version's entry in {name}")),
+        ),
     };
+    for s in groups.values_mut() {
+        s.missing.extend(missing.clone());
+    }
     Ok((groups, vec![said, note]))
 }
 
@@ -210,44 +213,47 @@ fn records(g: &GateSpec, file: &Path) -> Result<Records> {
     let report = file.display().to_string();
     Ok(match g.source {
         Source::Junit => Box::new(junit::read(file)?.cases.into_iter().map(move |c| {
-                let label = match (c.classname.as_str(), c.suite.as_str()) {
-                    ("", "") => c.name.clone(),
-                    ("", suite) => format!("{suite}::{}", c.name),
-                    (class, _) => format!("{class}::{}", c.name),
-                };
-                serde_json::json!({
-                    "suite": c.suite, "classname": c.classname, "name": c.name,
-                    "time": c.time, "outcome": c.outcome.word(),
-                    "report": report, "line": c.line, "label": label,
-                })
+            let label = match (c.classname.as_str(), c.suite.as_str()) {
+                ("", "") => c.name.clone(),
+                ("", suite) => format!("{suite}::{}", c.name),
+                (class, _) => format!("{class}::{}", c.name),
+            };
+            serde_json::json!({
+                "suite": c.suite, "classname": c.classname, "name": c.name,
+                "time": c.time, "outcome": c.outcome.word(),
+                "report": report, "line": c.line, "label": label,
+            })
         })),
         Source::Sarif => Box::new(sarif::read(file)?.results.into_iter().map(move |r| {
-                let label = match r.uri.as_str() {
-                    "" => format!("{} ({})", r.rule_id, r.level),
-                    uri => format!("{} ({}) at {uri}", r.rule_id, r.level),
-                };
-                serde_json::json!({
-                    "run": r.run, "tool": r.tool, "ruleId": r.rule_id, "level": r.level,
-                    "baselineState": r.baseline_state, "suppressed": r.suppressed, "uri": r.uri,
-                    "report": report, "label": label,
-                })
+            let label = match r.uri.as_str() {
+                "" => format!("{} ({})", r.rule_id, r.level),
+                uri => format!("{} ({}) at {uri}", r.rule_id, r.level),
+            };
+            serde_json::json!({
+                "run": r.run, "tool": r.tool, "ruleId": r.rule_id, "level": r.level,
+                "baselineState": r.baseline_state, "suppressed": r.suppressed, "uri": r.uri,
+                "report": report, "label": label,
+            })
         })),
         Source::WarmRun => Box::new(std::iter::once(warm_run::read(file)?)),
-        Source::SharedCache => Box::new(shared_cache::read(file)?.into_iter().map(|e| {
-            serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows})
-        })),
+        Source::SharedCache => {
+            Box::new(shared_cache::read(file)?.into_iter().map(
+                |e| serde_json::json!({"Site": e.site, "Hosts": e.hosts, "TotalRows": e.rows}),
+            ))
+        }
         Source::Coverage => Box::new(coverage_records(&coverage::read(file)?).into_iter()),
         Source::Sbom => Box::new(sbom::read(file)?.components.into_iter().map(move |c| {
-                let label = match c.version.as_str() {
-                    "" => c.name.clone(),
-                    v => format!("{}@{v}", c.name),
-                };
-                serde_json::json!({
-                    "report": report, "label": label,
-                    "name": c.name, "version": c.version, "type": c.kind,
-                    "license": c.licenses.join(" AND "), "licenses": c.licenses, "licensed": !c.licenses.is_empty(),
-                    "versioned": !c.version.is_empty(), "purl": c.purl,
-                })
+            let label = match c.version.as_str() {
+                "" => c.name.clone(),
+                v => format!("{}@{v}", c.name),
+            };
+            serde_json::json!({
+                "report": report, "label": label,
+                "name": c.name, "version": c.version, "type": c.kind,
+                "license": c.licenses.join(" AND "), "licensed": !c.licenses.is_empty(),
+                "licenses": c.licenses,
+                "versioned": !c.version.is_empty(), "purl": c.purl,
+            })
         })),
         Source::Summary if g.records.is_some() => {
             let query = crate::read::json::json_path(g.records.as_deref().unwrap_or("$"))
@@ -282,11 +288,14 @@ fn from_objects(
         let text = |k: &str| field(k).as_ref().and_then(key_text).map(|t| t.into_owned());
         // An array field (an SBOM component's `licenses`) matches when any
         // of its elements does.
-        let admitted = |k: &str, want: &crate::policy::gate::Accepted| match get_path(o, k) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .any(|v| key_text(&Scalar::from_value(v)).is_some_and(|t| want.admits(&t))),
-            _ => text(k).is_some_and(|v| want.admits(&v)),
+        let admitted = |k: &str, want: &crate::policy::gate::Accepted| {
+            let admits =
+                |v: &Value| key_text(&Scalar::from_value(v)).is_some_and(|t| want.admits(&t));
+            match get_path(o, k) {
+                Some(Value::Array(items)) => items.iter().any(admits),
+                Some(v) => admits(v),
+                None => false,
+            }
         };
         if !g.filter.iter().all(|(k, want)| admitted(k, want)) {
             continue;

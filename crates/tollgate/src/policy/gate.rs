@@ -115,7 +115,8 @@ pub enum Source {
     Sbom,
     /// A markdown CHANGELOG: a record per change (`version`, `date`,
     /// `section`, `text`, `line`) of the entry of the version being
-    /// released, or of the topmost entry when no release is being decided.
+    /// released, or of the topmost released entry when no release is being
+    /// decided.
     Changelog,
 }
 

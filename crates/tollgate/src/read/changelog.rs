@@ -7,6 +7,7 @@ use std::path::Path;
 
 use regex::Regex;
 
+use super::markdown::Outline;
 use super::text::numbered_lines;
 use crate::error::Result;
 
@@ -88,21 +89,18 @@ pub fn parse(text: &str) -> Changelog {
     // Past a heading at the entries' level that is no version (`## Contributors`).
     let mut outside = false;
     let mut in_paragraph = false;
-    let mut in_fence = false;
+    let outline = Outline::parse(text);
     for (n, raw) in numbered_lines(text) {
         let line = raw.trim();
-        if line.starts_with("```") || line.starts_with("~~~") {
-            in_fence = !in_fence;
+        if outline.is_code(n) {
             continue;
         }
-        if in_fence {
-            continue;
-        }
-        let hashes = line.chars().take_while(|c| *c == '#').count();
-        if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
+        if let Some(h) = outline.heading_on(n) {
             in_paragraph = false;
-            let title = line[hashes..].trim();
-            let top = level.is_none_or(|l| hashes <= l);
+            // The heading's plain text: a link's text, brackets of an
+            // unresolved reference kept.
+            let title = h.text.as_str();
+            let top = level.is_none_or(|l| h.level <= l);
             // `## 2 things` is no version: a bare number needs a dot or brackets.
             let version = heading.captures(title).filter(|c| {
                 let v = &c[1];
@@ -110,7 +108,7 @@ pub fn parse(text: &str) -> Changelog {
             });
             match version {
                 Some(c) if top => {
-                    level = Some(hashes);
+                    level = Some(h.level);
                     section = None;
                     outside = false;
                     let v = &c[1];
@@ -137,7 +135,8 @@ pub fn parse(text: &str) -> Changelog {
             in_paragraph = false;
             continue;
         }
-        if link_definition.is_match(line) {
+        // Link definitions, and a setext heading's underline.
+        if link_definition.is_match(line) || line.chars().all(|c| c == '=' || c == '-') {
             continue;
         }
         let bullet = ["- ", "* ", "+ "]

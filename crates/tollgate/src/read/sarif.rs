@@ -54,7 +54,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Log> {
     let bad = |key: &str, why: String| Error::parse(path, line_of(key), format!("{key}: {why}"));
     let log: raw::Log = serde_json::from_str(text)
         .map_err(|e| Error::parse(path, (e.line() > 0).then_some(e.line()), e.to_string()))?;
-    match log.version.0.as_deref() {
+    match log.version.get() {
         Some("2.1.0") => {}
         Some(other) => {
             return Err(bad(
@@ -66,18 +66,18 @@ pub fn parse(text: &str, path: &Path) -> Result<Log> {
     }
     let runs = log
         .runs
-        .0
+        .items()
         .ok_or_else(|| bad("runs", "missing or not an array".into()))?;
     let mut results = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         let run = run.get();
         let driver = run.tool.get().driver.get();
-        let tool = driver.name.0.as_deref().unwrap_or_default();
+        let tool = driver.name.get().unwrap_or_default();
         let rules: Vec<&raw::Rule> = driver.rules.iter().map(raw::Obj::get).collect();
         let by_id: std::collections::HashMap<&str, &raw::Rule> = rules
             .iter()
             .rev()
-            .filter_map(|r| Some((r.id.0.as_deref()?, *r)))
+            .filter_map(|r| Some((r.id.get()?, *r)))
             .collect();
         // An element of `results` that is no object is no result.
         for r in run
@@ -87,32 +87,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Log> {
             .map(raw::Obj::get)
         {
             let rule_ref = r.rule.get();
-            let rule_id = r
-                .rule_id
-                .0
-                .as_deref()
-                .or(rule_ref.id.0.as_deref())
-                .unwrap_or_default();
+            let rule_id = r.rule_id.get().or(rule_ref.id.get()).unwrap_or_default();
             let rule = r
                 .rule_index
-                .0
-                .or(rule_ref.index.0)
+                .get()
+                .or(rule_ref.index.get())
                 .and_then(|n| rules.get(n as usize).copied())
                 .or_else(|| by_id.get(rule_id).copied());
-            let level = match r.level.0.as_deref() {
+            let level = match r.level.get() {
                 Some(l) => l,
-                None if r.kind.0.as_deref().is_some_and(|k| k != "fail") => "none",
+                None if r.kind.get().is_some_and(|k| k != "fail") => "none",
                 None => rule
-                    .and_then(|x| x.default_configuration.get().level.0.as_deref())
+                    .and_then(|x| x.default_configuration.get().level.get())
                     .unwrap_or("warning"),
             };
-            let suppressed = r.suppressions.iter().any(|x| {
-                x.get()
-                    .status
-                    .0
-                    .as_deref()
-                    .is_none_or(|st| st == "accepted")
-            });
+            let suppressed = r
+                .suppressions
+                .iter()
+                .any(|x| x.get().status.get().is_none_or(|st| st == "accepted"));
             let uri = r.locations.iter().next().and_then(|l| {
                 l.get()
                     .physical_location
@@ -120,30 +112,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Log> {
                     .artifact_location
                     .get()
                     .uri
-                    .0
-                    .as_deref()
+                    .get()
             });
             results.push(Finding {
                 run: i,
                 tool: tool.to_string(),
                 rule_id: rule_id.to_string(),
                 level: level.to_string(),
-                baseline_state: r
-                    .baseline_state
-                    .0
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_string(),
+                baseline_state: r.baseline_state.get().unwrap_or_default().to_string(),
                 suppressed,
                 uri: uri.unwrap_or_default().to_string(),
-                message: r
-                    .message
-                    .get()
-                    .text
-                    .0
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_string(),
+                message: r.message.get().text.get().unwrap_or_default().to_string(),
             });
         }
     }
@@ -166,16 +145,29 @@ mod raw {
 
     /// A string, if the value is one.
     #[derive(Default)]
-    pub struct Str<'a>(pub Option<Cow<'a, str>>);
+    pub struct Str<'a>(Option<Cow<'a, str>>);
     /// A non-negative integer, if the value is one.
     #[derive(Default)]
-    pub struct Index(pub Option<u64>);
+    pub struct Index(Option<u64>);
     /// An object read as `T`, if the value is an object (else `T`'s
     /// default, and not [`Obj::is_object`]).
     #[derive(Default)]
     pub struct Obj<T>(T, bool);
-    /// An array's elements, if the value is an array.
-    pub struct List<T>(Vec<T>);
+    /// An array's elements, if the value is an array (else none, and not
+    /// [`List::items`]).
+    pub struct List<T>(Option<Vec<T>>);
+
+    impl Str<'_> {
+        pub fn get(&self) -> Option<&str> {
+            self.0.as_deref()
+        }
+    }
+
+    impl Index {
+        pub fn get(&self) -> Option<u64> {
+            self.0
+        }
+    }
 
     impl<T> Obj<T> {
         /// The object, or an empty one.
@@ -191,13 +183,19 @@ mod raw {
 
     impl<T> Default for List<T> {
         fn default() -> Self {
-            List(Vec::new())
+            List(None)
         }
     }
 
     impl<T> List<T> {
+        /// The elements, if the value was an array.
+        pub fn items(&self) -> Option<&[T]> {
+            self.0.as_deref()
+        }
+
+        /// The elements; none if the value was no array.
         pub fn iter(&self) -> std::slice::Iter<'_, T> {
-            self.0.iter()
+            self.items().unwrap_or_default().iter()
         }
     }
 
@@ -320,11 +318,11 @@ mod raw {
                     f.write_str("any value")
                 }
                 fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<List<T>, A::Error> {
-                    Vec::<T>::deserialize(SeqAccessDeserializer::new(s)).map(List)
+                    Vec::<T>::deserialize(SeqAccessDeserializer::new(s)).map(|v| List(Some(v)))
                 }
                 fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<List<T>, A::Error> {
                     while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(List(Vec::new()))
+                    Ok(List(None))
                 }
                 skip_scalars!();
             }
@@ -337,34 +335,8 @@ mod raw {
     pub struct Log<'a> {
         #[serde(borrow)]
         pub version: Str<'a>,
-        /// `None` when absent or not an array.
         #[serde(borrow)]
-        pub runs: Runs<'a>,
-    }
-
-    /// The `runs` array, told apart from an absent one.
-    #[derive(Default)]
-    pub struct Runs<'a>(pub Option<Vec<Obj<Run<'a>>>>);
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Runs<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V<'a>(PhantomData<&'a ()>);
-            impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-                type Value = Runs<'a>;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("any value")
-                }
-                fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Runs<'a>, A::Error> {
-                    Vec::deserialize(SeqAccessDeserializer::new(s)).map(|v| Runs(Some(v)))
-                }
-                skip_scalars!();
-                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Runs<'a>, A::Error> {
-                    while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Runs(None))
-                }
-            }
-            d.deserialize_any(V(PhantomData))
-        }
+        pub runs: List<Obj<Run<'a>>>,
     }
 
     #[derive(Default, Deserialize)]
